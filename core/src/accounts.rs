@@ -1,0 +1,195 @@
+//! Accounts: create, list, open. An account is born with its contact information (company and
+//! name required) and an empty billing block, in one transaction with its audit event.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, QueryOrder, Set, TransactionTrait};
+use serde::Serialize;
+
+use crate::entities::{account, billing, contact};
+use crate::validation::{country_name, phone_display, BillingForm, ContactForm};
+use crate::{audit, Error, Result, Store};
+
+/// A line of the account list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountSummary {
+    pub id: i32,
+    pub company_name: String,
+    pub name: String,
+}
+
+/// Everything the Manage Contact Information page shows of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountView {
+    pub id: i32,
+    pub contact: ContactView,
+    pub billing: BillingView,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContactView {
+    #[serde(flatten)]
+    pub form: ContactForm,
+    pub country_name: String,
+    pub phone_display: String,
+    /// The version an edit must start from (see `contact::update_contact`).
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BillingView {
+    #[serde(flatten)]
+    pub form: BillingForm,
+    pub country_name: String,
+    pub phone_display: String,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<contact::Model> for ContactView {
+    fn from(m: contact::Model) -> Self {
+        ContactView {
+            country_name: country_name(&m.country),
+            phone_display: phone_display(&m.phone),
+            version: m.version,
+            updated_at: m.updated_at,
+            form: ContactForm {
+                company_name: m.company_name,
+                name: m.name,
+                street: m.street,
+                city: m.city,
+                region: m.region,
+                postal_code: m.postal_code,
+                country: m.country,
+                phone: m.phone,
+                username: m.username,
+                email: m.email,
+            },
+        }
+    }
+}
+
+impl From<billing::Model> for BillingView {
+    fn from(m: billing::Model) -> Self {
+        BillingView {
+            country_name: country_name(&m.country),
+            phone_display: phone_display(&m.phone),
+            version: m.version,
+            updated_at: m.updated_at,
+            form: BillingForm {
+                billing_name: m.billing_name,
+                street_line1: m.street_line1,
+                street_line2: m.street_line2,
+                city: m.city,
+                region: m.region,
+                postal_code: m.postal_code,
+                country: m.country,
+                phone: m.phone,
+                email: m.email,
+            },
+        }
+    }
+}
+
+/// Creates an account from its contact information (company name and name required) and,
+/// optionally, its billing information.
+pub async fn create_account(
+    store: &Store,
+    contact_form: &ContactForm,
+    billing_form: &BillingForm,
+) -> Result<AccountView> {
+    let c = contact_form.validate()?;
+    let b = billing_form.validate()?;
+    let now = Utc::now();
+    let txn = store.connection().begin().await?;
+    let account = account::ActiveModel {
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    contact::ActiveModel {
+        account_id: Set(account.id),
+        company_name: Set(c.company_name),
+        name: Set(c.name),
+        street: Set(c.street),
+        city: Set(c.city),
+        region: Set(c.region),
+        postal_code: Set(c.postal_code),
+        country: Set(c.country),
+        phone: Set(c.phone),
+        username: Set(c.username),
+        email: Set(c.email),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    billing::ActiveModel {
+        account_id: Set(account.id),
+        billing_name: Set(b.billing_name),
+        street_line1: Set(b.street_line1),
+        street_line2: Set(b.street_line2),
+        city: Set(b.city),
+        region: Set(b.region),
+        postal_code: Set(b.postal_code),
+        country: Set(b.country),
+        phone: Set(b.phone),
+        email: Set(b.email),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, Some(account.id), "account.created", "").await?;
+    txn.commit().await?;
+    get_account(store, account.id).await
+}
+
+/// Every account, by company name.
+pub async fn list_accounts(store: &Store) -> Result<Vec<AccountSummary>> {
+    let rows = contact::Entity::find()
+        .order_by_asc(contact::Column::CompanyName)
+        .order_by_asc(contact::Column::AccountId)
+        .all(store.connection())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| AccountSummary {
+            id: c.account_id,
+            company_name: c.company_name,
+            name: c.name,
+        })
+        .collect())
+}
+
+pub async fn count_accounts(store: &Store) -> Result<u64> {
+    Ok(account::Entity::find().count(store.connection()).await?)
+}
+
+/// One account with its contact and billing information.
+pub async fn get_account(store: &Store, account_id: i32) -> Result<AccountView> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let db = store.connection();
+    let contact = contact::Entity::find()
+        .filter(contact::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("The account"))?;
+    let billing = billing::Entity::find()
+        .filter(billing::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("The account's billing information"))?;
+    Ok(AccountView {
+        id: account_id,
+        contact: contact.into(),
+        billing: billing.into(),
+    })
+}

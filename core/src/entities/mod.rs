@@ -1,0 +1,6 @@
+//! sea-orm entities, one file a table. The schema itself lives in `migration/`.
+
+pub mod account;
+pub mod audit_event;
+pub mod billing;
+pub mod contact;

@@ -1,0 +1,17 @@
+//! Keydesk's domain: accounts with their contact and billing information, the rules their
+//! fields follow, and the store that keeps them. No Tauri here: everything is tested with plain
+//! `cargo test` against a real SQLite file.
+
+pub mod accounts;
+pub mod audit;
+pub mod contact;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod migration;
+pub mod store;
+pub mod validation;
+
+pub use error::{Error, Result};
+pub use sea_orm::DbErr;
+pub use store::{Store, StoreLocation};

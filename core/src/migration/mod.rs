@@ -1,0 +1,23 @@
+//! Dated migrations under one Migrator. Schema builder only, so the same migrations run on
+//! SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_accounts::Migration)]
+    }
+}
+
+/// The names of every migration this build knows, to spot a database from a newer Keydesk.
+pub fn known_migrations() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}

@@ -1,0 +1,225 @@
+//! Where the data lives and how every connection to it is set up.
+//!
+//! SQLite by default (a file in the data folder), PostgreSQL when `KEYDESK_DATABASE_URL` names
+//! one. Each SQLite connection gets WAL, foreign keys, `synchronous=FULL` and a busy timeout.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::migration::{known_migrations, Migrator};
+use crate::{Error, Result};
+
+/// Moves the whole data folder (tests use it for a fresh store each).
+pub const DATA_DIR_ENV: &str = "KEYDESK_DATA_DIR";
+/// Points the store at another database (`sqlite://…` or `postgres://…`).
+pub const DATABASE_URL_ENV: &str = "KEYDESK_DATABASE_URL";
+/// The SQLite file's name inside the data folder.
+pub const DATABASE_FILE: &str = "keydesk.sqlite3";
+/// How long a connection waits for another writer before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    SqliteFile(PathBuf),
+    Url(String),
+}
+
+impl StoreLocation {
+    /// The data folder: `KEYDESK_DATA_DIR` if set, otherwise the OS's app-data folder.
+    pub fn data_dir(os_default: PathBuf) -> PathBuf {
+        std::env::var_os(DATA_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or(os_default)
+    }
+
+    /// `KEYDESK_DATABASE_URL` if set, otherwise the SQLite file in the data folder.
+    pub fn resolve(data_dir: &Path) -> StoreLocation {
+        match std::env::var(DATABASE_URL_ENV) {
+            Ok(url) if !url.is_empty() => StoreLocation::Url(url),
+            _ => StoreLocation::SqliteFile(data_dir.join(DATABASE_FILE)),
+        }
+    }
+
+    /// What to show people: the file's path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::SqliteFile(path) => path.display().to_string(),
+            StoreLocation::Url(url) => redact_password(url),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    // scheme://user:password@host/... → scheme://user:***@host/...
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// An open, migrated store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    location: StoreLocation,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the store. A database from a newer Keydesk or a
+    /// file that is not a Keydesk database is refused with an error naming it.
+    pub async fn open(location: StoreLocation) -> Result<Store> {
+        let described = location.describe();
+        let options = match &location {
+            StoreLocation::SqliteFile(path) => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::DataDir {
+                        path: parent.to_owned(),
+                        cause: e.to_string(),
+                    })?;
+                }
+                // The file is set on the options rather than spelled in a URL, so any path works.
+                let mut options = ConnectOptions::new("sqlite://keydesk.sqlite3");
+                let path = path.clone();
+                options.map_sqlx_sqlite_opts(move |o| {
+                    sqlite_pragmas(
+                        o.filename(&path)
+                            .in_memory(false)
+                            .shared_cache(false)
+                            .create_if_missing(true),
+                    )
+                });
+                options
+            }
+            StoreLocation::Url(url) => {
+                let mut options = ConnectOptions::new(url.clone());
+                options.map_sqlx_sqlite_opts(sqlite_pragmas);
+                options
+            }
+        };
+        let mut options = options;
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10));
+
+        let db = Database::connect(options)
+            .await
+            .map_err(|e| not_keydesk_or_store(&described, e))?;
+        let store = Store { db, location };
+        store.check_is_ours().await?;
+        Migrator::up(&store.db, None)
+            .await
+            .map_err(|e| not_keydesk_or_store(&described, e))?;
+        Ok(store)
+    }
+
+    /// Closes every connection, so the file is complete on disk when this returns.
+    pub async fn close(self) -> Result<()> {
+        Ok(self.db.close().await?)
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    /// Refuses a database that has tables but no Keydesk migrations, or migrations this build
+    /// does not know (written by a newer Keydesk).
+    async fn check_is_ours(&self) -> Result<()> {
+        let path = self.location.describe();
+        let backend = self.db.get_database_backend();
+        let tables_sql = match backend {
+            DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()",
+        };
+        let tables: Vec<String> = self
+            .db
+            .query_all_raw(Statement::from_string(backend, tables_sql))
+            .await
+            .map_err(|e| not_keydesk_or_store(&path, e))?
+            .iter()
+            .filter_map(|row| row.try_get::<String>("", "name").ok())
+            .collect();
+        if tables.is_empty() {
+            return Ok(());
+        }
+        if !tables.iter().any(|t| t == "seaql_migrations") {
+            return Err(Error::NotKeydesk {
+                path,
+                cause: format!(
+                    "it holds other tables ({}) and no Keydesk migrations",
+                    tables.join(", ")
+                ),
+            });
+        }
+        let applied: Vec<String> = self
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await?
+            .iter()
+            .filter_map(|row| row.try_get::<String>("", "version").ok())
+            .collect();
+        let known = known_migrations();
+        match applied.into_iter().find(|v| !known.contains(v)) {
+            Some(migration) => Err(Error::StoreTooNew { path, migration }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn sqlite_pragmas(
+    o: sea_orm::sqlx::sqlite::SqliteConnectOptions,
+) -> sea_orm::sqlx::sqlite::SqliteConnectOptions {
+    o.journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(BUSY_TIMEOUT)
+}
+
+/// SQLite says "file is not a database" (code 26) for a file of another kind.
+fn not_keydesk_or_store(path: &str, err: DbErr) -> Error {
+    let text = err.to_string();
+    if text.contains("file is not a database") || text.contains("(code: 26)") {
+        Error::NotKeydesk {
+            path: path.to_owned(),
+            cause: "it is not an SQLite database".to_owned(),
+        }
+    } else {
+        Error::Store(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redact_password("postgres://keydesk:s3cret@db:5432/x"),
+            "postgres://keydesk:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_password("postgres://keydesk@db/x"),
+            "postgres://keydesk@db/x"
+        );
+    }
+}

@@ -1,0 +1,24 @@
+use serde::Serialize;
+use tauri::State;
+
+use crate::state::AppState;
+use crate::WireError;
+
+#[derive(Debug, Serialize)]
+pub struct AppStatus {
+    pub version: &'static str,
+    pub data_dir: String,
+    pub database: String,
+    /// Set when the store could not be opened; the page then shows only this.
+    pub startup_error: Option<WireError>,
+}
+
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> AppStatus {
+    AppStatus {
+        version: env!("CARGO_PKG_VERSION"),
+        data_dir: state.data_dir.display().to_string(),
+        database: state.database.clone(),
+        startup_error: state.store.as_ref().err().cloned(),
+    }
+}

@@ -1,0 +1,97 @@
+//! The error every command returns, as it crosses to the UI: `{code, message, field?}`.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireError {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
+
+impl From<keydesk_core::Error> for WireError {
+    fn from(err: keydesk_core::Error) -> Self {
+        WireError {
+            code: err.code(),
+            message: err.to_string(),
+            field: err.field(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Pins the JSON the UI reads (ui/api.js) for each error code.
+    use super::*;
+    use keydesk_core::validation::ContactForm;
+    use keydesk_core::Error;
+    use serde_json::json;
+
+    fn wire(err: Error) -> serde_json::Value {
+        serde_json::to_value(WireError::from(err)).unwrap()
+    }
+
+    #[test]
+    fn invalid_names_its_field() {
+        let err = ContactForm {
+            company_name: "Acme".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            wire(err),
+            json!({"code": "invalid", "message": "Name: is required", "field": "name"})
+        );
+    }
+
+    #[test]
+    fn not_found_and_conflict_have_no_field() {
+        assert_eq!(
+            wire(Error::NotFound("The account")),
+            json!({"code": "not_found", "message": "The account was not found; it may have been deleted"})
+        );
+        assert_eq!(
+            wire(Error::Conflict("The contact information")),
+            json!({"code": "conflict", "message": "The contact information was changed elsewhere since you opened it; reload to see the new values"})
+        );
+    }
+
+    #[test]
+    fn store_refusals_name_the_file() {
+        let too_new = Error::StoreTooNew {
+            path: "/d/keydesk.sqlite3".into(),
+            migration: "m2099".into(),
+        };
+        assert_eq!(
+            wire(too_new),
+            json!({"code": "store_too_new", "message": "the database /d/keydesk.sqlite3 was written by a newer Keydesk (it has migration m2099); install the newer Keydesk to open it"})
+        );
+        let foreign = Error::NotKeydesk {
+            path: "/d/keydesk.sqlite3".into(),
+            cause: "it is not an SQLite database".into(),
+        };
+        assert_eq!(
+            wire(foreign),
+            json!({"code": "not_keydesk", "message": "/d/keydesk.sqlite3 is not a Keydesk database (it is not an SQLite database); move it aside or point KEYDESK_DATA_DIR elsewhere"})
+        );
+        let dir = Error::DataDir {
+            path: "/ro".into(),
+            cause: "Permission denied".into(),
+        };
+        assert_eq!(
+            wire(dir),
+            json!({"code": "data_dir", "message": "cannot create the data folder /ro: Permission denied"})
+        );
+    }
+
+    #[test]
+    fn store_failures_carry_the_cause() {
+        let err = Error::Store(keydesk_core::DbErr::Custom("disk I/O error".into()));
+        assert_eq!(
+            wire(err),
+            json!({"code": "store", "message": "the store failed: Custom Error: disk I/O error"})
+        );
+    }
+}

@@ -1,0 +1,42 @@
+use std::path::PathBuf;
+
+use keydesk_core::{demo, Store, StoreLocation};
+
+use crate::cli::Options;
+use crate::WireError;
+
+/// What the commands share. A store that failed to open is kept as its error, so the window
+/// can show the cause (naming the file) instead of the app panicking or vanishing.
+pub struct AppState {
+    pub store: Result<Store, WireError>,
+    pub data_dir: PathBuf,
+    pub database: String,
+}
+
+impl AppState {
+    pub fn start(os_data_dir: PathBuf, options: &Options) -> AppState {
+        let data_dir = StoreLocation::data_dir(os_data_dir);
+        let location = StoreLocation::resolve(&data_dir);
+        let database = location.describe();
+        let store = tauri::async_runtime::block_on(async {
+            let store = Store::open(location).await?;
+            if options.demo {
+                demo::seed_demo(&store).await?;
+            }
+            Ok::<_, keydesk_core::Error>(store)
+        })
+        .map_err(|err| {
+            eprintln!("keydesk: {err}");
+            WireError::from(err)
+        });
+        AppState {
+            store,
+            data_dir,
+            database,
+        }
+    }
+
+    pub fn store(&self) -> Result<&Store, WireError> {
+        self.store.as_ref().map_err(Clone::clone)
+    }
+}

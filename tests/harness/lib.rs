@@ -1,0 +1,253 @@
+//! Drives the real Keydesk binary in its real WebKit webview through tauri-driver, over the
+//! W3C WebDriver protocol. Each `App` gets its own tauri-driver on free ports and its own data
+//! folder, and shuts everything down (SIGTERM) when dropped.
+//!
+//! Needs a display (Xvfb) and a session bus; `cargo xtask test` provides both.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+mod webdriver;
+use webdriver::WebDriver;
+pub use webdriver::{Element, Key};
+
+/// How long a page may take to show what a test waits for.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The app binary: `KEYDESK_APP_BIN`, or the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("KEYDESK_APP_BIN") {
+        return PathBuf::from(bin);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug").join("keydesk");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the app first (cargo build -p keydesk; cargo xtask test does it)",
+        bin.display()
+    );
+    bin
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running Keydesk under tauri-driver.
+pub struct App {
+    driver: Child,
+    webdriver: WebDriver,
+    data_dir: PathBuf,
+    args: Vec<String>,
+}
+
+impl App {
+    /// Starts Keydesk with `args`, its data in `data_dir`, and waits for the page to be ready.
+    pub fn launch(data_dir: &Path, args: &[&str]) -> App {
+        Self::launch_unready(data_dir, args).wait_ready()
+    }
+
+    /// Starts Keydesk without waiting for the page (for start-up failures).
+    pub fn launch_unready(data_dir: &Path, args: &[&str]) -> App {
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("KEYDESK_DATA_DIR", data_dir)
+            // WebKit's own caches and storage stay inside the test's folder too.
+            .env("XDG_DATA_HOME", data_dir.join("xdg-data"))
+            .env("XDG_CACHE_HOME", data_dir.join("xdg-cache"))
+            .env_remove("KEYDESK_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver is not installed: cargo install tauri-driver --locked (cargo xtask test does it)");
+        let webdriver = WebDriver::new(format!("http://127.0.0.1:{port}"));
+        let mut app = App {
+            driver,
+            webdriver,
+            data_dir: data_dir.to_owned(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+        };
+        app.start_session();
+        app
+    }
+
+    fn start_session(&mut self) {
+        let capabilities = json!({
+            "capabilities": {"alwaysMatch": {
+                "tauri:options": {"application": app_binary(), "args": self.args},
+            }}
+        });
+        // tauri-driver takes a moment to listen, and the first connection is sometimes reset.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.webdriver.new_session(&capabilities) {
+                Ok(()) => return,
+                Err(err) if Instant::now() < deadline => {
+                    if let Ok(Some(status)) = self.driver.try_wait() {
+                        panic!("tauri-driver exited ({status}) before a session started: {err}");
+                    }
+                    sleep(Duration::from_millis(200));
+                }
+                Err(err) => panic!("no WebDriver session within 30 s: {err}"),
+            }
+        }
+    }
+
+    fn wait_ready(self) -> App {
+        self.wait_for("the page to finish loading", |app| {
+            app.exec("return document.body.dataset.ready === 'true'", json!([])) == json!(true)
+        });
+        self
+    }
+
+    /// Quits the app and starts it again on the same data folder.
+    pub fn restart(mut self) -> App {
+        self.webdriver.delete_session();
+        self.start_session();
+        self.wait_ready()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Waits until `ready` holds, panicking with `what` after `WAIT`.
+    pub fn wait_for(&self, what: &str, ready: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        while !ready(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    pub fn find(&self, css: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(element) = self.webdriver.find(css) {
+                return element;
+            }
+            assert!(Instant::now() < deadline, "no element matches {css}");
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn exists(&self, css: &str) -> bool {
+        self.webdriver.find(css).is_some()
+    }
+
+    /// Waits for `css` to show `expected` as its text.
+    pub fn wait_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.webdriver.find(css).map(|e| self.webdriver.text(&e));
+            if text.as_deref() == Some(expected) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} shows {text:?}, expected {expected:?}"
+            );
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        let element = self.find(css);
+        self.webdriver.text(&element)
+    }
+
+    pub fn click(&self, css: &str) {
+        let element = self.find(css);
+        self.webdriver.click(&element);
+    }
+
+    /// Replaces the value of the input matching `css` with `text`, as typed keys.
+    pub fn fill(&self, css: &str, text: &str) {
+        let element = self.find(css);
+        self.webdriver.clear(&element);
+        self.webdriver.send_keys(&element, text);
+    }
+
+    /// Sends keys to whatever has focus, as a person at the keyboard would.
+    pub fn press(&self, keys: &str) {
+        self.webdriver.send_keys_to_active(keys);
+    }
+
+    pub fn value(&self, css: &str) -> String {
+        let element = self.find(css);
+        self.webdriver
+            .property(&element, "value")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn is_visible(&self, css: &str) -> bool {
+        self.exec(
+            "const e = document.querySelector(arguments[0]); return !!e && e.getClientRects().length > 0 && !e.closest('[hidden]');",
+            json!([css]),
+        ) == json!(true)
+    }
+
+    /// The id of the element that has keyboard focus.
+    pub fn focused_id(&self) -> String {
+        self.exec(
+            "return document.activeElement ? document.activeElement.id : ''",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    pub fn exec(&self, script: &str, args: Value) -> Value {
+        self.webdriver.execute(script, args)
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.webdriver.delete_session();
+        // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would leave it on its port.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.driver.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                return;
+            }
+            sleep(Duration::from_millis(50));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin").join("tauri-driver"));
+    match cargo_bin {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}

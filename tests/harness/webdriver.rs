@@ -1,0 +1,167 @@
+//! The few W3C WebDriver calls the tests need, over plain HTTP.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Special keys, as WebDriver encodes them.
+pub struct Key;
+impl Key {
+    pub const ENTER: &'static str = "\u{E007}";
+    pub const ESCAPE: &'static str = "\u{E00C}";
+    pub const TAB: &'static str = "\u{E004}";
+    pub const ARROW_DOWN: &'static str = "\u{E015}";
+}
+
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+pub struct WebDriver {
+    base: String,
+    agent: ureq::Agent,
+    session: RefCell<Option<String>>,
+}
+
+impl WebDriver {
+    pub fn new(base: String) -> WebDriver {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        WebDriver {
+            base,
+            agent,
+            session: RefCell::new(None),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        let session = self.session.borrow();
+        format!(
+            "{}/session/{}{}",
+            self.base,
+            session.as_deref().expect("no WebDriver session"),
+            path
+        )
+    }
+
+    fn send(&self, method: &str, url: &str, body: Option<&Value>) -> Result<Value, String> {
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(url).call(),
+            ("DELETE", _) => self.agent.delete(url).call(),
+            (_, Some(body)) => self.agent.post(url).send_json(body),
+            (_, None) => self.agent.post(url).send_json(json!({})),
+        };
+        let mut response = response.map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body: Value = response.body_mut().read_json().map_err(|e| e.to_string())?;
+        if status.is_success() {
+            Ok(body["value"].clone())
+        } else {
+            Err(format!("{status}: {}", body["value"]))
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = self.url(path);
+        self.send(method, &url, body.as_ref())
+            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
+    }
+
+    pub fn new_session(&self, capabilities: &Value) -> Result<(), String> {
+        let value = self.send(
+            "POST",
+            &format!("{}/session", self.base),
+            Some(capabilities),
+        )?;
+        let id = value["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("no sessionId in {value}"))?;
+        *self.session.borrow_mut() = Some(id.to_owned());
+        Ok(())
+    }
+
+    pub fn delete_session(&self) {
+        if self.session.borrow().is_some() {
+            let url = self.url("");
+            let _ = self.send("DELETE", &url, None);
+            *self.session.borrow_mut() = None;
+        }
+    }
+
+    pub fn find(&self, css: &str) -> Option<Element> {
+        let url = self.url("/element");
+        self.send(
+            "POST",
+            &url,
+            Some(&json!({"using": "css selector", "value": css})),
+        )
+        .ok()
+        .and_then(|v| v[ELEMENT_KEY].as_str().map(|id| Element(id.to_owned())))
+    }
+
+    pub fn text(&self, element: &Element) -> String {
+        self.call("GET", &format!("/element/{}/text", element.0), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn property(&self, element: &Element, name: &str) -> Value {
+        self.call(
+            "GET",
+            &format!("/element/{}/property/{name}", element.0),
+            None,
+        )
+    }
+
+    pub fn click(&self, element: &Element) {
+        let url = self.url(&format!("/element/{}/click", element.0));
+        if self.send("POST", &url, Some(&json!({}))).is_err() {
+            // WebKitWebDriver sometimes refuses a native click on a visible element; a DOM
+            // click still exercises the page's own handlers.
+            self.execute("arguments[0].click()", json!([self.element_ref(element)]));
+        }
+    }
+
+    pub fn clear(&self, element: &Element) {
+        self.call(
+            "POST",
+            &format!("/element/{}/clear", element.0),
+            Some(json!({})),
+        );
+    }
+
+    pub fn send_keys(&self, element: &Element, text: &str) {
+        self.call(
+            "POST",
+            &format!("/element/{}/value", element.0),
+            Some(json!({"text": text})),
+        );
+    }
+
+    pub fn send_keys_to_active(&self, text: &str) {
+        let active = self.call("GET", "/element/active", None);
+        let id = active[ELEMENT_KEY]
+            .as_str()
+            .expect("an element has focus")
+            .to_owned();
+        self.send_keys(&Element(id), text);
+    }
+
+    fn element_ref(&self, element: &Element) -> Value {
+        json!({ ELEMENT_KEY: element.0 })
+    }
+
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+}

@@ -1,0 +1,64 @@
+// Accounts: the welcome panel of an empty store, the Home list, and Add account.
+
+import { api } from './api.js';
+import { clear, el, toast } from './dom.js';
+import { CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
+
+export function renderWelcome(main, { onAdd }) {
+  const add = el('button', { type: 'button', class: 'primary', id: 'welcome-add-account', text: 'Add account', onclick: onAdd });
+  clear(main).append(
+    el('section', { class: 'welcome card', id: 'welcome', 'aria-labelledby': 'welcome-title' },
+      el('h1', { id: 'welcome-title', text: 'Welcome to Keydesk' }),
+      el('p', { text: 'Keep each customer account’s contact and billing information, and its API credentials, in one place.' }),
+      el('p', { class: 'muted', text: 'Start with the account you look after most. Only the company name and a contact name are needed.' }),
+      el('div', { class: 'actions start' }, add),
+    ),
+  );
+  add.focus();
+}
+
+export function renderHome(main, accounts, { onOpen, onAdd }) {
+  const list = el('ul', { class: 'account-list', id: 'account-list' },
+    accounts.map((a) => el('li', {},
+      el('button', { type: 'button', class: 'account-row', dataset: { accountId: String(a.id) }, onclick: () => onOpen(a.id) },
+        el('span', { class: 'company', text: a.company_name }),
+        el('span', { class: 'muted', text: a.name }),
+      ),
+    )),
+  );
+  clear(main).append(
+    el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('span', { 'aria-current': 'page', text: 'Home' })),
+    el('h1', { text: 'Accounts' }),
+    el('p', { class: 'muted', text: `${accounts.length} ${accounts.length === 1 ? 'account' : 'accounts'}` }),
+    list,
+    el('div', { class: 'actions start' }, el('button', { type: 'button', class: 'primary', id: 'home-add-account', text: 'Add account', onclick: onAdd })),
+  );
+  list.querySelector('button')?.focus();
+}
+
+export function renderAddAccount(main, { countries, onCreated, onCancel }) {
+  const form = buildForm({
+    id: 'add-account-form',
+    legend: 'Add account',
+    fields: CONTACT_FIELDS,
+    countries,
+    submitLabel: 'Add account',
+    onSubmit: async (contact) => {
+      const account = await api.createAccount(contact);
+      toast(`${account.contact.company_name} added`);
+      onCreated(account);
+    },
+    onCancel,
+  });
+  clear(main).append(
+    el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
+      el('a', { href: '#home', text: 'Home' }),
+      el('span', { class: 'sep', 'aria-hidden': 'true', text: ' > ' }),
+      el('span', { 'aria-current': 'page', text: 'Add account' }),
+    ),
+    el('h1', { text: 'Add account' }),
+    el('p', { class: 'muted', text: 'Company name and name are required; the rest can be filled in later.' }),
+    el('div', { class: 'card narrow' }, form),
+  );
+  focusFirstField(form);
+}

@@ -1,0 +1,36 @@
+// The one door to the Rust side. Every failure comes back as an ApiError {code, message, field}.
+
+export class ApiError extends Error {
+  constructor({ code, message, field }) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.field = field ?? null;
+  }
+}
+
+function toApiError(raw) {
+  if (raw && typeof raw === 'object' && typeof raw.code === 'string') return new ApiError(raw);
+  // Not our wire format: the IPC layer itself refused (a permission, a wrong argument type).
+  return new ApiError({ code: 'ipc', message: String(raw) });
+}
+
+async function call(command, args = {}) {
+  const tauri = window.__TAURI__;
+  if (!tauri?.core?.invoke) throw new ApiError({ code: 'ipc', message: 'Keydesk must be opened as the desktop app.' });
+  try {
+    return await tauri.core.invoke(command, args);
+  } catch (raw) {
+    throw toApiError(raw);
+  }
+}
+
+export const api = {
+  appStatus: () => call('app_status'),
+  listAccounts: () => call('list_accounts'),
+  createAccount: (contact) => call('create_account', { contact }),
+  getAccount: (accountId) => call('get_account', { accountId }),
+  updateContact: (accountId, version, form) => call('update_contact', { accountId, version, form }),
+  updateBilling: (accountId, version, form) => call('update_billing', { accountId, version, form }),
+  listCountries: () => call('list_countries'),
+};

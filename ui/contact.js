@@ -1,0 +1,104 @@
+// Preferences → View/Edit Contact Information: the CONTACT AND BILLING INFORMATION section,
+// each block shown as text with Edit → form → Save / Cancel.
+
+import { api } from './api.js';
+import { clear, el, toast } from './dom.js';
+import { BILLING_FIELDS, CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
+
+const lines = (...parts) => parts.filter((p) => p && p.trim() !== '');
+
+function row(label, field, valueLines) {
+  const dd = el('dd', { dataset: { field } });
+  if (valueLines.length === 0) dd.append(el('span', { class: 'muted', text: 'Not set' }));
+  valueLines.forEach((line, i) => { if (i) dd.append(el('br')); dd.append(document.createTextNode(line)); });
+  return [el('dt', { text: label }), dd];
+}
+
+function contactRows(c) {
+  return [
+    row('Company name', 'company_name', lines(c.company_name)),
+    row('Name', 'name', lines(c.name)),
+    row('Contact address', 'address', lines(c.street, lines(c.city, lines(c.region, c.postal_code).join(' ')).join(', '), c.country_name)),
+    row('Phone number', 'phone', lines(c.phone_display)),
+    row('Username', 'username', lines(c.username)),
+    row('Email address', 'email', lines(c.email)),
+  ].flat();
+}
+
+function billingRows(b) {
+  return [
+    row('Billing name', 'billing_name', lines(b.billing_name)),
+    row('Billing address', 'address', lines(b.street_line1, b.street_line2, lines(b.city, lines(b.region, b.postal_code).join(' ')).join(', '), b.country_name)),
+    row('Billing phone number', 'phone', lines(b.phone_display)),
+    row('Billing email address', 'email', lines(b.email)),
+  ].flat();
+}
+
+/// One block (contact or billing): view mode with Edit, or edit mode with the form.
+function block({ id, title, rows, fields, values, countries, save }) {
+  const heading = el('h4', { id: `${id}-title`, text: title });
+  const body = el('div', { class: 'block-body' });
+  const section = el('article', { class: 'card', id, 'aria-labelledby': `${id}-title` }, heading, body);
+
+  function view() {
+    const edit = el('button', { type: 'button', id: `${id}-edit`, text: 'Edit', 'aria-label': `Edit ${title.toLowerCase()}` });
+    edit.addEventListener('click', () => editing());
+    clear(body).append(el('dl', { class: 'facts' }, rows), el('div', { class: 'actions' }, edit));
+    return edit;
+  }
+
+  function editing() {
+    const form = buildForm({
+      id: `${id}-form`,
+      legend: title,
+      fields,
+      values,
+      countries,
+      onSubmit: save,
+      onCancel: () => view().focus(),
+    });
+    clear(body).append(form);
+    focusFirstField(form);
+  }
+
+  view();
+  return section;
+}
+
+export function renderContactPage(main, account, { countries, onSaved }) {
+  const { contact, billing } = account;
+  const saved = (what) => (updated) => { toast(`${what} saved`); onSaved(updated, what); };
+
+  const contactBlock = block({
+    id: 'contact-block',
+    title: 'Contact information',
+    rows: contactRows(contact),
+    fields: CONTACT_FIELDS,
+    values: contact,
+    countries,
+    save: async (form) => saved('Contact information')(await api.updateContact(account.id, contact.version, form)),
+  });
+  const billingBlock = block({
+    id: 'billing-block',
+    title: 'Billing information',
+    rows: billingRows(billing),
+    fields: BILLING_FIELDS,
+    values: billing,
+    countries,
+    save: async (form) => saved('Billing information')(await api.updateBilling(account.id, billing.version, form)),
+  });
+
+  clear(main).append(
+    el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb', id: 'breadcrumb' },
+      el('a', { href: '#home', id: 'crumb-home', text: 'Home' }),
+      el('span', { class: 'sep', 'aria-hidden': 'true', text: ' > ' }),
+      el('span', { 'aria-current': 'page', text: 'Preferences: View/Edit Contact Information' }),
+    ),
+    el('p', { class: 'eyebrow', id: 'page-heading', text: `Contact information: ${contact.company_name} (${contact.name})` }),
+    el('h1', { text: 'Manage Contact Information' }),
+    el('section', { 'aria-labelledby': 'contact-billing-title' },
+      el('h2', { class: 'section-title', id: 'contact-billing-title', text: 'CONTACT AND BILLING INFORMATION' }),
+      el('div', { class: 'blocks' }, contactBlock, billingBlock),
+    ),
+  );
+}

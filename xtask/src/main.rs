@@ -1,0 +1,167 @@
+//! Keydesk's task runner: `cargo xtask run` and `cargo xtask test` (see the README).
+//! It installs what a fresh Debian/Ubuntu machine lacks, then builds and runs or tests.
+
+mod system;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use system::{ensure_packages, ensure_tauri_driver, has_display, which};
+
+/// What building and running the app needs.
+const APP_PACKAGES: &[&str] = &["pkg-config", "libwebkit2gtk-4.1-dev", "librsvg2-dev"];
+/// What the test suite needs on top: a virtual display, WebKit's WebDriver, a session bus with
+/// the Secret Service (gnome-keyring) and a clipboard reader.
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus",
+    "gnome-keyring",
+    "libsecret-tools",
+    "xclip",
+];
+
+const USAGE: &str = "\
+Usage: cargo xtask <task> [args]
+
+  run [app args]     install what is missing, build and open Keydesk (e.g. cargo xtask run --demo)
+  test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_deref() {
+        Some("run") => run(&rest),
+        Some("test") => test(&rest),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task {other}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn status(mut command: Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    eprintln!("xtask: $ {shown}");
+    let status = command.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn run(app_args: &[String]) -> Result<(), String> {
+    ensure_packages(APP_PACKAGES)?;
+    let mut build = cargo();
+    build.args(["build", "-p", "keydesk"]);
+    status(build)?;
+    if !has_display() {
+        return Err(
+            "no display (DISPLAY and WAYLAND_DISPLAY are unset). In a desktop session this \
+                    opens the window; on a headless machine use a virtual display:\n\n    \
+                    xvfb-run -a cargo xtask run --demo"
+                .into(),
+        );
+    }
+    let app = target_dir().join("debug").join("keydesk");
+    let mut command = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+        && which("dbus-run-session").is_some()
+    {
+        // Without a session bus GTK starts helpers that outlive the app.
+        let mut c = Command::new("dbus-run-session");
+        c.arg("--").arg(&app);
+        c
+    } else {
+        Command::new(&app)
+    };
+    command.args(app_args);
+    status(command)
+}
+
+fn test(test_args: &[String]) -> Result<(), String> {
+    let mut packages = APP_PACKAGES.to_vec();
+    packages.extend_from_slice(TEST_PACKAGES);
+    ensure_packages(&packages)?;
+    let tauri_driver = ensure_tauri_driver()?;
+
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    status(fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    status(clippy)?;
+    // The end-to-end tests drive this binary.
+    let mut build = cargo();
+    build.args(["build", "-p", "keydesk"]);
+    status(build)?;
+
+    // Every test runs inside a session bus with an unlocked Secret Service (gnome-keyring),
+    // and under Xvfb when there is no display.
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut inner: Vec<String> = vec![
+        "sh".into(),
+        "-c".into(),
+        "echo -n keydesk-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec \"$@\"".into(),
+        "sh".into(),
+        cargo_bin,
+        "test".into(),
+        "--workspace".into(),
+    ];
+    inner.extend(test_args.iter().cloned());
+    let mut command = if has_display() {
+        Command::new("dbus-run-session")
+    } else {
+        let mut c = Command::new("xvfb-run");
+        c.args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24 -nolisten tcp",
+            "dbus-run-session",
+        ]);
+        c
+    };
+    command.arg("--").args(&inner).current_dir(root());
+    command.env("TAURI_DRIVER", tauri_driver);
+    command.env(
+        "KEYDESK_APP_BIN",
+        target_dir().join("debug").join("keydesk"),
+    );
+    status(command)
+}
