@@ -75,7 +75,7 @@ fn demo_shows_the_example_account_and_preferences_menu_reaches_it_by_keyboard() 
     );
     assert_eq!(
         app.text("#contact-block [data-field='address']"),
-        "1550 Wewatta Street\nDenver, CO 24025\nUnited States Of America"
+        "1550 Wewatta Street\nDenver, CO 24025\nUnited States of America"
     );
     assert_eq!(
         app.text("#billing-block [data-field='billing_name']"),
@@ -83,7 +83,7 @@ fn demo_shows_the_example_account_and_preferences_menu_reaches_it_by_keyboard() 
     );
     assert_eq!(
         app.text("#billing-block [data-field='address']"),
-        "121 West Walnut Street\nSuite 100\nRobinson, IL 62454\nUnited States Of America"
+        "121 West Walnut Street\nSuite 100\nRobinson, IL 62454\nUnited States of America"
     );
     assert_eq!(
         app.text("#billing-block [data-field='phone']"),

@@ -40,7 +40,7 @@ fn contact_and_billing_edits_survive_a_restart() {
     );
     assert_eq!(
         app.text("#contact-block [data-field='address']"),
-        "1550 Wewatta Street\nBoulder, CO 80302\nUnited States Of America"
+        "1550 Wewatta Street\nBoulder, CO 80302\nUnited States of America"
     );
     assert_eq!(
         app.text("#billing-block [data-field='billing_name']"),

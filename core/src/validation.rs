@@ -301,12 +301,15 @@ pub fn country_name(alpha2: &str) -> String {
 }
 
 fn display_name(country: &Country) -> String {
-    // celes keeps formal names ("The United States Of America"); lists read better without "The".
-    country
+    // celes keeps formal, title-cased names ("The United States Of America"); people read
+    // "United States of America".
+    let name = country
         .long_name
         .strip_prefix("The ")
-        .unwrap_or(country.long_name)
-        .to_owned()
+        .unwrap_or(country.long_name);
+    name.replace(" Of ", " of ")
+        .replace(" And ", " and ")
+        .replace(" The ", " the ")
 }
 
 /// Every ISO 3166 country as (alpha-2, name), sorted by name, for the country pickers.

@@ -92,7 +92,7 @@ async fn edits_are_normalised_saved_and_versioned() {
     assert_eq!(after.contact.version, 2);
     assert_eq!(after.contact.form.phone, "+13035550134");
     assert_eq!(after.contact.phone_display, "+1 303-555-0134");
-    assert_eq!(after.contact.country_name, "United States Of America");
+    assert_eq!(after.contact.country_name, "United States of America");
     let after = update_billing(&store, account.id, 1, &example_billing())
         .await
         .unwrap();
