@@ -147,7 +147,14 @@ pub async fn create_account(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, Some(account.id), "account.created", "").await?;
+    audit::record(
+        &txn,
+        audit::Subject::account(account.id),
+        "account.created",
+        "",
+        now,
+    )
+    .await?;
     txn.commit().await?;
     get_account(store, account.id).await
 }

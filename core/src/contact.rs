@@ -50,7 +50,14 @@ pub async fn update_contact(
             Error::NotFound("The account")
         });
     }
-    audit::record(&txn, Some(account_id), "contact.updated", "").await?;
+    audit::record(
+        &txn,
+        audit::Subject::account(account_id),
+        "contact.updated",
+        "",
+        Utc::now(),
+    )
+    .await?;
     txn.commit().await?;
     get_account(store, account_id).await
 }
@@ -94,7 +101,14 @@ pub async fn update_billing(
             Error::NotFound("The account")
         });
     }
-    audit::record(&txn, Some(account_id), "billing.updated", "").await?;
+    audit::record(
+        &txn,
+        audit::Subject::account(account_id),
+        "billing.updated",
+        "",
+        Utc::now(),
+    )
+    .await?;
     txn.commit().await?;
     get_account(store, account_id).await
 }

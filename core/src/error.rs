@@ -25,6 +25,10 @@ pub enum Error {
     NotKeydesk { path: String, cause: String },
     #[error("cannot create the data folder {}: {cause}", path.display())]
     DataDir { path: PathBuf, cause: String },
+    #[error("the OS keyring: {0}")]
+    Keyring(String),
+    #[error("the system random number generator failed: {0}")]
+    Random(String),
     #[error("the store failed: {0}")]
     Store(#[from] sea_orm::DbErr),
 }
@@ -53,6 +57,8 @@ impl Error {
             Error::StoreTooNew { .. } => "store_too_new",
             Error::NotKeydesk { .. } => "not_keydesk",
             Error::DataDir { .. } => "data_dir",
+            Error::Keyring(_) => "keyring",
+            Error::Random(_) => "random",
             Error::Store(_) => "store",
         }
     }

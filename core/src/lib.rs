@@ -5,12 +5,15 @@
 pub mod accounts;
 pub mod audit;
 pub mod contact;
+pub mod credentials;
 pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod migration;
+pub mod secrets;
 pub mod store;
 pub mod validation;
+pub mod vault;
 
 pub use error::{Error, Result};
 pub use sea_orm::DbErr;

@@ -128,7 +128,7 @@ impl BillingForm {
 }
 
 /// Free text: trimmed, no control characters, at most `max` characters, present if `required`.
-fn text(
+pub(crate) fn text(
     field: &'static str,
     label: &'static str,
     value: &str,
@@ -174,7 +174,7 @@ fn country(field: &'static str, label: &'static str, value: &str) -> Result<Stri
         })
 }
 
-fn email(field: &'static str, label: &'static str, value: &str) -> Result<String> {
+pub(crate) fn email(field: &'static str, label: &'static str, value: &str) -> Result<String> {
     let value = text(field, label, value, MAX_EMAIL, false)?;
     if value.is_empty() || EmailAddress::is_valid(&value) {
         Ok(value)

@@ -8,6 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub account_id: Option<i32>,
+    pub credential_id: Option<i32>,
     pub action: String,
     pub detail: String,
     pub at: ChronoDateTimeUtc,

@@ -4,3 +4,5 @@ pub mod account;
 pub mod audit_event;
 pub mod billing;
 pub mod contact;
+pub mod credential;
+pub mod credential_secret;

@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+/// One secret of a credential, as its SHA-256 digest and a 4-character hint. Never the secret.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "credential_secrets")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub credential_id: i32,
+    /// Lower-case hex SHA-256 of the secret.
+    pub digest: String,
+    pub hint: String,
+    pub created_at: ChronoDateTimeUtc,
+    /// None: valid until replaced.
+    pub expires_at: Option<ChronoDateTimeUtc>,
+    pub revoked_at: Option<ChronoDateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::credential::Entity",
+        from = "Column::CredentialId",
+        to = "super::credential::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Credential,
+}
+
+impl Related<super::credential::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Credential.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,108 @@
+//! Client IDs and secrets: generated from a ChaCha20 CSPRNG seeded by the OS, kept at rest
+//! only as SHA-256 digests, compared in constant time. Plaintext lives in `Zeroizing` buffers.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::{Error, Result};
+
+/// 128 random bits, shown as 32 lower-case hex characters.
+pub const CLIENT_ID_BYTES: usize = 16;
+/// 256 random bits, shown as 43 URL-safe base64 characters.
+pub const SECRET_BYTES: usize = 32;
+/// How many trailing characters of a secret are kept to recognise it.
+pub const HINT_CHARS: usize = 4;
+
+fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>> {
+    // A fresh generator per value, seeded from the OS: nothing long-lived to leak or fork.
+    let mut rng = ChaCha20Rng::try_from_rng(&mut getrandom::SysRng)
+        .map_err(|e| Error::Random(e.to_string()))?;
+    let mut bytes = Zeroizing::new([0u8; N]);
+    rng.fill_bytes(bytes.as_mut());
+    Ok(bytes)
+}
+
+pub fn new_client_id() -> Result<String> {
+    let bytes = random_bytes::<CLIENT_ID_BYTES>()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub fn new_secret() -> Result<Zeroizing<String>> {
+    let bytes = random_bytes::<SECRET_BYTES>()?;
+    Ok(Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref())))
+}
+
+/// Lower-case hex SHA-256 of a secret: what the store keeps.
+pub fn digest(secret: &str) -> String {
+    let mut hash: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+    let hex = hash.iter().map(|b| format!("{b:02x}")).collect();
+    hash.zeroize();
+    hex
+}
+
+/// Whether `secret` hashes to the stored `digest`, in time independent of where they differ.
+pub fn matches(secret: &str, stored_digest: &str) -> bool {
+    let candidate = digest(secret);
+    candidate.as_bytes().ct_eq(stored_digest.as_bytes()).into()
+}
+
+/// The last characters of a secret, to tell secrets apart on the page.
+pub fn hint(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    chars[chars.len().saturating_sub(HINT_CHARS)..]
+        .iter()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn client_ids_are_32_lowercase_hex_and_unique() {
+        let ids: HashSet<String> = (0..1000).map(|_| new_client_id().unwrap()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            assert_eq!(id.len(), 32);
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_are_256_bit_url_safe_and_unique() {
+        let secrets: HashSet<String> = (0..1000)
+            .map(|_| new_secret().unwrap().to_string())
+            .collect();
+        assert_eq!(secrets.len(), 1000);
+        for s in &secrets {
+            assert_eq!(URL_SAFE_NO_PAD.decode(s).unwrap().len(), 32);
+            assert!(
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn digests_match_only_their_secret() {
+        let secret = new_secret().unwrap();
+        let stored = digest(&secret);
+        assert_eq!(stored.len(), 64);
+        assert!(!stored.contains(secret.as_str()));
+        assert!(matches(&secret, &stored));
+        assert!(!matches(&new_secret().unwrap(), &stored));
+        assert!(!matches("", &stored));
+        assert_eq!(hint("abcdefXYZ1"), "XYZ1");
+    }
+}

@@ -1,0 +1,531 @@
+//! API credentials through the core services, against a real SQLite file.
+
+use chrono::{Duration, Utc};
+use keydesk_core::accounts::create_account;
+use keydesk_core::audit::list_activity;
+use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
+use keydesk_core::validation::{BillingForm, ContactForm};
+use keydesk_core::vault::Vault;
+use keydesk_core::{Store, StoreLocation};
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    store: Store,
+    account_id: i32,
+    // Never touched: these tests do not ask for the keyring.
+    vault: Vault,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreLocation::SqliteFile(
+        dir.path().join("keydesk.sqlite3"),
+    ))
+    .await
+    .unwrap();
+    let contact = ContactForm {
+        company_name: "Alexcompany".into(),
+        name: "Alex".into(),
+        ..Default::default()
+    };
+    let account_id = create_account(&store, &contact, &BillingForm::default())
+        .await
+        .unwrap()
+        .id;
+    Fixture {
+        dir,
+        store,
+        account_id,
+        vault: Vault::new("keydesk-test-unused"),
+    }
+}
+
+fn form(email: &str) -> CredentialForm {
+    CredentialForm {
+        name: "alexcnw".into(),
+        email: email.into(),
+        application: "esareit".into(),
+    }
+}
+
+#[tokio::test]
+async fn generate_gives_a_hex_client_id_and_a_secret_kept_only_as_hint() {
+    let f = fixture().await;
+    let now = Utc::now();
+    let issued = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("whatevermail@yeah.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    let c = &issued.credential;
+    assert_eq!(c.client_id.len(), 32);
+    assert!(c
+        .client_id
+        .chars()
+        .all(|ch| matches!(ch, '0'..='9' | 'a'..='f')));
+    assert_eq!(issued.secret.len(), 43);
+    assert_eq!(issued.keyring, KeyringOutcome::NotRequested);
+    assert_eq!(c.secrets.len(), 1);
+    assert_eq!(c.secrets[0].hint, issued.secret[39..]);
+    assert_eq!(c.secrets[0].expires_at, None);
+    assert!(
+        credentials::verify(&f.store, &c.client_id, &issued.secret, now)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert!(
+        !credentials::verify(&f.store, &c.client_id, "not-the-secret", now)
+            .await
+            .unwrap()
+            .valid
+    );
+    let listed = credentials::list_credentials(&f.store, f.account_id, now)
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![issued.credential.clone()]);
+}
+
+#[tokio::test]
+async fn generate_checks_its_fields() {
+    let f = fixture().await;
+    let bad = CredentialForm {
+        email: "nope".into(),
+        ..form("")
+    };
+    let err = credentials::generate(&f.store, &f.vault, f.account_id, &bad, false, Utc::now())
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("email"));
+    let err = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &CredentialForm {
+            application: " ".into(),
+            ..form("a@b.co")
+        },
+        false,
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (err.field(), err.to_string().as_str()),
+        (Some("application"), "Application: is required")
+    );
+    assert!(
+        credentials::list_credentials(&f.store, f.account_id, Utc::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn an_email_address_holds_one_set_of_credentials() {
+    let f = fixture().await;
+    let now = Utc::now();
+    let first = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("ops@example.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    let err = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("OPS@Example.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.field(), Some("email"));
+    assert!(
+        err.to_string().contains(&first.credential.client_id),
+        "{err}"
+    );
+    credentials::delete(&f.store, &f.vault, first.credential.id, now)
+        .await
+        .unwrap();
+    credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("ops@example.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn renew_now_keeps_the_client_id_and_invalidates_the_old_secret() {
+    let f = fixture().await;
+    let now = Utc::now();
+    let first = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("a@example.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    let later = now + Duration::minutes(5);
+    let renewed = credentials::renew(
+        &f.store,
+        &f.vault,
+        first.credential.id,
+        Grace::Now,
+        false,
+        later,
+    )
+    .await
+    .unwrap();
+    assert_eq!(renewed.credential.client_id, first.credential.client_id);
+    assert_ne!(*renewed.secret, *first.secret);
+    let id = &first.credential.client_id;
+    assert!(
+        !credentials::verify(&f.store, id, &first.secret, later)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert!(
+        credentials::verify(&f.store, id, &renewed.secret, later)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert_eq!(
+        renewed.credential.secrets.len(),
+        1,
+        "only the new secret is live"
+    );
+    let actions: Vec<_> = list_activity(&f.store, f.account_id, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions[..2], ["credential.renewed", "credential.generated"]);
+}
+
+#[tokio::test]
+async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
+    let f = fixture().await;
+    let t0 = Utc::now();
+    let first = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("a@example.com"),
+        false,
+        t0,
+    )
+    .await
+    .unwrap();
+    let renewed = credentials::renew(
+        &f.store,
+        &f.vault,
+        first.credential.id,
+        Grace::OneHour,
+        false,
+        t0,
+    )
+    .await
+    .unwrap();
+    let id = &first.credential.client_id;
+    let expiry = t0 + Duration::hours(1);
+
+    let at = |minutes| t0 + Duration::minutes(minutes);
+    let old = credentials::verify(&f.store, id, &first.secret, at(59))
+        .await
+        .unwrap();
+    assert!(old.valid);
+    assert_eq!(old.expires_at, Some(expiry));
+    assert!(
+        !credentials::verify(&f.store, id, &first.secret, at(61))
+            .await
+            .unwrap()
+            .valid
+    );
+    let new = credentials::verify(&f.store, id, &renewed.secret, at(61))
+        .await
+        .unwrap();
+    assert_eq!((new.valid, new.expires_at), (true, None));
+
+    let during = credentials::list_credentials(&f.store, f.account_id, at(30))
+        .await
+        .unwrap();
+    let hints: Vec<_> = during[0]
+        .secrets
+        .iter()
+        .map(|s| (s.hint.clone(), s.expires_at))
+        .collect();
+    assert_eq!(
+        hints,
+        vec![
+            (renewed.secret[39..].to_owned(), None),
+            (first.secret[39..].to_owned(), Some(expiry))
+        ]
+    );
+    let after = credentials::list_credentials(&f.store, f.account_id, at(61))
+        .await
+        .unwrap();
+    assert_eq!(after[0].secrets.len(), 1);
+}
+
+#[tokio::test]
+async fn renew_now_also_ends_a_running_grace_period() {
+    let f = fixture().await;
+    let t0 = Utc::now();
+    let first = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("a@example.com"),
+        false,
+        t0,
+    )
+    .await
+    .unwrap();
+    let second = credentials::renew(
+        &f.store,
+        &f.vault,
+        first.credential.id,
+        Grace::SevenDays,
+        false,
+        t0,
+    )
+    .await
+    .unwrap();
+    let t1 = t0 + Duration::hours(1);
+    let third = credentials::renew(
+        &f.store,
+        &f.vault,
+        first.credential.id,
+        Grace::Now,
+        false,
+        t1,
+    )
+    .await
+    .unwrap();
+    let id = &first.credential.client_id;
+    let t2 = t1 + Duration::seconds(1);
+    assert!(
+        !credentials::verify(&f.store, id, &first.secret, t2)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert!(
+        !credentials::verify(&f.store, id, &second.secret, t2)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert!(
+        credentials::verify(&f.store, id, &third.secret, t2)
+            .await
+            .unwrap()
+            .valid
+    );
+}
+
+#[tokio::test]
+async fn delete_stops_every_secret_and_is_recorded() {
+    let f = fixture().await;
+    let now = Utc::now();
+    let first = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("a@example.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    let renewed = credentials::renew(
+        &f.store,
+        &f.vault,
+        first.credential.id,
+        Grace::SevenDays,
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    credentials::delete(&f.store, &f.vault, first.credential.id, now)
+        .await
+        .unwrap();
+    let id = &first.credential.client_id;
+    assert!(
+        !credentials::verify(&f.store, id, &first.secret, now)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert!(
+        !credentials::verify(&f.store, id, &renewed.secret, now)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert!(credentials::list_credentials(&f.store, f.account_id, now)
+        .await
+        .unwrap()
+        .is_empty());
+    let latest = &list_activity(&f.store, f.account_id, 1).await.unwrap()[0];
+    assert_eq!(latest.action, "credential.deleted");
+    assert!(latest.detail.contains(id.as_str()));
+    assert_eq!(
+        credentials::renew(
+            &f.store,
+            &f.vault,
+            first.credential.id,
+            Grace::Now,
+            false,
+            now
+        )
+        .await
+        .unwrap_err()
+        .code(),
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secret() {
+    let f = fixture().await;
+    let now = Utc::now();
+    let first = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("a@example.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    // A second store on the same file stands for a second Keydesk process.
+    let other = Store::open(StoreLocation::SqliteFile(
+        f.dir.path().join("keydesk.sqlite3"),
+    ))
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = if i % 2 == 0 {
+            f.store.clone()
+        } else {
+            other.clone()
+        };
+        let vault = f.vault.clone();
+        let id = first.credential.id;
+        tasks.push(tokio::spawn(async move {
+            credentials::renew(&store, &vault, id, Grace::Now, false, now).await
+        }));
+    }
+    let mut issued = Vec::new();
+    for task in tasks {
+        issued.push(
+            task.await
+                .unwrap()
+                .expect("every renewal commits or waits its turn"),
+        );
+    }
+    let live = credentials::list_credentials(&f.store, f.account_id, now + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(live[0].secrets.len(), 1, "exactly one current secret");
+    let mut valid = 0;
+    for i in &issued {
+        if credentials::verify(
+            &f.store,
+            &first.credential.client_id,
+            &i.secret,
+            now + Duration::seconds(1),
+        )
+        .await
+        .unwrap()
+        .valid
+        {
+            valid += 1;
+        }
+    }
+    assert_eq!(valid, 1);
+    let renewals = list_activity(&f.store, f.account_id, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "credential.renewed")
+        .count();
+    assert_eq!(renewals, 40);
+}
+
+#[tokio::test]
+async fn no_issued_secret_is_found_anywhere_in_the_data_folder() {
+    let f = fixture().await;
+    let now = Utc::now();
+    let first = credentials::generate(
+        &f.store,
+        &f.vault,
+        f.account_id,
+        &form("a@example.com"),
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+    let mut issued = vec![first.secret.to_string()];
+    let mut digests = Vec::new();
+    for _ in 0..10 {
+        let r = credentials::renew(
+            &f.store,
+            &f.vault,
+            first.credential.id,
+            Grace::OneDay,
+            false,
+            now,
+        )
+        .await
+        .unwrap();
+        digests.push(keydesk_core::secrets::digest(&r.secret));
+        issued.push(r.secret.to_string());
+    }
+    // Read every file as it is now, WAL included, without checkpointing first.
+    let mut contents = Vec::new();
+    for entry in std::fs::read_dir(f.dir.path()).unwrap() {
+        contents.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let found = |needle: &str| {
+        contents
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    };
+    // The scan sees what is stored: every digest is there.
+    assert!(
+        digests.iter().all(|d| found(d)),
+        "the scan reads the store's files"
+    );
+    for secret in &issued {
+        assert!(!found(secret), "a secret was written to the data folder");
+    }
+}

@@ -1,0 +1,163 @@
+//! The OS keyring against the real Secret Service (gnome-keyring on a session bus, as
+//! `cargo xtask test` starts it).
+
+use chrono::Utc;
+use keydesk_core::accounts::create_account;
+use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
+use keydesk_core::secrets::new_client_id;
+use keydesk_core::validation::{BillingForm, ContactForm};
+use keydesk_core::vault::Vault;
+use keydesk_core::{Store, StoreLocation};
+use zeroize::Zeroizing;
+
+/// A service name of its own per test, so tests never see each other's entries.
+fn vault() -> Vault {
+    Vault::new(format!("keydesk-test-{}", new_client_id().unwrap()))
+}
+
+async fn store(dir: &tempfile::TempDir) -> (Store, i32) {
+    let store = Store::open(StoreLocation::SqliteFile(
+        dir.path().join("keydesk.sqlite3"),
+    ))
+    .await
+    .unwrap();
+    let contact = ContactForm {
+        company_name: "Alexcompany".into(),
+        name: "Alex".into(),
+        ..Default::default()
+    };
+    let id = create_account(&store, &contact, &BillingForm::default())
+        .await
+        .unwrap()
+        .id;
+    (store, id)
+}
+
+fn form() -> CredentialForm {
+    CredentialForm {
+        name: "alexcnw".into(),
+        email: "whatevermail@yeah.com".into(),
+        application: "esareit".into(),
+    }
+}
+
+#[tokio::test]
+async fn put_replace_get_and_remove_in_the_secret_service() {
+    let vault = vault();
+    let id = new_client_id().unwrap();
+    vault
+        .put(&id, &Zeroizing::new("first".into()))
+        .await
+        .expect("the Secret Service is reachable (run under cargo xtask test)");
+    assert_eq!(*vault.get(&id).await.unwrap(), "first");
+    vault
+        .put(&id, &Zeroizing::new("second".into()))
+        .await
+        .unwrap();
+    assert_eq!(*vault.get(&id).await.unwrap(), "second");
+    vault.remove(&id).await.unwrap();
+    let err = vault.get(&id).await.unwrap_err();
+    assert_eq!(err.code(), "keyring");
+    assert!(err.to_string().contains("no entry"), "{err}");
+    vault.remove(&id).await.expect("removing twice is fine");
+}
+
+#[tokio::test]
+async fn generate_renew_and_delete_keep_the_keyring_in_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, account_id) = store(&dir).await;
+    let vault = vault();
+    let now = Utc::now();
+
+    let issued = credentials::generate(&store, &vault, account_id, &form(), true, now)
+        .await
+        .unwrap();
+    assert_eq!(issued.keyring, KeyringOutcome::Stored);
+    assert!(issued.credential.in_keyring);
+    let id = issued.credential.id;
+    assert_eq!(
+        *credentials::secret_from_keyring(&store, &vault, id)
+            .await
+            .unwrap(),
+        *issued.secret
+    );
+
+    // Renew with the keyring: the entry is replaced by the new secret.
+    let renewed = credentials::renew(&store, &vault, id, Grace::Now, true, now)
+        .await
+        .unwrap();
+    assert_eq!(renewed.keyring, KeyringOutcome::Stored);
+    assert_eq!(
+        *vault.get(&issued.credential.client_id).await.unwrap(),
+        *renewed.secret
+    );
+
+    // Renew without it: the entry (holding a replaced secret) is removed.
+    let again = credentials::renew(&store, &vault, id, Grace::Now, false, now)
+        .await
+        .unwrap();
+    assert_eq!(again.keyring, KeyringOutcome::NotRequested);
+    assert!(!again.credential.in_keyring);
+    assert!(vault.get(&issued.credential.client_id).await.is_err());
+    assert_eq!(
+        credentials::secret_from_keyring(&store, &vault, id)
+            .await
+            .unwrap_err()
+            .code(),
+        "keyring"
+    );
+
+    // Delete removes the entry too.
+    credentials::renew(&store, &vault, id, Grace::Now, true, now)
+        .await
+        .unwrap();
+    assert!(vault.get(&issued.credential.client_id).await.is_ok());
+    credentials::delete(&store, &vault, id, now).await.unwrap();
+    assert!(vault.get(&issued.credential.client_id).await.is_err());
+}
+
+const INNER: &str = "KEYDESK_TEST_KEYRING_UNAVAILABLE";
+
+/// Runs in a child process whose session bus address leads nowhere: the real keyring crate
+/// then fails for real.
+#[tokio::test]
+async fn keyring_unavailable_keeps_the_credential_and_says_why() {
+    if std::env::var_os(INNER).is_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, account_id) = store(&dir).await;
+        let vault = vault();
+        let now = Utc::now();
+        let issued = credentials::generate(&store, &vault, account_id, &form(), true, now)
+            .await
+            .unwrap();
+        let KeyringOutcome::Failed { message } = &issued.keyring else {
+            panic!("expected a keyring failure, got {:?}", issued.keyring);
+        };
+        assert!(message.starts_with("the OS keyring"), "{message}");
+        assert!(!issued.credential.in_keyring);
+        assert!(
+            credentials::verify(&store, &issued.credential.client_id, &issued.secret, now)
+                .await
+                .unwrap()
+                .valid
+        );
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "keyring_unavailable_keeps_the_credential_and_says_why",
+            "--nocapture",
+        ])
+        .env(INNER, "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/keydesk-no-bus",
+        )
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("1 passed"), "{report}");
+}
