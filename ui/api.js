@@ -33,4 +33,13 @@ export const api = {
   updateContact: (accountId, version, form) => call('update_contact', { accountId, version, form }),
   updateBilling: (accountId, version, form) => call('update_billing', { accountId, version, form }),
   listCountries: () => call('list_countries'),
+  listCredentials: (accountId) => call('list_credentials', { accountId }),
+  generateCredentials: (accountId, form, storeInKeyring) => call('generate_credentials', { accountId, form, storeInKeyring }),
+  renewSecret: (credentialId, grace, storeInKeyring) => call('renew_secret', { credentialId, grace, storeInKeyring }),
+  deleteCredentials: (credentialId) => call('delete_credentials', { credentialId }),
+  verifyCredentials: (clientId, secret) => call('verify_credentials', { clientId, secret }),
+  copyClientId: (credentialId) => call('copy_client_id', { credentialId }),
+  copySecret: (secret) => call('copy_secret', { secret }),
+  copySecretFromKeyring: (credentialId) => call('copy_secret_from_keyring', { credentialId }),
+  listActivity: (accountId) => call('list_activity', { accountId }),
 };

@@ -100,5 +100,7 @@ export function renderContactPage(main, account, { countries, onSaved }) {
       el('h2', { class: 'section-title', id: 'contact-billing-title', text: 'CONTACT AND BILLING INFORMATION' }),
       el('div', { class: 'blocks' }, contactBlock, billingBlock),
     ),
+    el('section', { id: 'credentials-section', 'aria-labelledby': 'credentials-title' }),
+    el('section', { id: 'activity-section', 'aria-labelledby': 'activity-title' }),
   );
 }

@@ -2,7 +2,9 @@
 
 import { api } from './api.js';
 import { renderAddAccount, renderHome, renderWelcome } from './accounts.js';
+import { renderActivity } from './activity.js';
 import { renderContactPage } from './contact.js';
+import { forgetIssuedSecret, renderCredentials } from './credentials.js';
 import { clear, el, showBanner } from './dom.js';
 import { menuButton } from './menu.js';
 
@@ -35,6 +37,7 @@ async function refreshAccounts() {
 
 async function openAccount(id) {
   showBanner('');
+  forgetIssuedSecret();
   const account = await api.getAccount(id);
   state.currentId = account.id;
   fillSwitcher();
@@ -45,15 +48,18 @@ async function openAccount(id) {
 function showContactPage(account) {
   renderContactPage(main, account, {
     countries: state.countries,
-    onSaved: async (updated) => {
+    onSaved: async (updated, what) => {
       showContactPage(updated);
       await refreshAccounts();
-      document.querySelector('#contact-block-edit, #billing-block-edit')?.focus();
+      document.getElementById(what === 'Billing information' ? 'billing-block-edit' : 'contact-block-edit')?.focus();
     },
   });
+  const activity = () => guard(renderActivity(document.getElementById('activity-section'), account.id));
+  guard(renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: activity }));
 }
 
 function showHome() {
+  forgetIssuedSecret();
   state.currentId = null;
   fillSwitcher();
   if (state.accounts.length === 0) renderWelcome(main, { onAdd: showAddAccount });
@@ -61,6 +67,7 @@ function showHome() {
 }
 
 function showAddAccount() {
+  forgetIssuedSecret();
   renderAddAccount(main, {
     countries: state.countries,
     onCreated: async (account) => {

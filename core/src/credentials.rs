@@ -530,3 +530,8 @@ pub async fn secret_from_keyring(
     }
     vault.get(&credential.client_id).await
 }
+
+/// The Client ID of a credential, for copying.
+pub async fn client_id(store: &Store, credential_id: i32) -> Result<String> {
+    Ok(find(store, credential_id).await?.client_id)
+}

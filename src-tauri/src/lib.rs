@@ -2,6 +2,7 @@
 //! business logic here; it lives in keydesk-core.
 
 mod cli;
+mod clipboard;
 mod commands;
 mod error;
 mod state;
@@ -28,10 +29,12 @@ pub fn run() {
         std::process::exit(1);
     }
 
-    let result = tauri::Builder::default()
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_clipboard_manager::init())
         .setup(move |app| {
             let state = state::AppState::start(app.path().app_data_dir()?, &options);
             app.manage(state);
+            app.manage(clipboard::ClipboardGuard::from_env());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -42,10 +45,27 @@ pub fn run() {
             commands::contact::update_contact,
             commands::contact::update_billing,
             commands::contact::list_countries,
+            commands::credentials::list_credentials,
+            commands::credentials::generate_credentials,
+            commands::credentials::renew_secret,
+            commands::credentials::delete_credentials,
+            commands::credentials::verify_credentials,
+            commands::credentials::copy_client_id,
+            commands::credentials::copy_secret,
+            commands::credentials::copy_secret_from_keyring,
+            commands::activity::list_activity,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(err) = result {
-        eprintln!("keydesk: the window could not be opened: {err}");
-        std::process::exit(1);
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                // A secret must not outlive Keydesk on the clipboard.
+                clipboard::clear_if_still_held(handle, None);
+            }
+        }),
+        Err(err) => {
+            eprintln!("keydesk: the window could not be opened: {err}");
+            std::process::exit(1);
+        }
     }
 }

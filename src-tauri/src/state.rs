@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use keydesk_core::vault::Vault;
 use keydesk_core::{demo, Store, StoreLocation};
 
 use crate::cli::Options;
@@ -11,6 +12,7 @@ pub struct AppState {
     pub store: Result<Store, WireError>,
     pub data_dir: PathBuf,
     pub database: String,
+    pub vault: Vault,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             store,
             data_dir,
             database,
+            vault: Vault::default(),
         }
     }
 

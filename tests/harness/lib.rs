@@ -58,8 +58,17 @@ impl App {
         Self::launch_unready(data_dir, args).wait_ready()
     }
 
+    /// Starts Keydesk with extra environment variables (e.g. a shorter clipboard delay).
+    pub fn launch_with_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
+        Self::start(data_dir, args, env).wait_ready()
+    }
+
     /// Starts Keydesk without waiting for the page (for start-up failures).
     pub fn launch_unready(data_dir: &Path, args: &[&str]) -> App {
+        Self::start(data_dir, args, &[])
+    }
+
+    fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
         let port = free_port();
         let native_port = free_port();
         let driver = Command::new(tauri_driver())
@@ -69,6 +78,7 @@ impl App {
             .env("XDG_DATA_HOME", data_dir.join("xdg-data"))
             .env("XDG_CACHE_HOME", data_dir.join("xdg-cache"))
             .env_remove("KEYDESK_DATABASE_URL")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -113,6 +123,15 @@ impl App {
         self
     }
 
+    /// Reloads the page, as F5 would: whatever the page held only in memory is gone.
+    pub fn reload(self) -> App {
+        self.exec(
+            "document.body.dataset.ready = ''; location.reload()",
+            json!([]),
+        );
+        self.wait_ready()
+    }
+
     /// Quits the app and starts it again on the same data folder.
     pub fn restart(mut self) -> App {
         self.webdriver.delete_session();
@@ -149,11 +168,28 @@ impl App {
         self.webdriver.find(css).is_some()
     }
 
+    /// Finds `css` and runs `op` on it, finding it again if the page re-rendered meanwhile.
+    fn on<T>(&self, css: &str, op: impl Fn(&Element) -> Result<T, String>) -> T {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match op(&self.find(css)) {
+                Ok(value) => return value,
+                Err(e) if e.contains("stale element") && Instant::now() < deadline => {
+                    sleep(Duration::from_millis(50))
+                }
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
+    }
+
     /// Waits for `css` to show `expected` as its text.
     pub fn wait_text(&self, css: &str, expected: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
-            let text = self.webdriver.find(css).map(|e| self.webdriver.text(&e));
+            let text = self
+                .webdriver
+                .find(css)
+                .and_then(|e| self.webdriver.text(&e).ok());
             if text.as_deref() == Some(expected) {
                 return;
             }
@@ -166,20 +202,19 @@ impl App {
     }
 
     pub fn text(&self, css: &str) -> String {
-        let element = self.find(css);
-        self.webdriver.text(&element)
+        self.on(css, |e| self.webdriver.text(e))
     }
 
     pub fn click(&self, css: &str) {
-        let element = self.find(css);
-        self.webdriver.click(&element);
+        self.on(css, |e| self.webdriver.click(e))
     }
 
     /// Replaces the value of the input matching `css` with `text`, as typed keys.
     pub fn fill(&self, css: &str, text: &str) {
-        let element = self.find(css);
-        self.webdriver.clear(&element);
-        self.webdriver.send_keys(&element, text);
+        self.on(css, |e| {
+            self.webdriver.clear(e)?;
+            self.webdriver.send_keys(e, text)
+        })
     }
 
     /// Sends keys to whatever has focus, as a person at the keyboard would.
@@ -188,9 +223,7 @@ impl App {
     }
 
     pub fn value(&self, css: &str) -> String {
-        let element = self.find(css);
-        self.webdriver
-            .property(&element, "value")
+        self.on(css, |e| self.webdriver.property(e, "value"))
             .as_str()
             .unwrap_or_default()
             .to_owned()
@@ -236,6 +269,62 @@ impl Drop for App {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// There is one clipboard per display: tests that read or write it take turns.
+pub fn exclusive_clipboard() -> std::sync::MutexGuard<'static, ()> {
+    static CLIPBOARD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    CLIPBOARD
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Saves a picture of the whole display to `$KEYDESK_SCREENSHOTS/<name>.png` when that
+/// variable is set (how docs/ screenshots are made); does nothing otherwise.
+pub fn screenshot(name: &str) {
+    if let Some(dir) = std::env::var_os("KEYDESK_SCREENSHOTS") {
+        let path = PathBuf::from(dir).join(format!("{name}.png"));
+        let status = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&path)
+            .status()
+            .expect("imagemagick's import");
+        assert!(status.success());
+    }
+}
+
+/// The text on the X11 clipboard, read the way another program would (xclip); None when the
+/// clipboard is empty.
+pub fn clipboard_text() -> Option<String> {
+    let output = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip is installed");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// Puts `text` on the clipboard from another program; the returned child owns the selection
+/// until it is killed.
+pub fn put_on_clipboard(text: &str) -> Child {
+    use std::io::Write;
+    let mut child = Command::new("xclip")
+        .args(["-quiet", "-selection", "clipboard", "-i"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xclip is installed");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child
 }
 
 fn tauri_driver() -> PathBuf {

@@ -67,9 +67,13 @@ impl WebDriver {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = self.url(path);
         self.send(method, &url, body.as_ref())
-            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
     }
 
     pub fn new_session(&self, capabilities: &Value) -> Result<(), String> {
@@ -104,44 +108,54 @@ impl WebDriver {
         .and_then(|v| v[ELEMENT_KEY].as_str().map(|id| Element(id.to_owned())))
     }
 
-    pub fn text(&self, element: &Element) -> String {
-        self.call("GET", &format!("/element/{}/text", element.0), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+    // Element calls fail with "stale element reference" when the page re-rendered since the
+    // element was found; the callers find it again and retry.
+
+    pub fn text(&self, element: &Element) -> Result<String, String> {
+        self.try_call("GET", &format!("/element/{}/text", element.0), None)
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
     }
 
-    pub fn property(&self, element: &Element, name: &str) -> Value {
-        self.call(
+    pub fn property(&self, element: &Element, name: &str) -> Result<Value, String> {
+        self.try_call(
             "GET",
             &format!("/element/{}/property/{name}", element.0),
             None,
         )
     }
 
-    pub fn click(&self, element: &Element) {
-        let url = self.url(&format!("/element/{}/click", element.0));
-        if self.send("POST", &url, Some(&json!({}))).is_err() {
+    pub fn click(&self, element: &Element) -> Result<(), String> {
+        match self.try_call("POST", &format!("/element/{}/click", element.0), Some(json!({}))) {
+            Ok(_) => Ok(()),
+            Err(e) if e.contains("stale element") => Err(e),
             // WebKitWebDriver sometimes refuses a native click on a visible element; a DOM
-            // click still exercises the page's own handlers.
-            self.execute("arguments[0].click()", json!([self.element_ref(element)]));
+            // click still runs the page's own handlers.
+            Err(_) => self
+                .try_call(
+                    "POST",
+                    "/execute/sync",
+                    Some(json!({"script": "arguments[0].click()", "args": [self.element_ref(element)]})),
+                )
+                .map(|_| ()),
         }
     }
 
-    pub fn clear(&self, element: &Element) {
-        self.call(
+    pub fn clear(&self, element: &Element) -> Result<(), String> {
+        self.try_call(
             "POST",
             &format!("/element/{}/clear", element.0),
             Some(json!({})),
-        );
+        )
+        .map(|_| ())
     }
 
-    pub fn send_keys(&self, element: &Element, text: &str) {
-        self.call(
+    pub fn send_keys(&self, element: &Element, text: &str) -> Result<(), String> {
+        self.try_call(
             "POST",
             &format!("/element/{}/value", element.0),
             Some(json!({"text": text})),
-        );
+        )
+        .map(|_| ())
     }
 
     pub fn send_keys_to_active(&self, text: &str) {
@@ -150,7 +164,8 @@ impl WebDriver {
             .as_str()
             .expect("an element has focus")
             .to_owned();
-        self.send_keys(&Element(id), text);
+        self.send_keys(&Element(id), text)
+            .unwrap_or_else(|e| panic!("sending keys: {e}"));
     }
 
     fn element_ref(&self, element: &Element) -> Value {

@@ -8,4 +8,13 @@ pub const COMMANDS: &[&str] = &[
     "update_contact",
     "update_billing",
     "list_countries",
+    "list_credentials",
+    "generate_credentials",
+    "renew_secret",
+    "delete_credentials",
+    "verify_credentials",
+    "copy_client_id",
+    "copy_secret",
+    "copy_secret_from_keyring",
+    "list_activity",
 ];

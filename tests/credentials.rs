@@ -1,0 +1,278 @@
+//! API credentials end to end, in the real webview, with the real clipboard (read back with
+//! xclip) and the real Secret Service: the source page's procedure step by step.
+
+use std::thread::sleep;
+use std::time::Duration;
+
+use keydesk_e2e::{clipboard_text, exclusive_clipboard, put_on_clipboard, screenshot, App, Key};
+use serde_json::json;
+
+const RENEW_TEXT: &str =
+    "Are you sure you want to renew client application [{id}]? Renewing these credentials \
+invalidates API credentials currently in use by other platforms. Please confirm this action.";
+
+/// Preferences → View/Edit Contact Information, then waits for the page it draws anew.
+fn open_contact_page(app: &App) {
+    app.find("#credentials-section");
+    app.exec(
+        "document.getElementById('credentials-section').dataset.stale = '1'",
+        json!([]),
+    );
+    app.exec(
+        "document.getElementById('preferences-button').focus()",
+        json!([]),
+    );
+    app.press(Key::ENTER);
+    app.click("#menu-contact-information");
+    app.find("#credentials-section:not([data-stale]) #credentials");
+}
+
+fn generate(app: &App, keyring: bool) -> (String, String) {
+    app.fill("#generate-form-name", "alexcnw");
+    app.fill("#generate-form-email", "whatevermail@yeah.com");
+    app.fill("#generate-form-application", "esareit");
+    if keyring {
+        app.click("#generate-keyring");
+    }
+    app.click("#generate-form-submit");
+    app.find("#new-secret-panel");
+    (app.text("#new-secret-client-id"), app.value("#new-secret"))
+}
+
+fn test_pair(app: &App, client_id: &str, secret: &str) -> String {
+    app.click("#test-credentials-button");
+    app.fill("#test-client-id", client_id);
+    app.fill("#test-secret", secret);
+    app.click("#test-submit");
+    app.wait_for("a verdict", |a| {
+        let t = a.text("#test-result");
+        !t.is_empty() && t != "Checking…"
+    });
+    let verdict = app.text("#test-result");
+    app.click("#test-close");
+    app.wait_for("the test dialog to close", |a| !a.exists("#test-dialog"));
+    verdict
+}
+
+fn renew(app: &App, grace: &str) {
+    app.click(".credential .renew");
+    app.find("#renew-dialog");
+    app.exec(
+        "document.getElementById('renew-grace').value = arguments[0]",
+        json!([grace]),
+    );
+    app.click("#renew-dialog-yes");
+    app.wait_for("the renew dialog to close", |a| !a.exists("#renew-dialog"));
+}
+
+#[test]
+fn generate_copy_renew_reload_test_and_delete() {
+    let _clipboard = exclusive_clipboard();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    assert_eq!(app.text("#credentials h3"), "No API credentials yet");
+
+    // Generate: a 32-hex Client ID and a secret shown once, with the warning.
+    let (client_id, secret) = generate(&app, false);
+    assert_eq!(client_id.len(), 32);
+    assert!(
+        client_id
+            .chars()
+            .all(|c| matches!(c, '0'..='9' | 'a'..='f')),
+        "{client_id}"
+    );
+    assert_eq!(secret.len(), 43);
+    assert!(app
+        .text("#new-secret-panel")
+        .contains("Shown only now — copy it before you leave this page."));
+    assert_eq!(app.text(".credential .client-id"), client_id);
+
+    // Copy secret: the clipboard holds exactly the shown secret.
+    app.click("#new-secret-copy");
+    app.wait_for("the clipboard to hold the secret", |_| {
+        clipboard_text().as_deref() == Some(secret.as_str())
+    });
+    assert_eq!(
+        app.text("#toast"),
+        "Client Secret copied — clipboard clears in 30 s"
+    );
+    app.click(".credential .copy-client-id");
+    app.wait_for("the clipboard to hold the Client ID", |_| {
+        clipboard_text().as_deref() == Some(client_id.as_str())
+    });
+
+    // Renew → the source's text with the Client ID → No: nothing changes.
+    app.click(".credential .renew");
+    assert_eq!(app.text("#renew-dialog-title"), "Renew Client Application");
+    assert_eq!(
+        app.text("#renew-dialog-text"),
+        RENEW_TEXT.replace("{id}", &client_id)
+    );
+    app.click("#renew-dialog-no");
+    app.wait_for("the renew dialog to close", |a| !a.exists("#renew-dialog"));
+    assert_eq!(app.value("#new-secret"), secret);
+    assert_eq!(
+        app.exec(
+            "return document.querySelectorAll('.secrets li').length",
+            json!([])
+        ),
+        json!(1)
+    );
+
+    // Escape answers No too.
+    app.click(".credential .renew");
+    app.find("#renew-dialog");
+    app.press(Key::ESCAPE);
+    app.wait_for("Escape to close the dialog", |a| !a.exists("#renew-dialog"));
+
+    // Renew → Yes: same Client ID, a different secret, shown once.
+    renew(&app, "now");
+    app.wait_for("the new secret", |a| a.value("#new-secret") != secret);
+    let renewed = app.value("#new-secret");
+    assert_eq!(app.text("#new-secret-client-id"), client_id);
+    assert_eq!(renewed.len(), 43);
+
+    // Reload: only the hint is left.
+    let app = app.reload();
+    app.wait_text("#credentials-title", "API CREDENTIALS");
+    assert!(
+        !app.exists("#new-secret-panel"),
+        "the secret is gone after a reload"
+    );
+    let hint = format!("••••••••{}", &renewed[39..]);
+    app.wait_text(".secrets li .hint", &hint);
+    assert!(!app
+        .exec("return document.body.innerText", json!([]))
+        .as_str()
+        .unwrap()
+        .contains(&renewed));
+
+    // Test credentials: the old secret no longer works, the new one does.
+    assert_eq!(
+        test_pair(&app, &client_id, &secret),
+        "Invalid — this pair does not work."
+    );
+    assert_eq!(
+        test_pair(&app, &client_id, &renewed),
+        "Valid — this pair works."
+    );
+
+    // A renewal with a 1-hour grace keeps the replaced secret working until then.
+    renew(&app, "1h");
+    app.find("#new-secret-panel");
+    let third = app.value("#new-secret");
+    assert!(
+        test_pair(&app, &client_id, &renewed).starts_with("Valid until "),
+        "grace period"
+    );
+    assert_eq!(
+        test_pair(&app, &client_id, &third),
+        "Valid — this pair works."
+    );
+    assert!(
+        app.text(".secrets").contains("valid until"),
+        "{}",
+        app.text(".secrets")
+    );
+    app.exec(
+        "document.querySelector('.credential').scrollIntoView({block: 'end'})",
+        json!([]),
+    );
+    screenshot("credentials-renewed");
+
+    // Delete → confirm: back to Generate, and the pair stops working.
+    app.click(".credential .delete");
+    let text = app.text("#delete-dialog-text");
+    assert!(
+        text.contains(&format!("[{client_id}]"))
+            && text.contains("Every platform using this Client ID stops working"),
+        "{text}"
+    );
+    app.click("#delete-dialog-yes");
+    app.wait_text("#credentials h3", "No API credentials yet");
+    assert_eq!(
+        test_pair(&app, &client_id, &third),
+        "Invalid — this pair does not work."
+    );
+
+    // Every step is in the activity, newest first, and no secret is in it.
+    let activity = app.text("#activity");
+    for secret in [&secret, &renewed, &third] {
+        assert!(!activity.contains(secret.as_str()));
+    }
+    let actions = app.exec(
+        "return [...document.querySelectorAll('#activity li')].map(li => li.dataset.action)",
+        json!([]),
+    );
+    assert_eq!(
+        actions,
+        json!([
+            "credential.deleted",
+            "credential.renewed",
+            "credential.renewed",
+            "credential.generated",
+            "account.created"
+        ])
+    );
+}
+
+#[test]
+fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() {
+    let _clipboard = exclusive_clipboard();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch_with_env(
+        dir.path(),
+        &["--demo"],
+        &[("KEYDESK_CLIPBOARD_CLEAR_SECONDS", "2")],
+    );
+    open_contact_page(&app);
+    let (_, secret) = generate(&app, false);
+
+    app.click("#new-secret-copy");
+    app.wait_for("the clipboard to hold the secret", |_| {
+        clipboard_text().as_deref() == Some(secret.as_str())
+    });
+    app.wait_for("the clipboard to be cleared", |_| {
+        clipboard_text().is_none()
+    });
+
+    // Copy again, then copy something else elsewhere: Keydesk leaves that alone.
+    app.click("#new-secret-copy");
+    app.wait_for("the clipboard to hold the secret", |_| {
+        clipboard_text().as_deref() == Some(secret.as_str())
+    });
+    let mut other = put_on_clipboard("the user's own text");
+    app.wait_for("the other program's text", |_| {
+        clipboard_text().as_deref() == Some("the user's own text")
+    });
+    sleep(Duration::from_secs(3));
+    assert_eq!(clipboard_text().as_deref(), Some("the user's own text"));
+    let _ = other.kill();
+    let _ = other.wait();
+}
+
+#[test]
+fn a_secret_in_the_os_keyring_is_copied_without_entering_the_page() {
+    let _clipboard = exclusive_clipboard();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    let (_, secret) = generate(&app, true);
+    assert_eq!(app.text("#new-secret-keyring"), "Stored in the OS keyring.");
+
+    let app = app.restart();
+    app.wait_text("#credentials-title", "API CREDENTIALS");
+    assert!(app
+        .text(".credential .keyring")
+        .contains("Stored in the OS keyring."));
+    app.click(".credential .copy-from-keyring");
+    app.wait_for("the clipboard to hold the keyring's secret", |_| {
+        clipboard_text().as_deref() == Some(secret.as_str())
+    });
+    assert!(!app
+        .exec("return document.documentElement.outerHTML", json!([]))
+        .as_str()
+        .unwrap()
+        .contains(&secret));
+}

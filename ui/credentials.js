@@ -1,0 +1,224 @@
+// API CREDENTIALS: generate, copy, renew (the new secret shown once), delete, test.
+// A new secret lives only in `issued` below and in the panel that shows it; navigating away
+// or reloading forgets it, and nothing stores it in the webview.
+
+import { api } from './api.js';
+import { clear, el, toast } from './dom.js';
+import { buildForm } from './forms.js';
+import { confirmDialog, openDialog } from './dialog.js';
+
+const GENERATE_FIELDS = [
+  { key: 'name', label: 'Name', required: true },
+  { key: 'email', label: 'Email Address', type: 'email', required: true },
+  { key: 'application', label: 'Application', required: true },
+];
+
+const GRACE_CHOICES = [
+  ['now', 'Now'],
+  ['1h', 'In 1 hour'],
+  ['24h', 'In 24 hours'],
+  ['3d', 'In 3 days'],
+  ['7d', 'In 7 days'],
+];
+
+/// The secret just generated or renewed, for this page view only.
+let issued = null;
+
+export function forgetIssuedSecret() {
+  issued = null;
+}
+
+const when = (iso) => new Date(iso).toLocaleString();
+
+function keyringNote(outcome) {
+  if (outcome.status === 'stored') return el('p', { class: 'ok', id: 'new-secret-keyring', text: 'Stored in the OS keyring.' });
+  if (outcome.status === 'failed') {
+    return el('p', { class: 'warning', id: 'new-secret-keyring', role: 'alert', text: `Not stored in the OS keyring: ${outcome.message}. Copy the secret now.` });
+  }
+  return null;
+}
+
+function issuedPanel() {
+  const secretField = el('input', { id: 'new-secret', class: 'mono', readonly: true, 'aria-label': 'New Client Secret', spellcheck: 'false' });
+  secretField.value = issued.secret;
+  const copy = el('button', { type: 'button', class: 'primary', id: 'new-secret-copy', text: 'Copy' });
+  copy.addEventListener('click', async () => {
+    const result = await api.copySecret(issued.secret).catch((e) => toast(e.message));
+    if (result) toast(`Client Secret copied — clipboard clears in ${result.clears_in_seconds} s`);
+  });
+  return el('section', { class: 'issued', id: 'new-secret-panel', 'aria-labelledby': 'new-secret-title' },
+    el('h3', { id: 'new-secret-title', text: issued.renewed ? 'New Client Secret' : 'Your new API credentials' }),
+    el('p', {}, 'Client ID: ', el('code', { id: 'new-secret-client-id', text: issued.credential.client_id })),
+    el('div', { class: 'secret-row' }, secretField, copy),
+    el('p', { class: 'strong', text: 'Shown only now — copy it before you leave this page.' }),
+    keyringNote(issued.keyring),
+  );
+}
+
+function secretLines(credential) {
+  return credential.secrets.map((s) => el('li', { dataset: { secretId: String(s.id) } },
+    el('span', { class: 'mono hint', text: `••••••••${s.hint}` }),
+    el('span', { class: 'muted', text: s.expires_at ? ` valid until ${when(s.expires_at)}` : ` created ${when(s.created_at)}` }),
+  ));
+}
+
+function credentialCard(credential, refresh) {
+  const copyId = el('button', { type: 'button', class: 'copy-client-id', text: 'Copy', 'aria-label': 'Copy Client ID' });
+  copyId.addEventListener('click', async () => {
+    await api.copyClientId(credential.id).then(() => toast('Client ID copied')).catch((e) => toast(e.message));
+  });
+  const keyring = credential.in_keyring
+    ? el('p', { class: 'keyring' },
+      el('span', { class: 'ok', text: 'Stored in the OS keyring. ' }),
+      el('button', {
+        type: 'button',
+        class: 'copy-from-keyring',
+        text: 'Copy from keyring',
+        onclick: async () => {
+          const result = await api.copySecretFromKeyring(credential.id).catch((e) => toast(e.message));
+          if (result) toast(`Client Secret copied — clipboard clears in ${result.clears_in_seconds} s`);
+        },
+      }))
+    : null;
+  const renew = el('button', { type: 'button', class: 'renew', text: 'Renew', onclick: () => renewDialog(credential, refresh) });
+  const remove = el('button', { type: 'button', class: 'danger delete', text: 'Delete', onclick: () => deleteDialog(credential, refresh) });
+  return el('article', { class: 'card credential', dataset: { credentialId: String(credential.id) }, 'aria-label': `Credentials for ${credential.application}` },
+    el('dl', { class: 'facts' },
+      el('dt', { text: 'Name' }), el('dd', { class: 'name', text: credential.name }),
+      el('dt', { text: 'Email Address' }), el('dd', { class: 'email', text: credential.email }),
+      el('dt', { text: 'Application' }), el('dd', { class: 'application', text: credential.application }),
+      el('dt', { text: 'Client ID' }), el('dd', {}, el('code', { class: 'client-id mono', text: credential.client_id }), ' ', copyId),
+      el('dt', { text: 'Client Secret' }), el('dd', {}, el('ul', { class: 'secrets' }, secretLines(credential)), keyring),
+    ),
+    el('div', { class: 'actions' }, renew, remove),
+  );
+}
+
+function renewDialog(credential, refresh) {
+  const grace = el('select', { id: 'renew-grace' }, GRACE_CHOICES.map(([value, label]) => el('option', { value, text: label })));
+  const keep = el('input', { type: 'checkbox', id: 'renew-keyring' });
+  keep.checked = credential.in_keyring;
+  confirmDialog({
+    id: 'renew-dialog',
+    title: 'Renew Client Application',
+    message: `Are you sure you want to renew client application [${credential.client_id}]? Renewing these credentials invalidates API credentials currently in use by other platforms. Please confirm this action.`,
+    extra: [
+      el('div', { class: 'field' }, el('label', { for: 'renew-grace', text: 'Old secret stops working' }), grace),
+      el('div', { class: 'check' }, keep, el('label', { for: 'renew-keyring', text: 'Store the new secret in the OS keyring' })),
+    ],
+    onYes: async () => {
+      const result = await api.renewSecret(credential.id, grace.value, keep.checked);
+      issued = { ...result, renewed: true };
+      await refresh();
+    },
+  });
+}
+
+function deleteDialog(credential, refresh) {
+  confirmDialog({
+    id: 'delete-dialog',
+    title: 'Delete Client Application',
+    message: `Are you sure you want to delete client application [${credential.client_id}]? Every platform using this Client ID stops working, and its secrets cannot be recovered. Please confirm this action.`,
+    onYes: async () => {
+      const result = await api.deleteCredentials(credential.id);
+      if (issued?.credential.id === credential.id) issued = null;
+      toast(result.keyring_error ? `Credentials deleted; the OS keyring entry remains: ${result.keyring_error}` : 'Credentials deleted');
+      await refresh();
+    },
+  });
+}
+
+function testDialog(clientId) {
+  const id = el('input', { id: 'test-client-id', class: 'mono', autocomplete: 'off', spellcheck: 'false' });
+  id.value = clientId ?? '';
+  const secret = el('input', { id: 'test-secret', type: 'password', class: 'mono', autocomplete: 'off' });
+  const result = el('p', { id: 'test-result', role: 'status', class: 'result' });
+  const test = el('button', { type: 'submit', class: 'primary', id: 'test-submit', text: 'Test' });
+  const close = el('button', { type: 'button', id: 'test-close', text: 'Close' });
+  const form = el('form', { class: 'form', novalidate: true },
+    el('div', { class: 'field' }, el('label', { for: 'test-client-id', text: 'Client ID' }), id),
+    el('div', { class: 'field' }, el('label', { for: 'test-secret', text: 'Client Secret' }), secret),
+    result,
+    el('div', { class: 'actions' }, close, test),
+  );
+  const dialog = openDialog({ id: 'test-dialog', title: 'Test credentials', body: form });
+  close.addEventListener('click', () => dialog.close());
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    test.disabled = true;
+    result.className = 'result';
+    result.textContent = 'Checking…';
+    try {
+      const verdict = await api.verifyCredentials(id.value, secret.value);
+      if (!verdict.valid) {
+        result.textContent = 'Invalid — this pair does not work.';
+        result.classList.add('bad');
+      } else {
+        result.textContent = verdict.expires_at
+          ? `Valid until ${when(verdict.expires_at)} — an old secret in its grace period.`
+          : 'Valid — this pair works.';
+        result.classList.add('good');
+      }
+    } catch (e) {
+      result.textContent = e.message;
+      result.classList.add('bad');
+    } finally {
+      test.disabled = false;
+    }
+  });
+  (clientId ? secret : id).focus();
+}
+
+function generateForm(accountId, refresh, onCancel) {
+  const keep = el('input', { type: 'checkbox', id: 'generate-keyring', name: 'store_in_keyring' });
+  const form = buildForm({
+    id: 'generate-form',
+    legend: 'Generate API credentials',
+    fields: GENERATE_FIELDS,
+    submitLabel: 'Generate',
+    onSubmit: async (values) => {
+      const result = await api.generateCredentials(accountId, values, keep.checked);
+      issued = { ...result, renewed: false };
+      await refresh();
+    },
+    onCancel,
+  });
+  form.querySelector('.actions').before(el('div', { class: 'check' }, keep, el('label', { for: 'generate-keyring', text: 'Store the secret in the OS keyring' })));
+  return form;
+}
+
+/// Renders the section into `slot` and returns a function that re-renders it.
+export function renderCredentials(slot, accountId, { onChanged }) {
+  async function refresh() {
+    const list = await api.listCredentials(accountId);
+    draw(list);
+    onChanged?.();
+  }
+
+  function draw(list, showForm = false) {
+    const test = el('button', { type: 'button', id: 'test-credentials-button', text: 'Test credentials', onclick: () => testDialog(list[0]?.client_id) });
+    const body = [];
+    if (issued && issued.credential.account_id === accountId) body.push(issuedPanel());
+    body.push(...list.map((c) => credentialCard(c, refresh)));
+    if (list.length === 0 || showForm) {
+      const form = generateForm(accountId, refresh, list.length ? () => draw(list) : null);
+      body.push(el('div', { class: 'card generate' },
+        el('h3', { text: list.length ? 'Another set of credentials' : 'No API credentials yet' }),
+        el('p', { class: 'muted', text: 'Generate a Client ID and Client Secret for a platform that calls the API. An email address holds one set.' }),
+        form));
+      if (showForm) queueMicrotask(() => form.querySelector('input')?.focus());
+    } else {
+      body.push(el('div', { class: 'actions start' },
+        el('button', { type: 'button', id: 'generate-another', text: 'Generate another set', onclick: () => draw(list, true) })));
+    }
+    clear(slot).append(
+      el('div', { class: 'section-head' },
+        el('h2', { class: 'section-title', id: 'credentials-title', text: 'API CREDENTIALS' }),
+        test),
+      el('div', { class: 'credentials', id: 'credentials' }, body),
+    );
+    if (issued) document.getElementById('new-secret-copy')?.focus();
+  }
+
+  return refresh();
+}
