@@ -201,6 +201,25 @@ fn generate_copy_renew_reload_test_and_delete() {
     for secret in [&secret, &renewed, &third] {
         assert!(!activity.contains(secret.as_str()));
     }
+    // Nothing under the data folder (store, WAL, WebKit's storage and caches) holds a secret.
+    let mut files = vec![dir.path().to_owned()];
+    let mut scanned = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            scanned += 1;
+            for secret in [&secret, &renewed, &third] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{} holds a secret",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(scanned >= 2, "the store's files were scanned");
+
     let actions = app.exec(
         "return [...document.querySelectorAll('#activity li')].map(li => li.dataset.action)",
         json!([]),
@@ -275,4 +294,28 @@ fn a_secret_in_the_os_keyring_is_copied_without_entering_the_page() {
         .as_str()
         .unwrap()
         .contains(&secret));
+}
+
+#[test]
+fn keyring_unavailable_still_shows_the_secret_once_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_bus = [(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/keydesk-no-bus",
+    )];
+    let app = App::launch_with_env(dir.path(), &["--demo"], &no_bus);
+    open_contact_page(&app);
+    let (client_id, secret) = generate(&app, true);
+    assert_eq!(secret.len(), 43, "the secret is still shown");
+    let note = app.text("#new-secret-keyring");
+    assert!(
+        note.starts_with("Not stored in the OS keyring: the OS keyring"),
+        "{note}"
+    );
+    assert_eq!(
+        app.text(".credential .client-id"),
+        client_id,
+        "the credential is created"
+    );
+    assert!(!app.exists(".credential .copy-from-keyring"));
 }

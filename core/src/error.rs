@@ -25,7 +25,8 @@ pub enum Error {
     NotKeydesk { path: String, cause: String },
     #[error("cannot create the data folder {}: {cause}", path.display())]
     DataDir { path: PathBuf, cause: String },
-    #[error("the OS keyring: {0}")]
+    /// The cause, written as a sentence about the OS keyring.
+    #[error("{0}")]
     Keyring(String),
     #[error("the system random number generator failed: {0}")]
     Random(String),

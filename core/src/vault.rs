@@ -22,14 +22,14 @@ impl Default for Vault {
 fn keyring_error(err: keyring::Error) -> Error {
     let cause = match &err {
         keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
-            Err(inner) => format!("no OS keyring is available ({inner})"),
-            Ok(()) => "no OS keyring is available".to_owned(),
+            Err(inner) => format!("the OS keyring is not available ({inner})"),
+            Ok(()) => "the OS keyring is not available".to_owned(),
         },
         keyring::Error::NoStorageAccess(inner) => {
             format!("the OS keyring is locked or refused access ({inner})")
         }
         keyring::Error::PlatformFailure(inner) => format!("the OS keyring failed ({inner})"),
-        other => other.to_string(),
+        other => format!("the OS keyring failed ({other})"),
     };
     Error::Keyring(cause)
 }
@@ -48,7 +48,7 @@ impl Vault {
         let service = self.service.clone();
         tokio::task::spawn_blocking(move || f(service))
             .await
-            .map_err(|e| Error::Keyring(format!("the keyring call did not finish ({e})")))?
+            .map_err(|e| Error::Keyring(format!("the OS keyring call did not finish ({e})")))?
     }
 
     /// Stores (or replaces) the secret of `client_id`.

@@ -87,6 +87,21 @@ mod tests {
     }
 
     #[test]
+    fn keyring_failures_carry_the_cause() {
+        let err =
+            Error::Keyring("the OS keyring is locked or refused access (prompt dismissed)".into());
+        assert_eq!(
+            wire(err),
+            json!({"code": "keyring", "message": "the OS keyring is locked or refused access (prompt dismissed)"})
+        );
+        let err = Error::Random("getrandom unavailable".into());
+        assert_eq!(
+            wire(err),
+            json!({"code": "random", "message": "the system random number generator failed: getrandom unavailable"})
+        );
+    }
+
+    #[test]
     fn store_failures_carry_the_cause() {
         let err = Error::Store(keydesk_core::DbErr::Custom("disk I/O error".into()));
         assert_eq!(
