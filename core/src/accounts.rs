@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::entities::{account, billing, contact};
 use crate::validation::{country_name, phone_display, BillingForm, ContactForm};
-use crate::{audit, Error, Result, Store};
+use crate::vault::Vault;
+use crate::{audit, search, Error, Result, Store};
 
 /// A line of the account list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +22,7 @@ pub struct AccountSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountView {
     pub id: i32,
+    pub pinned: bool,
     pub contact: ContactView,
     pub billing: BillingView,
 }
@@ -155,6 +157,7 @@ pub async fn create_account(
         now,
     )
     .await?;
+    search::reindex(&txn, account.id).await?;
     txn.commit().await?;
     get_account(store, account.id).await
 }
@@ -184,6 +187,10 @@ pub async fn count_accounts(store: &Store) -> Result<u64> {
 pub async fn get_account(store: &Store, account_id: i32) -> Result<AccountView> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let db = store.connection();
+    let account = account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("The account"))?;
     let contact = contact::Entity::find()
         .filter(contact::Column::AccountId.eq(account_id))
         .one(db)
@@ -196,7 +203,117 @@ pub async fn get_account(store: &Store, account_id: i32) -> Result<AccountView> 
         .ok_or(Error::NotFound("The account's billing information"))?;
     Ok(AccountView {
         id: account_id,
+        pinned: account.pinned,
         contact: contact.into(),
         billing: billing.into(),
     })
+}
+
+/// Opens an account: remembered as the most recent, and reopened at the next start.
+pub async fn open_account(
+    store: &Store,
+    account_id: i32,
+    now: DateTime<Utc>,
+) -> Result<AccountView> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let updated = account::Entity::update_many()
+        .col_expr(
+            account::Column::LastOpenedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(account::Column::Id.eq(account_id))
+        .exec(store.connection())
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::NotFound("The account"));
+    }
+    get_account(store, account_id).await
+}
+
+/// The account opened last, if any is left.
+pub async fn last_opened_account(store: &Store) -> Result<Option<i32>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(account::Entity::find()
+        .filter(account::Column::LastOpenedAt.is_not_null())
+        .order_by_desc(account::Column::LastOpenedAt)
+        .one(store.connection())
+        .await?
+        .map(|a| a.id))
+}
+
+pub async fn set_pinned(store: &Store, account_id: i32, pinned: bool) -> Result<()> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let updated = account::Entity::update_many()
+        .col_expr(
+            account::Column::Pinned,
+            sea_orm::sea_query::Expr::value(pinned),
+        )
+        .filter(account::Column::Id.eq(account_id))
+        .exec(store.connection())
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::NotFound("The account"));
+    }
+    Ok(())
+}
+
+/// What deleting an account takes with it, for the confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeletionImpact {
+    pub company_name: String,
+    pub credentials: u64,
+}
+
+pub async fn deletion_impact(store: &Store, account_id: i32) -> Result<DeletionImpact> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let account = get_account(store, account_id).await?;
+    let credentials = crate::entities::credential::Entity::find()
+        .filter(crate::entities::credential::Column::AccountId.eq(account_id))
+        .count(store.connection())
+        .await?;
+    Ok(DeletionImpact {
+        company_name: account.contact.form.company_name,
+        credentials,
+    })
+}
+
+/// Deletes an account with its contact, billing and credentials (every secret stops
+/// verifying) and removes their OS keyring entries. Returns the keyring's complaints.
+pub async fn delete_account(
+    store: &Store,
+    vault: &Vault,
+    account_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    use crate::entities::credential;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let impact = deletion_impact(store, account_id).await?;
+    let credentials = credential::Entity::find()
+        .filter(credential::Column::AccountId.eq(account_id))
+        .all(store.connection())
+        .await?;
+    let txn = store.connection().begin().await?;
+    account::Entity::delete_by_id(account_id).exec(&txn).await?;
+    let detail = format!(
+        "{} with {} set(s) of credentials",
+        impact.company_name, impact.credentials
+    );
+    audit::record(
+        &txn,
+        audit::Subject::account(account_id),
+        "account.deleted",
+        &detail,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let mut complaints = Vec::new();
+    for c in credentials {
+        if let Err(err) = vault.remove(&c.client_id).await {
+            if c.keyring_stored {
+                complaints.push(format!("Client ID {}: {err}", c.client_id));
+            }
+        }
+    }
+    Ok(complaints)
 }

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use crate::accounts::{get_account, AccountView};
 use crate::entities::{billing, contact};
 use crate::validation::{BillingForm, ContactForm};
-use crate::{audit, Error, Result, Store};
+use crate::{audit, search, Error, Result, Store};
 
 pub async fn update_contact(
     store: &Store,
@@ -58,6 +58,7 @@ pub async fn update_contact(
         Utc::now(),
     )
     .await?;
+    search::reindex(&txn, account_id).await?;
     txn.commit().await?;
     get_account(store, account_id).await
 }

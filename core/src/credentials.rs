@@ -4,7 +4,7 @@
 //! A secret exists in plaintext only in the `Issued` value that creates it; the store keeps its
 //! digest and hint. Functions take `now` so tests can move the clock.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
@@ -15,9 +15,9 @@ use zeroize::Zeroizing;
 
 use crate::audit::{self, Subject};
 use crate::entities::{contact, credential, credential_secret};
-use crate::secrets;
 use crate::validation::{email, text, MAX_NAME};
 use crate::vault::Vault;
+use crate::{search, secrets};
 use crate::{Error, Result, Store};
 
 /// The Generate form.
@@ -271,6 +271,7 @@ pub async fn generate(
         form.application, form.email
     );
     audit::record(&txn, subject, "credential.generated", &detail, now).await?;
+    search::reindex(&txn, account_id).await?;
     txn.commit().await?;
 
     let keyring = keep_in_keyring(store, vault, &created, &secret, store_in_keyring, now).await?;
@@ -378,7 +379,8 @@ pub async fn renew(
     now: DateTime<Utc>,
 ) -> Result<Issued> {
     let secret = secrets::new_secret()?;
-    let cutoff = now + grace.duration();
+    // PostgreSQL keeps microseconds; SQLite would keep more. Store the same on both.
+    let cutoff = (now + grace.duration()).trunc_subsecs(6);
     let txn = store.connection().begin().await?;
     // Write first: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent
     // renewals of one credential, so exactly one secret ends up current.
@@ -460,6 +462,7 @@ pub async fn delete(
         now,
     )
     .await?;
+    search::reindex(&txn, credential.account_id).await?;
     txn.commit().await?;
     if credential.keyring_stored {
         return remove_from_keyring(store, vault, &credential, now).await;

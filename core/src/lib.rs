@@ -10,6 +10,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod migration;
+pub mod search;
 pub mod secrets;
 pub mod store;
 pub mod validation;

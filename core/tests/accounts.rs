@@ -4,16 +4,10 @@ use keydesk_core::accounts::{create_account, get_account, list_accounts};
 use keydesk_core::contact::{update_billing, update_contact};
 use keydesk_core::demo::{example_billing, example_contact};
 use keydesk_core::validation::{BillingForm, ContactForm};
-use keydesk_core::{Store, StoreLocation};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use keydesk_core::Store;
+mod common;
 
-async fn store(dir: &tempfile::TempDir) -> Store {
-    Store::open(StoreLocation::SqliteFile(
-        dir.path().join("keydesk.sqlite3"),
-    ))
-    .await
-    .unwrap()
-}
+use common::test_store;
 
 fn company(company_name: &str, name: &str) -> ContactForm {
     ContactForm {
@@ -23,34 +17,34 @@ fn company(company_name: &str, name: &str) -> ContactForm {
     }
 }
 
+/// Every audit event's action, oldest first.
 async fn audit_actions(store: &Store) -> Vec<String> {
-    store
-        .connection()
-        .query_all_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "SELECT action FROM audit_events ORDER BY id",
-        ))
+    use keydesk_core::entities::audit_event;
+    use sea_orm::{EntityTrait, QueryOrder};
+    audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Id)
+        .all(store.connection())
         .await
         .unwrap()
-        .iter()
-        .map(|r| r.try_get::<String>("", "action").unwrap())
+        .into_iter()
+        .map(|e| e.action)
         .collect()
 }
 
 #[tokio::test]
 async fn an_account_needs_only_company_and_name_and_lists_by_company() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
-    assert!(list_accounts(&store).await.unwrap().is_empty());
-    create_account(&store, &company("Zeta Ltd", "Zoe"), &BillingForm::default())
+    let t = test_store().await;
+    let store = &t.store;
+    assert!(list_accounts(store).await.unwrap().is_empty());
+    create_account(store, &company("Zeta Ltd", "Zoe"), &BillingForm::default())
         .await
         .unwrap();
-    let alpha = create_account(&store, &company("Alpha Inc", "Al"), &BillingForm::default())
+    let alpha = create_account(store, &company("Alpha Inc", "Al"), &BillingForm::default())
         .await
         .unwrap();
     assert_eq!(alpha.contact.version, 1);
     assert_eq!(alpha.billing.version, 1);
-    let names: Vec<_> = list_accounts(&store)
+    let names: Vec<_> = list_accounts(store)
         .await
         .unwrap()
         .into_iter()
@@ -58,27 +52,27 @@ async fn an_account_needs_only_company_and_name_and_lists_by_company() {
         .collect();
     assert_eq!(names, ["Alpha Inc", "Zeta Ltd"]);
     assert_eq!(
-        audit_actions(&store).await,
+        audit_actions(store).await,
         ["account.created", "account.created"]
     );
 }
 
 #[tokio::test]
 async fn an_invalid_new_account_is_refused_with_its_field_and_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
-    let err = create_account(&store, &company("", "Alex"), &BillingForm::default())
+    let t = test_store().await;
+    let store = &t.store;
+    let err = create_account(store, &company("", "Alex"), &BillingForm::default())
         .await
         .unwrap_err();
     assert_eq!((err.code(), err.field()), ("invalid", Some("company_name")));
-    assert!(list_accounts(&store).await.unwrap().is_empty());
-    assert!(audit_actions(&store).await.is_empty());
+    assert!(list_accounts(store).await.unwrap().is_empty());
+    assert!(audit_actions(store).await.is_empty());
 }
 
 #[tokio::test]
 async fn edits_are_normalised_saved_and_versioned() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let t = test_store().await;
+    let store = &t.store;
     let account = create_account(
         &store,
         &company("Alexcompany", "Alex"),
@@ -86,20 +80,19 @@ async fn edits_are_normalised_saved_and_versioned() {
     )
     .await
     .unwrap();
-    let after = update_contact(&store, account.id, 1, &example_contact())
+    let after = update_contact(store, account.id, 1, &example_contact())
         .await
         .unwrap();
     assert_eq!(after.contact.version, 2);
     assert_eq!(after.contact.form.phone, "+13035550134");
     assert_eq!(after.contact.phone_display, "+1 303-555-0134");
     assert_eq!(after.contact.country_name, "United States of America");
-    let after = update_billing(&store, account.id, 1, &example_billing())
+    let after = update_billing(store, account.id, 1, &example_billing())
         .await
         .unwrap();
     assert_eq!(after.billing.version, 2);
     assert_eq!(after.billing.form.street_line2, "Suite 100");
-    drop(store);
-    let reopened = self::store(&dir).await;
+    let reopened = t.another().await;
     assert_eq!(get_account(&reopened, account.id).await.unwrap(), after);
     assert_eq!(
         audit_actions(&reopened).await,
@@ -109,8 +102,8 @@ async fn edits_are_normalised_saved_and_versioned() {
 
 #[tokio::test]
 async fn a_stale_edit_is_a_conflict_and_overwrites_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let t = test_store().await;
+    let store = &t.store;
     let account = create_account(
         &store,
         &company("Alexcompany", "Alex"),
@@ -126,24 +119,24 @@ async fn a_stale_edit_is_a_conflict_and_overwrites_nothing() {
     )
     .await
     .unwrap();
-    let err = update_contact(&store, account.id, 1, &company("Alexcompany", "Alex Loser"))
+    let err = update_contact(store, account.id, 1, &company("Alexcompany", "Alex Loser"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "conflict");
-    let err = update_billing(&store, account.id, 7, &example_billing())
+    let err = update_billing(store, account.id, 7, &example_billing())
         .await
         .unwrap_err();
     assert_eq!(err.code(), "conflict");
-    let now = get_account(&store, account.id).await.unwrap();
+    let now = get_account(store, account.id).await.unwrap();
     assert_eq!(now.contact.form.name, "Alex Winner");
     assert_eq!(now.billing.form, BillingForm::default());
 }
 
 #[tokio::test]
 async fn an_invalid_edit_keeps_what_was_saved() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
-    let account = create_account(&store, &example_contact(), &example_billing())
+    let t = test_store().await;
+    let store = &t.store;
+    let account = create_account(store, &example_contact(), &example_billing())
         .await
         .unwrap();
     let bad = ContactForm {
@@ -151,26 +144,306 @@ async fn an_invalid_edit_keeps_what_was_saved() {
         name: "Changed".into(),
         ..example_contact()
     };
-    let err = update_contact(&store, account.id, 1, &bad)
+    let err = update_contact(store, account.id, 1, &bad)
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("email"));
-    assert_eq!(get_account(&store, account.id).await.unwrap(), account);
+    assert_eq!(get_account(store, account.id).await.unwrap(), account);
 }
 
 #[tokio::test]
 async fn an_unknown_account_is_not_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let t = test_store().await;
+    let store = &t.store;
     assert_eq!(
-        get_account(&store, 42).await.unwrap_err().code(),
+        get_account(store, 42).await.unwrap_err().code(),
         "not_found"
     );
     assert_eq!(
-        update_contact(&store, 42, 1, &example_contact())
+        update_contact(store, 42, 1, &example_contact())
             .await
             .unwrap_err()
             .code(),
         "not_found"
     );
+}
+
+mod switcher {
+    use super::*;
+    use chrono::{Duration, Utc};
+    use keydesk_core::accounts::{
+        delete_account, deletion_impact, last_opened_account, open_account, set_pinned,
+    };
+    use keydesk_core::credentials::{self, CredentialForm, Grace};
+    use keydesk_core::demo::seed_accounts;
+    use keydesk_core::search::{recent_accounts, search_accounts};
+    use keydesk_core::vault::Vault;
+
+    fn names(page: &keydesk_core::search::SearchPage) -> Vec<&str> {
+        page.hits.iter().map(|h| h.company_name.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn search_finds_by_every_field_as_typed() {
+        let t = test_store().await;
+        let store = &t.store;
+        let acme = create_account(store, &example_contact(), &BillingForm::default())
+            .await
+            .unwrap();
+        create_account(
+            store,
+            &company("Globex Corporation", "Hank Scorpio"),
+            &BillingForm::default(),
+        )
+        .await
+        .unwrap();
+        let vault = Vault::new("keydesk-test-unused");
+        let form = CredentialForm {
+            name: "n".into(),
+            email: "ops@alexcompany.example".into(),
+            application: "app".into(),
+        };
+        let issued = credentials::generate(store, &vault, acme.id, &form, false, Utc::now())
+            .await
+            .unwrap();
+
+        for query in [
+            "alexc",
+            "ALEX",
+            "alexcnw",
+            "alex@alexcompany",
+            "Alexcompany Alex",
+        ] {
+            assert_eq!(
+                names(&search_accounts(store, query, 0, 20).await.unwrap()),
+                ["Alexcompany"],
+                "{query}"
+            );
+        }
+        for query in ["glob", "corp", "scorp", "hank scorpio"] {
+            assert_eq!(
+                names(&search_accounts(store, query, 0, 20).await.unwrap()),
+                ["Globex Corporation"],
+                "{query}"
+            );
+        }
+        let prefix = &issued.credential.client_id[..6];
+        assert_eq!(
+            names(&search_accounts(store, prefix, 0, 20).await.unwrap()),
+            ["Alexcompany"]
+        );
+        assert!(search_accounts(store, "nobody", 0, 20)
+            .await
+            .unwrap()
+            .hits
+            .is_empty());
+        // Renaming reindexes.
+        update_contact(
+            store,
+            acme.id,
+            1,
+            &ContactForm {
+                company_name: "Initech".into(),
+                ..example_contact()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            names(&search_accounts(store, "initech", 0, 20).await.unwrap()),
+            ["Initech"]
+        );
+        // Still found by its contact email's domain, under its new name.
+        assert_eq!(
+            names(&search_accounts(store, "alexcompany", 0, 20).await.unwrap()),
+            ["Initech"]
+        );
+    }
+
+    #[tokio::test]
+    async fn ten_thousand_accounts_are_searched_capped_and_paged_with_pins_first() {
+        let t = test_store().await;
+        let store = &t.store;
+        seed_accounts(store, 10_000).await.unwrap();
+        let all = search_accounts(store, "", 0, 50).await.unwrap();
+        assert_eq!((all.total, all.hits.len()), (10_000, 50));
+        assert_eq!(
+            search_accounts(store, "", 0, 5_000)
+                .await
+                .unwrap()
+                .hits
+                .len(),
+            100,
+            "capped"
+        );
+
+        let summit = search_accounts(store, "summit", 0, 50).await.unwrap();
+        assert!(summit.total > 50 && summit.total < 1000, "{}", summit.total);
+        assert!(summit
+            .hits
+            .iter()
+            .all(|h| h.company_name.starts_with("Summit")));
+        let mut sorted = names(&summit);
+        sorted.sort();
+        assert_eq!(names(&summit), sorted, "by company name");
+
+        // Paging walks every hit exactly once.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut offset = 0;
+        loop {
+            let page = search_accounts(store, "summit", offset, 37).await.unwrap();
+            if page.hits.is_empty() {
+                break;
+            }
+            offset += page.hits.len() as u64;
+            seen.extend(page.hits.into_iter().map(|h| h.id));
+        }
+        assert_eq!(seen.len() as u64, summit.total);
+
+        // A pinned account comes first.
+        let last = search_accounts(store, "summit", summit.total - 1, 1)
+            .await
+            .unwrap()
+            .hits[0]
+            .clone();
+        set_pinned(store, last.id, true).await.unwrap();
+        let pinned_first = search_accounts(store, "summit", 0, 3).await.unwrap();
+        assert_eq!(pinned_first.hits[0].id, last.id);
+        assert!(pinned_first.hits[0].pinned);
+        let two_words = search_accounts(store, "summit 1234", 0, 10).await.unwrap();
+        assert!(two_words
+            .hits
+            .iter()
+            .all(|h| h.company_name.starts_with("Summit") && h.company_name.contains("1234")));
+    }
+
+    #[tokio::test]
+    async fn recents_and_the_last_opened_account() {
+        let t = test_store().await;
+        let store = &t.store;
+        let a = create_account(store, &company("A Co", "A"), &BillingForm::default())
+            .await
+            .unwrap();
+        let b = create_account(store, &company("B Co", "B"), &BillingForm::default())
+            .await
+            .unwrap();
+        let c = create_account(store, &company("C Co", "C"), &BillingForm::default())
+            .await
+            .unwrap();
+        assert_eq!(last_opened_account(store).await.unwrap(), None);
+        let t0 = Utc::now();
+        open_account(store, b.id, t0).await.unwrap();
+        open_account(store, a.id, t0 + Duration::seconds(1))
+            .await
+            .unwrap();
+        open_account(store, c.id, t0 + Duration::seconds(2))
+            .await
+            .unwrap();
+        open_account(store, a.id, t0 + Duration::seconds(3))
+            .await
+            .unwrap();
+        let recent: Vec<i32> = recent_accounts(store, 2)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(recent, [a.id, c.id]);
+        assert_eq!(last_opened_account(store).await.unwrap(), Some(a.id));
+        assert_eq!(
+            open_account(store, 999, t0).await.unwrap_err().code(),
+            "not_found"
+        );
+    }
+
+    #[tokio::test]
+    async fn deleting_an_account_removes_its_credentials_and_is_recorded() {
+        let t = test_store().await;
+        let store = &t.store;
+        let account = create_account(store, &example_contact(), &example_billing())
+            .await
+            .unwrap();
+        let vault = Vault::new("keydesk-test-unused");
+        let now = Utc::now();
+        let form = |email: &str| CredentialForm {
+            name: "n".into(),
+            email: email.into(),
+            application: "app".into(),
+        };
+        let one = credentials::generate(
+            store,
+            &vault,
+            account.id,
+            &form("one@example.com"),
+            false,
+            now,
+        )
+        .await
+        .unwrap();
+        let two = credentials::generate(
+            store,
+            &vault,
+            account.id,
+            &form("two@example.com"),
+            false,
+            now,
+        )
+        .await
+        .unwrap();
+        credentials::renew(
+            store,
+            &vault,
+            two.credential.id,
+            Grace::SevenDays,
+            false,
+            now,
+        )
+        .await
+        .unwrap();
+
+        let impact = deletion_impact(store, account.id).await.unwrap();
+        assert_eq!(
+            (impact.company_name.as_str(), impact.credentials),
+            ("Alexcompany", 2)
+        );
+        assert!(delete_account(store, &vault, account.id, now)
+            .await
+            .unwrap()
+            .is_empty());
+
+        assert_eq!(
+            get_account(store, account.id).await.unwrap_err().code(),
+            "not_found"
+        );
+        for issued in [&one, &two] {
+            let verdict =
+                credentials::verify(store, &issued.credential.client_id, &issued.secret, now)
+                    .await
+                    .unwrap();
+            assert!(!verdict.valid);
+        }
+        assert!(search_accounts(store, "alexcompany", 0, 10)
+            .await
+            .unwrap()
+            .hits
+            .is_empty());
+        assert_eq!(
+            audit_actions(store).await.last().map(String::as_str),
+            Some("account.deleted")
+        );
+        // The address is free again.
+        let other = create_account(store, &company("Other", "O"), &BillingForm::default())
+            .await
+            .unwrap();
+        credentials::generate(
+            store,
+            &vault,
+            other.id,
+            &form("one@example.com"),
+            false,
+            now,
+        )
+        .await
+        .unwrap();
+    }
 }

@@ -1,15 +1,18 @@
 //! API credentials through the core services, against a real SQLite file.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, SubsecRound, Utc};
 use keydesk_core::accounts::create_account;
 use keydesk_core::audit::list_activity;
 use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
 use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::vault::Vault;
-use keydesk_core::{Store, StoreLocation};
+use keydesk_core::Store;
+
+mod common;
+use common::{on_postgres, test_store, TestStore};
 
 struct Fixture {
-    dir: tempfile::TempDir,
+    t: TestStore,
     store: Store,
     account_id: i32,
     // Never touched: these tests do not ask for the keyring.
@@ -17,12 +20,8 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(StoreLocation::SqliteFile(
-        dir.path().join("keydesk.sqlite3"),
-    ))
-    .await
-    .unwrap();
+    let t = test_store().await;
+    let store = t.store.clone();
     let contact = ContactForm {
         company_name: "Alexcompany".into(),
         name: "Alex".into(),
@@ -33,7 +32,7 @@ async fn fixture() -> Fixture {
         .unwrap()
         .id;
     Fixture {
-        dir,
+        t,
         store,
         account_id,
         vault: Vault::new("keydesk-test-unused"),
@@ -228,7 +227,8 @@ async fn renew_now_keeps_the_client_id_and_invalidates_the_old_secret() {
 #[tokio::test]
 async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
     let f = fixture().await;
-    let t0 = Utc::now();
+    // Both stores keep microseconds.
+    let t0 = Utc::now().trunc_subsecs(6);
     let first = credentials::generate(
         &f.store,
         &f.vault,
@@ -425,11 +425,7 @@ async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secr
     .await
     .unwrap();
     // A second store on the same file stands for a second Keydesk process.
-    let other = Store::open(StoreLocation::SqliteFile(
-        f.dir.path().join("keydesk.sqlite3"),
-    ))
-    .await
-    .unwrap();
+    let other = f.t.another().await;
     let mut tasks = Vec::new();
     for i in 0..40 {
         let store = if i % 2 == 0 {
@@ -482,6 +478,9 @@ async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secr
 
 #[tokio::test]
 async fn no_issued_secret_is_found_anywhere_in_the_data_folder() {
+    if on_postgres() {
+        return; // The data folder holds the SQLite store; PostgreSQL keeps its own files.
+    }
     let f = fixture().await;
     let now = Utc::now();
     let first = credentials::generate(
@@ -512,7 +511,7 @@ async fn no_issued_secret_is_found_anywhere_in_the_data_folder() {
     }
     // Read every file as it is now, WAL included, without checkpointing first.
     let mut contents = Vec::new();
-    for entry in std::fs::read_dir(f.dir.path()).unwrap() {
+    for entry in std::fs::read_dir(f.t.dir.path()).unwrap() {
         contents.extend(std::fs::read(entry.unwrap().path()).unwrap());
     }
     let found = |needle: &str| {

@@ -1,6 +1,7 @@
 //! Keydesk's task runner: `cargo xtask run` and `cargo xtask test` (see the README).
 //! It installs what a fresh Debian/Ubuntu machine lacks, then builds and runs or tests.
 
+mod postgres;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ const TEST_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "libsecret-tools",
     "xclip",
+    "postgresql",
 ];
 
 const USAGE: &str = "\
@@ -163,5 +165,25 @@ fn test(test_args: &[String]) -> Result<(), String> {
         "KEYDESK_APP_BIN",
         target_dir().join("debug").join("keydesk"),
     );
-    status(command)
+    status(command)?;
+
+    // The core suite again, on a real PostgreSQL server (a team's shared store).
+    if test_args.is_empty() {
+        let cluster = postgres::Cluster::start()?;
+        let mut on_postgres = cargo();
+        on_postgres
+            .args([
+                "test",
+                "-p",
+                "keydesk-core",
+                "--test",
+                "accounts",
+                "--test",
+                "credentials",
+            ])
+            .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url);
+        eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
+        status(on_postgres)?;
+    }
+    Ok(())
 }

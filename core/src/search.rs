@@ -1,0 +1,178 @@
+//! Finding an account among thousands as the user types: company, name, username, contact
+//! email and Client ID prefixes, through an indexed term table, capped and paged.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::entities::{account, account_search, contact, credential};
+use crate::{Error, Result, Store};
+
+/// The most results one page of the switcher holds.
+pub const MAX_PAGE: u64 = 100;
+/// Sorts after every character, closing the range of terms that start with a prefix.
+const AFTER_EVERY_CHAR: char = char::MAX;
+
+/// The terms an account is found by.
+pub(crate) fn terms(contact: &contact::Model, client_ids: &[String]) -> BTreeSet<String> {
+    let mut terms = BTreeSet::new();
+    let mut words = |text: &str| {
+        let lower = text.to_lowercase();
+        for word in lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            terms.insert(word.to_owned());
+        }
+        // The whole value too, so "alex@" or "acme corp" narrow as typed.
+        if !lower.trim().is_empty() {
+            terms.insert(lower.trim().to_owned());
+        }
+    };
+    words(&contact.company_name);
+    words(&contact.name);
+    words(&contact.username);
+    words(&contact.email);
+    for id in client_ids {
+        terms.insert(id.to_lowercase());
+    }
+    terms
+}
+
+/// Rebuilds the search terms of one account (after it, its contact information or its
+/// credentials changed), inside the caller's transaction.
+pub async fn reindex<C: ConnectionTrait>(db: &C, account_id: i32) -> Result<()> {
+    account_search::Entity::delete_many()
+        .filter(account_search::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    let Some(contact) = contact::Entity::find()
+        .filter(contact::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let client_ids: Vec<String> = credential::Entity::find()
+        .filter(credential::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.client_id)
+        .collect();
+    let rows: Vec<account_search::ActiveModel> = terms(&contact, &client_ids)
+        .into_iter()
+        .map(|term| account_search::ActiveModel {
+            account_id: Set(account_id),
+            term: Set(term),
+            ..Default::default()
+        })
+        .collect();
+    if !rows.is_empty() {
+        account_search::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountHit {
+    pub id: i32,
+    pub company_name: String,
+    pub name: String,
+    pub pinned: bool,
+    pub last_opened_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchPage {
+    pub hits: Vec<AccountHit>,
+    /// How many accounts match in all.
+    pub total: u64,
+    pub offset: u64,
+}
+
+/// Accounts matching every word of `query` by prefix, pinned first, then by company name.
+/// An empty query lists every account in that order.
+pub async fn search_accounts(
+    store: &Store,
+    query: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<SearchPage> {
+    if query.chars().count() > 200 {
+        return Err(Error::invalid(
+            "query",
+            "Search",
+            "must be at most 200 characters",
+        ));
+    }
+    let limit = limit.clamp(1, MAX_PAGE);
+    let mut select = contact::Entity::find();
+    for word in query.to_lowercase().split_whitespace() {
+        let upper = format!("{word}{AFTER_EVERY_CHAR}");
+        let matching = Query::select()
+            .column(account_search::Column::AccountId)
+            .from(account_search::Entity)
+            .and_where(Expr::col(account_search::Column::Term).gte(word))
+            .and_where(Expr::col(account_search::Column::Term).lt(upper))
+            .to_owned();
+        select = select.filter(contact::Column::AccountId.in_subquery(matching));
+    }
+    let db = store.connection();
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .find_also_related(account::Entity)
+        .order_by_desc(account::Column::Pinned)
+        .order_by_asc(contact::Column::CompanyName)
+        .order_by_asc(contact::Column::AccountId)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let hits = rows
+        .into_iter()
+        .filter_map(|(c, a)| {
+            a.map(|a| AccountHit {
+                id: c.account_id,
+                company_name: c.company_name,
+                name: c.name,
+                pinned: a.pinned,
+                last_opened_at: a.last_opened_at,
+            })
+        })
+        .collect();
+    Ok(SearchPage {
+        hits,
+        total,
+        offset,
+    })
+}
+
+/// The accounts opened most recently, newest first.
+pub async fn recent_accounts(store: &Store, limit: u64) -> Result<Vec<AccountHit>> {
+    let rows = account::Entity::find()
+        .filter(account::Column::LastOpenedAt.is_not_null())
+        .order_by_desc(account::Column::LastOpenedAt)
+        .limit(limit)
+        .find_also_related(contact::Entity)
+        .all(store.connection())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(a, c)| {
+            c.map(|c| AccountHit {
+                id: a.id,
+                company_name: c.company_name,
+                name: c.name,
+                pinned: a.pinned,
+                last_opened_at: a.last_opened_at,
+            })
+        })
+        .collect())
+}

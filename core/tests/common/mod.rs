@@ -1,0 +1,53 @@
+//! The store each test runs against: a fresh SQLite file, or, when
+//! `KEYDESK_TEST_POSTGRES_URL` names a PostgreSQL server (as `cargo xtask test` does for its
+//! second pass), a fresh database on it.
+
+#![allow(dead_code)]
+
+use keydesk_core::{Store, StoreLocation};
+use sea_orm::{ConnectionTrait, Database};
+
+pub struct TestStore {
+    pub store: Store,
+    /// The SQLite file's folder; for PostgreSQL an empty folder.
+    pub dir: tempfile::TempDir,
+    pub location: StoreLocation,
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var_os("KEYDESK_TEST_POSTGRES_URL").is_some()
+}
+
+pub async fn test_store() -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let location = match std::env::var("KEYDESK_TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let name = format!(
+                "keydesk_test_{}",
+                keydesk_core::secrets::new_client_id().unwrap()
+            );
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
+            StoreLocation::Url(format!("{base}/{name}"))
+        }
+        Err(_) => StoreLocation::SqliteFile(dir.path().join("keydesk.sqlite3")),
+    };
+    let store = Store::open(location.clone()).await.unwrap();
+    TestStore {
+        store,
+        dir,
+        location,
+    }
+}
+
+impl TestStore {
+    /// A second, independent connection pool on the same store (another Keydesk process).
+    pub async fn another(&self) -> Store {
+        Store::open(self.location.clone()).await.unwrap()
+    }
+}
