@@ -17,21 +17,34 @@ export function renderWelcome(main, { onAdd }) {
   add.focus();
 }
 
-export function renderHome(main, accounts, { onOpen, onAdd }) {
-  const list = el('ul', { class: 'account-list', id: 'account-list' },
-    accounts.map((a) => el('li', {},
-      el('button', { type: 'button', class: 'account-row', dataset: { accountId: String(a.id) }, onclick: () => onOpen(a.id) },
-        el('span', { class: 'company', text: a.company_name }),
-        el('span', { class: 'muted', text: a.name }),
-      ),
-    )),
-  );
+/// The Home page: every account, one page at a time (never thousands of rows at once).
+export function renderHome(main, firstPage, { onOpen, onAdd, onMore }) {
+  const row = (a) => el('li', {},
+    el('button', { type: 'button', class: 'account-row', dataset: { accountId: String(a.id) }, onclick: () => onOpen(a.id) },
+      el('span', { class: 'company', text: `${a.pinned ? '★ ' : ''}${a.company_name}` }),
+      el('span', { class: 'muted', text: a.name }),
+    ));
+  const list = el('ul', { class: 'account-list', id: 'account-list' }, firstPage.hits.map(row));
+  const count = el('p', { class: 'muted', id: 'account-count' });
+  const more = el('button', { type: 'button', id: 'home-more', text: 'Show more' });
+  let shown = firstPage.hits.length;
+  const update = () => {
+    count.textContent = `${firstPage.total} ${firstPage.total === 1 ? 'account' : 'accounts'}${shown < firstPage.total ? `, showing ${shown}` : ''} · Ctrl+K to search`;
+    more.hidden = shown >= firstPage.total;
+  };
+  more.addEventListener('click', async () => {
+    const page = await onMore(shown);
+    list.append(...page.hits.map(row));
+    shown += page.hits.length;
+    update();
+  });
+  update();
   clear(main).append(
     el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('span', { 'aria-current': 'page', text: 'Home' })),
     el('h1', { text: 'Accounts' }),
-    el('p', { class: 'muted', text: `${accounts.length} ${accounts.length === 1 ? 'account' : 'accounts'}` }),
+    count,
     list,
-    el('div', { class: 'actions start' }, el('button', { type: 'button', class: 'primary', id: 'home-add-account', text: 'Add account', onclick: onAdd })),
+    el('div', { class: 'actions start' }, more, el('button', { type: 'button', class: 'primary', id: 'home-add-account', text: 'Add account', onclick: onAdd })),
   );
   list.querySelector('button')?.focus();
 }

@@ -27,7 +27,6 @@ async function call(command, args = {}) {
 
 export const api = {
   appStatus: () => call('app_status'),
-  listAccounts: () => call('list_accounts'),
   createAccount: (contact) => call('create_account', { contact }),
   getAccount: (accountId) => call('get_account', { accountId }),
   updateContact: (accountId, version, form) => call('update_contact', { accountId, version, form }),
@@ -42,4 +41,11 @@ export const api = {
   copySecret: (secret) => call('copy_secret', { secret }),
   copySecretFromKeyring: (credentialId) => call('copy_secret_from_keyring', { credentialId }),
   listActivity: (accountId) => call('list_activity', { accountId }),
+  openAccount: (accountId) => call('open_account', { accountId }),
+  lastOpenedAccount: () => call('last_opened_account'),
+  searchAccounts: (query, offset, limit) => call('search_accounts', { query, offset, limit }),
+  recentAccounts: () => call('recent_accounts'),
+  setPinned: (accountId, pinned) => call('set_pinned', { accountId, pinned }),
+  accountDeletionImpact: (accountId) => call('account_deletion_impact', { accountId }),
+  deleteAccount: (accountId) => call('delete_account', { accountId }),
 };

@@ -1,7 +1,7 @@
 // Preferences → View/Edit Contact Information: the CONTACT AND BILLING INFORMATION section,
 // each block shown as text with Edit → form → Save / Cancel.
 
-import { api } from './api.js';
+import { ApiError, api } from './api.js';
 import { clear, el, toast } from './dom.js';
 import { BILLING_FIELDS, CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
 
@@ -65,9 +65,34 @@ function block({ id, title, rows, fields, values, countries, save }) {
   return section;
 }
 
-export function renderContactPage(main, account, { countries, onSaved }) {
+/// A save that lost a race: says what changed meanwhile, and takes the new version so that
+/// saving again applies what the user typed (still in the form) over it.
+function conflict(what, fields, before, after) {
+  const changed = fields
+    .filter((f) => (before[f.key] ?? '') !== (after[f.key] ?? ''))
+    .map((f) => `${f.label} is now “${after[f.key] || 'empty'}”`);
+  const summary = changed.length ? changed.join(', ') : 'nothing you can see changed';
+  return new ApiError({
+    code: 'conflict',
+    message: `Someone else saved the ${what} while you were editing: ${summary}. Your changes are still in the form — Save again to apply them over theirs, or Cancel to keep theirs.`,
+  });
+}
+
+async function saveOrExplain(save, latest, what, fields, before) {
+  try {
+    return await save();
+  } catch (error) {
+    if (error.code !== 'conflict') throw error;
+    throw conflict(what, fields, before, await latest());
+  }
+}
+
+export function renderContactPage(main, account, { countries, onSaved, onPin, onDelete }) {
   const { contact, billing } = account;
   const saved = (what) => (updated) => { toast(`${what} saved`); onSaved(updated, what); };
+  // The versions edits start from; a conflict moves them on to what is stored now.
+  let contactVersion = contact.version;
+  let billingVersion = billing.version;
 
   const contactBlock = block({
     id: 'contact-block',
@@ -76,7 +101,11 @@ export function renderContactPage(main, account, { countries, onSaved }) {
     fields: CONTACT_FIELDS,
     values: contact,
     countries,
-    save: async (form) => saved('Contact information')(await api.updateContact(account.id, contact.version, form)),
+    save: async (form) => saved('Contact information')(await saveOrExplain(
+      () => api.updateContact(account.id, contactVersion, form),
+      async () => { const now = await api.getAccount(account.id); contactVersion = now.contact.version; return now.contact; },
+      'contact information', CONTACT_FIELDS, contact,
+    )),
   });
   const billingBlock = block({
     id: 'billing-block',
@@ -85,7 +114,11 @@ export function renderContactPage(main, account, { countries, onSaved }) {
     fields: BILLING_FIELDS,
     values: billing,
     countries,
-    save: async (form) => saved('Billing information')(await api.updateBilling(account.id, billing.version, form)),
+    save: async (form) => saved('Billing information')(await saveOrExplain(
+      () => api.updateBilling(account.id, billingVersion, form),
+      async () => { const now = await api.getAccount(account.id); billingVersion = now.billing.version; return now.billing; },
+      'billing information', BILLING_FIELDS, billing,
+    )),
   });
 
   clear(main).append(
@@ -95,7 +128,13 @@ export function renderContactPage(main, account, { countries, onSaved }) {
       el('span', { 'aria-current': 'page', text: 'Preferences: View/Edit Contact Information' }),
     ),
     el('p', { class: 'eyebrow', id: 'page-heading', text: `Contact information: ${contact.company_name} (${contact.name})` }),
-    el('h1', { text: 'Manage Contact Information' }),
+    el('div', { class: 'page-title' },
+      el('h1', { text: 'Manage Contact Information' }),
+      el('div', { class: 'page-actions' },
+        el('button', { type: 'button', id: 'pin-account', 'aria-pressed': String(account.pinned), text: account.pinned ? '★ Pinned' : '☆ Pin account', onclick: onPin }),
+        el('button', { type: 'button', id: 'delete-account', class: 'danger', text: 'Delete account', onclick: onDelete }),
+      ),
+    ),
     el('section', { 'aria-labelledby': 'contact-billing-title' },
       el('h2', { class: 'section-title', id: 'contact-billing-title', text: 'CONTACT AND BILLING INFORMATION' }),
       el('div', { class: 'blocks' }, contactBlock, billingBlock),

@@ -5,12 +5,14 @@ import { renderAddAccount, renderHome, renderWelcome } from './accounts.js';
 import { renderActivity } from './activity.js';
 import { renderContactPage } from './contact.js';
 import { forgetIssuedSecret, renderCredentials } from './credentials.js';
-import { clear, el, showBanner } from './dom.js';
+import { confirmDialog } from './dialog.js';
+import { clear, el, showBanner, toast } from './dom.js';
 import { menuButton } from './menu.js';
+import { openSwitcher } from './switcher.js';
 
 const main = document.getElementById('main');
-const switcher = document.getElementById('account-switcher');
-const state = { accounts: [], countries: [], currentId: null };
+// `current` is the account on screen; `lastId` the one opened last (Home has none on screen).
+const state = { countries: [], current: null, lastId: null };
 
 function fatal(title, message, details) {
   document.querySelector('.ribbon-nav').hidden = true;
@@ -23,60 +25,70 @@ function fatal(title, message, details) {
   );
 }
 
-function fillSwitcher() {
-  clear(switcher);
-  for (const a of state.accounts) switcher.append(el('option', { value: String(a.id), text: a.company_name }));
-  switcher.value = state.currentId === null ? '' : String(state.currentId);
-  document.getElementById('account-switcher-wrap').hidden = state.accounts.length === 0;
-}
-
-async function refreshAccounts() {
-  state.accounts = await api.listAccounts();
-  fillSwitcher();
+function showCurrent(account) {
+  state.current = account;
+  if (account) state.lastId = account.id;
+  document.getElementById('current-account').textContent = account ? account.contact.company_name : '';
 }
 
 async function openAccount(id) {
   showBanner('');
   forgetIssuedSecret();
-  const account = await api.getAccount(id);
-  state.currentId = account.id;
-  fillSwitcher();
+  const account = await api.openAccount(id);
   showContactPage(account);
   document.getElementById('page-heading')?.focus();
 }
 
 function showContactPage(account) {
+  showCurrent(account);
   renderContactPage(main, account, {
     countries: state.countries,
-    onSaved: async (updated, what) => {
+    onSaved: (updated, what) => {
       showContactPage(updated);
-      await refreshAccounts();
       document.getElementById(what === 'Billing information' ? 'billing-block-edit' : 'contact-block-edit')?.focus();
     },
+    onPin: async () => {
+      await api.setPinned(account.id, !account.pinned);
+      toast(account.pinned ? `${account.contact.company_name} unpinned` : `${account.contact.company_name} pinned`);
+      showContactPage({ ...account, pinned: !account.pinned });
+      document.getElementById('pin-account')?.focus();
+    },
+    onDelete: () => guard(deleteAccount(account)),
   });
   const activity = () => guard(renderActivity(document.getElementById('activity-section'), account.id));
   guard(renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: activity }));
 }
 
-function showHome() {
+async function deleteAccount(account) {
+  const impact = await api.accountDeletionImpact(account.id);
+  const sets = impact.credentials === 1 ? '1 set of API credentials' : `${impact.credentials} sets of API credentials`;
+  confirmDialog({
+    id: 'delete-account-dialog',
+    title: 'Delete account',
+    message: `Delete the account ${impact.company_name}? This removes its contact and billing information and its ${sets}, with their OS keyring entries; every platform using those credentials stops working.`,
+    onYes: async () => {
+      const complaints = await api.deleteAccount(account.id);
+      toast(complaints.length ? `${impact.company_name} deleted; ${complaints.join('; ')}` : `${impact.company_name} deleted`);
+      state.lastId = null;
+      await showHome();
+    },
+  });
+}
+
+async function showHome() {
   forgetIssuedSecret();
-  state.currentId = null;
-  fillSwitcher();
-  if (state.accounts.length === 0) renderWelcome(main, { onAdd: showAddAccount });
-  else renderHome(main, state.accounts, { onOpen: (id) => guard(openAccount(id)), onAdd: showAddAccount });
+  showCurrent(null);
+  const first = await api.searchAccounts('', 0, 50);
+  if (first.total === 0) renderWelcome(main, { onAdd: showAddAccount });
+  else renderHome(main, first, { onOpen: (id) => guard(openAccount(id)), onAdd: showAddAccount, onMore: (offset) => api.searchAccounts('', offset, 50) });
 }
 
 function showAddAccount() {
   forgetIssuedSecret();
   renderAddAccount(main, {
     countries: state.countries,
-    onCreated: async (account) => {
-      await refreshAccounts();
-      state.currentId = account.id;
-      fillSwitcher();
-      showContactPage(account);
-    },
-    onCancel: showHome,
+    onCreated: (account) => guard(openAccount(account.id)),
+    onCancel: () => guard(showHome()),
   });
 }
 
@@ -85,18 +97,27 @@ function guard(promise) {
   promise.catch((error) => showBanner(error.message || String(error)));
 }
 
+function switcher() {
+  openSwitcher({ onOpen: (id) => guard(openAccount(id)) });
+}
+
 function wireRibbon() {
   menuButton(document.getElementById('preferences-button'), document.getElementById('preferences-list'));
   document.getElementById('menu-contact-information').addEventListener('click', () => {
-    if (state.currentId !== null) guard(openAccount(state.currentId));
-    else if (state.accounts.length > 0) guard(openAccount(state.accounts[0].id));
-    else showHome();
+    if (state.lastId !== null) guard(openAccount(state.lastId));
+    else switcher();
   });
   document.getElementById('add-account-button').addEventListener('click', showAddAccount);
-  switcher.addEventListener('change', () => guard(openAccount(Number(switcher.value))));
+  document.getElementById('accounts-button').addEventListener('click', switcher);
+  document.addEventListener('keydown', (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
+      event.preventDefault();
+      switcher();
+    }
+  });
   document.addEventListener('click', (event) => {
     const link = event.target.closest('a[href="#home"]');
-    if (link) { event.preventDefault(); showHome(); }
+    if (link) { event.preventDefault(); guard(showHome()); }
   });
 }
 
@@ -107,9 +128,12 @@ async function start() {
     return;
   }
   wireRibbon();
-  [state.countries] = await Promise.all([api.listCountries(), refreshAccounts()]);
-  if (state.accounts.length === 0) showHome();
-  else await openAccount(state.accounts[0].id);
+  state.countries = await api.listCountries();
+  // The account opened last reopens; a store never opened before shows its first account.
+  const last = await api.lastOpenedAccount();
+  const first = last ?? (await api.searchAccounts('', 0, 1)).hits[0]?.id;
+  if (first === undefined) await showHome();
+  else await openAccount(first);
   document.body.dataset.ready = 'true';
 }
 

@@ -39,7 +39,6 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
-            commands::accounts::list_accounts,
             commands::accounts::create_account,
             commands::accounts::get_account,
             commands::contact::update_contact,
@@ -54,6 +53,13 @@ pub fn run() {
             commands::credentials::copy_secret,
             commands::credentials::copy_secret_from_keyring,
             commands::activity::list_activity,
+            commands::accounts::open_account,
+            commands::accounts::last_opened_account,
+            commands::accounts::search_accounts,
+            commands::accounts::recent_accounts,
+            commands::accounts::set_pinned,
+            commands::accounts::account_deletion_impact,
+            commands::accounts::delete_account,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match app {

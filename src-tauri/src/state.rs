@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use keydesk_core::vault::Vault;
-use keydesk_core::{demo, Store, StoreLocation};
+use keydesk_core::{accounts, demo, Store, StoreLocation};
 
 use crate::cli::Options;
 use crate::WireError;
@@ -24,6 +24,12 @@ impl AppState {
             let store = Store::open(location).await?;
             if options.demo {
                 demo::seed_demo(&store).await?;
+            }
+            // Once: a restart with the same option does not add them again.
+            if options.demo_accounts > 0
+                && accounts::count_accounts(&store).await? < u64::from(options.demo_accounts)
+            {
+                demo::seed_accounts(&store, options.demo_accounts).await?;
             }
             Ok::<_, keydesk_core::Error>(store)
         })

@@ -2,7 +2,6 @@
 /// each; capabilities/main.json grants them; a test pins both against ui/*.js.
 pub const COMMANDS: &[&str] = &[
     "app_status",
-    "list_accounts",
     "create_account",
     "get_account",
     "update_contact",
@@ -17,4 +16,11 @@ pub const COMMANDS: &[&str] = &[
     "copy_secret",
     "copy_secret_from_keyring",
     "list_activity",
+    "open_account",
+    "last_opened_account",
+    "search_accounts",
+    "recent_accounts",
+    "set_pinned",
+    "account_deletion_impact",
+    "delete_account",
 ];

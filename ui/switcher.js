@@ -1,0 +1,115 @@
+// The account switcher (Ctrl+K / Cmd+K): search as you type over company, name, username,
+// email and Client ID prefix; recent accounts when the box is empty; pinned ones first.
+// Only one page of results is in the DOM at a time, however many accounts there are.
+
+import { api } from './api.js';
+import { clear, el } from './dom.js';
+import { openDialog } from './dialog.js';
+
+const PAGE = 50;
+
+export function openSwitcher({ onOpen }) {
+  if (document.getElementById('switcher')) return;
+  const input = el('input', {
+    id: 'switcher-search', type: 'search', role: 'combobox', autocomplete: 'off', spellcheck: 'false',
+    'aria-expanded': 'true', 'aria-controls': 'switcher-results', 'aria-autocomplete': 'list',
+    placeholder: 'Company, name, username, email or Client ID',
+  });
+  const results = el('ul', { id: 'switcher-results', role: 'listbox', 'aria-label': 'Accounts' });
+  const status = el('p', { id: 'switcher-status', class: 'muted', role: 'status' });
+  const more = el('button', { type: 'button', id: 'switcher-more', text: 'Show more', hidden: true });
+  const dialog = openDialog({
+    id: 'switcher',
+    title: 'Switch account',
+    body: [el('label', { for: 'switcher-search', class: 'visually-hidden', text: 'Search accounts' }), input, status, results, more],
+  });
+  dialog.classList.add('switcher-dialog');
+
+  let options = [];
+  let active = -1;
+  let hits = [];
+  let total = 0;
+  let request = 0;
+
+  function setActive(index) {
+    options.forEach((o, i) => o.setAttribute('aria-selected', String(i === index)));
+    active = index;
+    if (index >= 0) {
+      input.setAttribute('aria-activedescendant', options[index].id);
+      options[index].scrollIntoView({ block: 'nearest' });
+    } else input.removeAttribute('aria-activedescendant');
+  }
+
+  function choose(id) {
+    dialog.close();
+    onOpen(id);
+  }
+
+  function option(hit, group) {
+    const pin = el('button', {
+      type: 'button', class: 'pin', tabindex: '-1',
+      'aria-label': hit.pinned ? `Unpin ${hit.company_name}` : `Pin ${hit.company_name}`,
+      'aria-pressed': String(hit.pinned), text: hit.pinned ? '★' : '☆',
+    });
+    pin.addEventListener('click', async (event) => {
+      event.stopPropagation();
+      await api.setPinned(hit.id, !hit.pinned);
+      refresh();
+    });
+    const li = el('li', { role: 'option', id: `switcher-option-${group}-${hit.id}`, dataset: { accountId: String(hit.id) }, 'aria-selected': 'false' },
+      el('span', { class: 'company', text: hit.company_name }),
+      el('span', { class: 'muted', text: hit.name }),
+      pin,
+    );
+    li.addEventListener('click', () => choose(hit.id));
+    return li;
+  }
+
+  function draw(groups) {
+    clear(results);
+    options = [];
+    for (const [title, list, key] of groups) {
+      if (list.length === 0) continue;
+      results.append(el('li', { role: 'presentation', class: 'group', text: title }));
+      for (const hit of list) {
+        const li = option(hit, key);
+        options.push(li);
+        results.append(li);
+      }
+    }
+    setActive(options.length ? 0 : -1);
+  }
+
+  async function refresh(append = false) {
+    const query = input.value.trim();
+    const mine = ++request;
+    const offset = append ? hits.length : 0;
+    const [page, recent] = await Promise.all([
+      api.searchAccounts(query, offset, PAGE),
+      query === '' && !append ? api.recentAccounts() : Promise.resolve(null),
+    ]);
+    if (mine !== request) return; // A newer keystroke already asked again.
+    hits = append ? hits.concat(page.hits) : page.hits;
+    total = page.total;
+    const label = query === '' ? 'All accounts' : 'Matching accounts';
+    draw(recent && recent.length ? [['Recent', recent, 'recent'], [label, hits, 'all']] : [[label, hits, 'all']]);
+    status.textContent = total === 0
+      ? (query ? `No account matches “${query}”.` : 'No accounts yet.')
+      : `${total} ${total === 1 ? 'account' : 'accounts'}${hits.length < total ? `, showing ${hits.length}` : ''}`;
+    more.hidden = hits.length >= total;
+  }
+
+  let timer = null;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => refresh().catch((e) => { status.textContent = e.message; }), 60);
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'ArrowDown' && options.length) { event.preventDefault(); setActive((active + 1) % options.length); }
+    if (event.key === 'ArrowUp' && options.length) { event.preventDefault(); setActive((active - 1 + options.length) % options.length); }
+    if (event.key === 'Enter' && active >= 0) { event.preventDefault(); choose(Number(options[active].dataset.accountId)); }
+  });
+  more.addEventListener('click', () => refresh(true));
+  input.focus();
+  refresh().catch((e) => { status.textContent = e.message; });
+}
