@@ -108,6 +108,8 @@ export function openSwitcher({ onOpen }) {
     if (event.key === 'ArrowDown' && options.length) { event.preventDefault(); setActive((active + 1) % options.length); }
     if (event.key === 'ArrowUp' && options.length) { event.preventDefault(); setActive((active - 1 + options.length) % options.length); }
     if (event.key === 'Enter' && active >= 0) { event.preventDefault(); choose(Number(options[active].dataset.accountId)); }
+    // A search field may swallow Escape to clear itself; here Escape always closes.
+    if (event.key === 'Escape') { event.preventDefault(); dialog.close(); }
   });
   more.addEventListener('click', () => refresh(true));
   input.focus();

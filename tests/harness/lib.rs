@@ -69,32 +69,47 @@ impl App {
     }
 
     fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
-        let port = free_port();
-        let native_port = free_port();
-        let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("KEYDESK_DATA_DIR", data_dir)
-            // WebKit's own caches and storage stay inside the test's folder too.
-            .env("XDG_DATA_HOME", data_dir.join("xdg-data"))
-            .env("XDG_CACHE_HOME", data_dir.join("xdg-cache"))
-            .env_remove("KEYDESK_DATABASE_URL")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("tauri-driver is not installed: cargo install tauri-driver --locked (cargo xtask test does it)");
-        let webdriver = WebDriver::new(format!("http://127.0.0.1:{port}"));
-        let mut app = App {
-            driver,
-            webdriver,
-            data_dir: data_dir.to_owned(),
-            args: args.iter().map(|s| s.to_string()).collect(),
-        };
-        app.start_session();
-        app
+        // Free ports are picked, then released for tauri-driver to bind: another test can take
+        // one in between, and tauri-driver then quits. A fresh pair of ports settles it.
+        // WebKit complains when its cache folders are missing.
+        for folder in ["xdg-data", "xdg-cache"] {
+            std::fs::create_dir_all(data_dir.join(folder)).unwrap();
+        }
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let native_port = free_port();
+            let driver = Command::new(tauri_driver())
+                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+                .env("KEYDESK_DATA_DIR", data_dir)
+                // WebKit's own caches and storage stay inside the test's folder too.
+                .env("XDG_DATA_HOME", data_dir.join("xdg-data"))
+                .env("XDG_CACHE_HOME", data_dir.join("xdg-cache"))
+                .env_remove("KEYDESK_DATABASE_URL")
+                .envs(env.iter().copied())
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("tauri-driver is not installed: cargo install tauri-driver --locked (cargo xtask test does it)");
+            let mut app = App {
+                driver,
+                webdriver: WebDriver::new(format!("http://127.0.0.1:{port}")),
+                data_dir: data_dir.to_owned(),
+                args: args.iter().map(|s| s.to_string()).collect(),
+            };
+            match app.try_start_session() {
+                Ok(()) => return app,
+                Err(err) => last_error = err,
+            }
+        }
+        panic!("no WebDriver session after 3 tries: {last_error}");
     }
 
     fn start_session(&mut self) {
+        self.try_start_session().unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn try_start_session(&mut self) -> Result<(), String> {
         let capabilities = json!({
             "capabilities": {"alwaysMatch": {
                 "tauri:options": {"application": app_binary(), "args": self.args},
@@ -104,14 +119,18 @@ impl App {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             match self.webdriver.new_session(&capabilities) {
-                Ok(()) => return,
-                Err(err) if Instant::now() < deadline => {
+                Ok(()) => return Ok(()),
+                Err(err) => {
                     if let Ok(Some(status)) = self.driver.try_wait() {
-                        panic!("tauri-driver exited ({status}) before a session started: {err}");
+                        return Err(format!(
+                            "tauri-driver exited ({status}) before a session started: {err}"
+                        ));
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!("no WebDriver session within 30 s: {err}"));
                     }
                     sleep(Duration::from_millis(200));
                 }
-                Err(err) => panic!("no WebDriver session within 30 s: {err}"),
             }
         }
     }
