@@ -147,6 +147,10 @@ fn test(test_args: &[String]) -> Result<(), String> {
         "--workspace".into(),
     ];
     inner.extend(test_args.iter().cloned());
+    // A throwaway PostgreSQL server: the team-store end-to-end tests use it, then the core
+    // suite runs on it a second time. It is stopped and removed when this function returns.
+    let cluster = postgres::Cluster::start()?;
+
     let mut command = if has_display() {
         Command::new("dbus-run-session")
     } else {
@@ -161,6 +165,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
     };
     command.arg("--").args(&inner).current_dir(root());
     command.env("TAURI_DRIVER", tauri_driver);
+    command.env("KEYDESK_E2E_POSTGRES_URL", &cluster.url);
     command.env(
         "KEYDESK_APP_BIN",
         target_dir().join("debug").join("keydesk"),
@@ -169,7 +174,6 @@ fn test(test_args: &[String]) -> Result<(), String> {
 
     // The core suite again, on a real PostgreSQL server (a team's shared store).
     if test_args.is_empty() {
-        let cluster = postgres::Cluster::start()?;
         let mut on_postgres = cargo();
         on_postgres
             .args([
