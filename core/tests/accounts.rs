@@ -74,7 +74,7 @@ async fn edits_are_normalised_saved_and_versioned() {
     let t = test_store().await;
     let store = &t.store;
     let account = create_account(
-        &store,
+        store,
         &company("Alexcompany", "Alex"),
         &BillingForm::default(),
     )
@@ -105,20 +105,15 @@ async fn a_stale_edit_is_a_conflict_and_overwrites_nothing() {
     let t = test_store().await;
     let store = &t.store;
     let account = create_account(
-        &store,
+        store,
         &company("Alexcompany", "Alex"),
         &BillingForm::default(),
     )
     .await
     .unwrap();
-    update_contact(
-        &store,
-        account.id,
-        1,
-        &company("Alexcompany", "Alex Winner"),
-    )
-    .await
-    .unwrap();
+    update_contact(store, account.id, 1, &company("Alexcompany", "Alex Winner"))
+        .await
+        .unwrap();
     let err = update_contact(store, account.id, 1, &company("Alexcompany", "Alex Loser"))
         .await
         .unwrap_err();
