@@ -240,11 +240,18 @@ fn generate_copy_renew_reload_test_and_delete() {
 fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() {
     let _clipboard = exclusive_clipboard();
     let dir = tempfile::tempdir().unwrap();
-    let app = App::launch_with_env(
-        dir.path(),
-        &["--demo"],
-        &[("KEYDESK_CLIPBOARD_CLEAR_SECONDS", "2")],
+    let app = App::launch(dir.path(), &["--demo"]);
+    // Preferences → Settings: clear copied secrets after 2 seconds.
+    app.exec(
+        "document.getElementById('preferences-button').click()",
+        json!([]),
     );
+    app.click("#menu-settings");
+    app.fill("#settings-form-clipboard_clear_seconds", "2");
+    app.click("#settings-form-submit");
+    app.wait_for("the settings dialog to close", |a| {
+        !a.exists("#settings-dialog")
+    });
     open_contact_page(&app);
     let (_, secret) = generate(&app, false);
 
@@ -252,6 +259,10 @@ fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() 
     app.wait_for("the clipboard to hold the secret", |_| {
         clipboard_text().as_deref() == Some(secret.as_str())
     });
+    assert_eq!(
+        app.text("#toast"),
+        "Client Secret copied — clipboard clears in 2 s"
+    );
     app.wait_for("the clipboard to be cleared", |_| {
         clipboard_text().is_none()
     });

@@ -48,4 +48,6 @@ export const api = {
   setPinned: (accountId, pinned) => call('set_pinned', { accountId, pinned }),
   accountDeletionImpact: (accountId) => call('account_deletion_impact', { accountId }),
   deleteAccount: (accountId) => call('delete_account', { accountId }),
+  getSettings: () => call('get_settings'),
+  updateSettings: (settings) => call('update_settings', { settings }),
 };

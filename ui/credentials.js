@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { clear, el, toast } from './dom.js';
 import { buildForm } from './forms.js';
 import { confirmDialog, openDialog } from './dialog.js';
+import { GRACE_CHOICES, settings } from './settings.js';
 
 const GENERATE_FIELDS = [
   { key: 'name', label: 'Name', required: true },
@@ -13,13 +14,6 @@ const GENERATE_FIELDS = [
   { key: 'application', label: 'Application', required: true },
 ];
 
-const GRACE_CHOICES = [
-  ['now', 'Now'],
-  ['1h', 'In 1 hour'],
-  ['24h', 'In 24 hours'],
-  ['3d', 'In 3 days'],
-  ['7d', 'In 7 days'],
-];
 
 /// The secret just generated or renewed, for this page view only.
 let issued = null;
@@ -96,6 +90,7 @@ function credentialCard(credential, refresh) {
 
 function renewDialog(credential, refresh) {
   const grace = el('select', { id: 'renew-grace' }, GRACE_CHOICES.map(([value, label]) => el('option', { value, text: label })));
+  grace.value = settings().default_grace;
   const keep = el('input', { type: 'checkbox', id: 'renew-keyring' });
   keep.checked = credential.in_keyring;
   confirmDialog({

@@ -31,6 +31,11 @@ export const BILLING_FIELDS = [
 function control(formId, field, value, countries) {
   const id = `${formId}-${field.key}`;
   const common = { id, name: field.key, 'aria-describedby': `${id}-error${field.hint ? ` ${id}-hint` : ''}` };
+  if (field.type === 'choice') {
+    const select = el('select', common, field.choices.map(([v, label]) => el('option', { value: v, text: label })));
+    select.value = value ?? field.choices[0][0];
+    return select;
+  }
   if (field.type === 'country') {
     const select = el('select', common, el('option', { value: '', text: '— Not set —' }));
     for (const c of countries) select.append(el('option', { value: c.code, text: c.name }));

@@ -8,6 +8,7 @@ import { forgetIssuedSecret, renderCredentials } from './credentials.js';
 import { confirmDialog } from './dialog.js';
 import { clear, el, showBanner, toast } from './dom.js';
 import { menuButton } from './menu.js';
+import { loadSettings, openSettingsDialog } from './settings.js';
 import { openSwitcher } from './switcher.js';
 
 const main = document.getElementById('main');
@@ -107,6 +108,7 @@ function wireRibbon() {
     if (state.lastId !== null) guard(openAccount(state.lastId));
     else switcher();
   });
+  document.getElementById('menu-settings').addEventListener('click', openSettingsDialog);
   document.getElementById('add-account-button').addEventListener('click', showAddAccount);
   document.getElementById('accounts-button').addEventListener('click', switcher);
   document.addEventListener('keydown', (event) => {
@@ -128,7 +130,7 @@ async function start() {
     return;
   }
   wireRibbon();
-  state.countries = await api.listCountries();
+  [state.countries] = await Promise.all([api.listCountries(), loadSettings()]);
   // The account opened last reopens; a store never opened before shows its first account.
   const last = await api.lastOpenedAccount();
   const first = last ?? (await api.searchAccounts('', 0, 1)).hits[0]?.id;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod migration;
 pub mod search;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 pub mod validation;
 pub mod vault;

@@ -1,6 +1,6 @@
 //! Clipboard hygiene for secrets (after KeePassXC): a copied secret is marked to stay out of
 //! clipboard history, cleared after a delay only if the clipboard still holds it, and cleared
-//! when Keydesk exits. Client IDs are copied plainly.
+//! when Keydesk exits. The delay is a setting (30 s by default). Client IDs are copied plainly.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -9,11 +9,8 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use zeroize::Zeroizing;
 
+use crate::state::AppState;
 use crate::WireError;
-
-/// How long a copied secret stays on the clipboard unless `KEYDESK_CLIPBOARD_CLEAR_SECONDS`
-/// says otherwise (the tests shorten it).
-pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
 
 #[derive(Default)]
 struct Held {
@@ -21,23 +18,9 @@ struct Held {
     secret: Option<Zeroizing<String>>,
 }
 
+#[derive(Default)]
 pub struct ClipboardGuard {
     held: Mutex<Held>,
-    pub clear_after: Duration,
-}
-
-impl ClipboardGuard {
-    pub fn from_env() -> ClipboardGuard {
-        let clear_after = std::env::var("KEYDESK_CLIPBOARD_CLEAR_SECONDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_CLEAR_AFTER);
-        ClipboardGuard {
-            held: Mutex::new(Held::default()),
-            clear_after,
-        }
-    }
 }
 
 fn clipboard_error(err: impl std::fmt::Display) -> WireError {
@@ -67,7 +50,13 @@ pub fn copy_secret<R: Runtime>(
         held.secret = Some(secret);
         held.generation
     };
-    let delay = guard.clear_after;
+    let seconds = app
+        .state::<AppState>()
+        .settings
+        .lock()
+        .unwrap()
+        .clipboard_clear_seconds;
+    let delay = Duration::from_secs(seconds.into());
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(delay).await;

@@ -34,7 +34,7 @@ pub fn run() {
         .setup(move |app| {
             let state = state::AppState::start(app.path().app_data_dir()?, &options);
             app.manage(state);
-            app.manage(clipboard::ClipboardGuard::from_env());
+            app.manage(clipboard::ClipboardGuard::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -60,6 +60,8 @@ pub fn run() {
             commands::accounts::set_pinned,
             commands::accounts::account_deletion_impact,
             commands::accounts::delete_account,
+            commands::settings::get_settings,
+            commands::settings::update_settings,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match app {

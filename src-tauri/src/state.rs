@@ -1,5 +1,8 @@
 use std::path::PathBuf;
 
+use std::sync::Mutex;
+
+use keydesk_core::settings::Settings;
 use keydesk_core::vault::Vault;
 use keydesk_core::{accounts, demo, Store, StoreLocation};
 
@@ -13,6 +16,7 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub database: String,
     pub vault: Vault,
+    pub settings: Mutex<Settings>,
 }
 
 impl AppState {
@@ -39,6 +43,7 @@ impl AppState {
         });
         AppState {
             store,
+            settings: Mutex::new(Settings::load(&data_dir)),
             data_dir,
             database,
             vault: Vault::default(),

@@ -86,6 +86,8 @@ impl App {
                 .env("XDG_DATA_HOME", data_dir.join("xdg-data"))
                 .env("XDG_CACHE_HOME", data_dir.join("xdg-cache"))
                 .env_remove("KEYDESK_DATABASE_URL")
+                // No GPU here; Mesa's shader cache would only warn about its folder.
+                .env("MESA_SHADER_CACHE_DISABLE", "true")
                 .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())

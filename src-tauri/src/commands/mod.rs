@@ -6,3 +6,4 @@ pub mod app;
 pub mod contact;
 pub mod credentials;
 pub mod names;
+pub mod settings;

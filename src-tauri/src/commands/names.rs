@@ -23,4 +23,6 @@ pub const COMMANDS: &[&str] = &[
     "set_pinned",
     "account_deletion_impact",
     "delete_account",
+    "get_settings",
+    "update_settings",
 ];

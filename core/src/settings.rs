@@ -1,0 +1,133 @@
+//! Preferences people expect to set: how long a copied secret stays on the clipboard, the
+//! default grace period of Renew, and the theme. Kept per user in the data folder as JSON
+//! (never a secret in it), so a shared team store does not impose one person's choices.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::Grace;
+use crate::{Error, Result};
+
+pub const SETTINGS_FILE: &str = "settings.json";
+pub const CLIPBOARD_CLEAR_RANGE: std::ops::RangeInclusive<u32> = 1..=3600;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Seconds before a copied secret is cleared from the clipboard (if it is still there).
+    pub clipboard_clear_seconds: u32,
+    /// What the Renew dialog offers first for "Old secret stops working".
+    pub default_grace: Grace,
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            clipboard_clear_seconds: 30,
+            default_grace: Grace::Now,
+            theme: Theme::System,
+        }
+    }
+}
+
+fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SETTINGS_FILE)
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<Settings> {
+        if !CLIPBOARD_CLEAR_RANGE.contains(&self.clipboard_clear_seconds) {
+            return Err(Error::invalid(
+                "clipboard_clear_seconds",
+                "Clear copied secrets after",
+                format!(
+                    "must be from {} to {} seconds",
+                    CLIPBOARD_CLEAR_RANGE.start(),
+                    CLIPBOARD_CLEAR_RANGE.end()
+                ),
+            ));
+        }
+        Ok(self.clone())
+    }
+
+    /// The saved settings; defaults when there are none or the file cannot be read as them
+    /// (a broken preferences file must not keep Keydesk from starting).
+    pub fn load(data_dir: &Path) -> Settings {
+        std::fs::read(path(data_dir))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Settings>(&bytes).ok())
+            .and_then(|s| s.validate().ok())
+            .unwrap_or_default()
+    }
+
+    /// Validates and saves, replacing the file in one step (write beside, then rename).
+    pub fn save(&self, data_dir: &Path) -> Result<Settings> {
+        let valid = self.validate()?;
+        let io = |e: std::io::Error| Error::DataDir {
+            path: data_dir.to_owned(),
+            cause: e.to_string(),
+        };
+        std::fs::create_dir_all(data_dir).map_err(io)?;
+        let partial = data_dir.join(format!("{SETTINGS_FILE}.partial"));
+        std::fs::write(
+            &partial,
+            serde_json::to_vec_pretty(&valid).expect("settings serialise"),
+        )
+        .map_err(io)?;
+        std::fs::rename(&partial, path(data_dir)).map_err(io)?;
+        Ok(valid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_saved_values_survive_a_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+        let chosen = Settings {
+            clipboard_clear_seconds: 10,
+            default_grace: Grace::OneDay,
+            theme: Theme::Dark,
+        };
+        chosen.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()), chosen);
+    }
+
+    #[test]
+    fn out_of_range_delay_is_refused_by_name_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Settings {
+            clipboard_clear_seconds: 0,
+            ..Settings::default()
+        }
+        .save(dir.path())
+        .unwrap_err();
+        assert_eq!(err.field(), Some("clipboard_clear_seconds"));
+        assert_eq!(
+            err.to_string(),
+            "Clear copied secrets after: must be from 1 to 3600 seconds"
+        );
+        assert!(!dir.path().join(SETTINGS_FILE).exists());
+    }
+
+    #[test]
+    fn a_broken_file_falls_back_to_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SETTINGS_FILE), b"{ not json").unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+    }
+}

@@ -1,0 +1,62 @@
+//! Preferences → Settings end to end: choices are validated, applied and kept.
+
+use keydesk_e2e::App;
+use serde_json::json;
+
+fn open_settings(app: &App) {
+    app.exec(
+        "document.getElementById('preferences-button').click()",
+        json!([]),
+    );
+    app.click("#menu-settings");
+    app.find("#settings-form");
+}
+
+#[test]
+fn settings_are_checked_applied_and_kept_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+
+    open_settings(&app);
+    assert_eq!(app.focused_id(), "settings-form-clipboard_clear_seconds");
+    app.fill("#settings-form-clipboard_clear_seconds", "0");
+    app.exec(
+        "document.getElementById('settings-form-theme').value = 'dark'",
+        json!([]),
+    );
+    app.click("#settings-form-submit");
+    app.wait_text(
+        "#settings-form-clipboard_clear_seconds-error",
+        "Clear copied secrets after: must be from 1 to 3600 seconds",
+    );
+    assert_eq!(
+        app.value("#settings-form-theme"),
+        "dark",
+        "the other choice is kept"
+    );
+
+    app.fill("#settings-form-clipboard_clear_seconds", "45");
+    app.exec(
+        "document.getElementById('settings-form-default_grace').value = '24h'",
+        json!([]),
+    );
+    app.click("#settings-form-submit");
+    app.wait_for("the dialog to close", |a| !a.exists("#settings-dialog"));
+    let background = "return getComputedStyle(document.body).backgroundColor";
+    assert_eq!(
+        app.exec("return document.documentElement.dataset.theme", json!([])),
+        json!("dark")
+    );
+    assert_eq!(
+        app.exec(background, json!([])),
+        json!("rgb(17, 20, 24)"),
+        "dark background"
+    );
+
+    let app = app.restart();
+    assert_eq!(app.exec(background, json!([])), json!("rgb(17, 20, 24)"));
+    open_settings(&app);
+    assert_eq!(app.value("#settings-form-clipboard_clear_seconds"), "45");
+    assert_eq!(app.value("#settings-form-default_grace"), "24h");
+}
