@@ -1,0 +1,59 @@
+//! Searching 10,000 accounts as the switcher does, on SQLite and, when
+//! `KEYDESK_BENCH_POSTGRES_URL` names a server, on PostgreSQL.
+//!
+//!     cargo bench -p keydesk-core --bench search
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use keydesk_core::demo::seed_accounts;
+use keydesk_core::search::search_accounts;
+use keydesk_core::{Store, StoreLocation};
+use sea_orm::{ConnectionTrait, Database};
+
+const ACCOUNTS: u32 = 10_000;
+
+async fn seeded(location: StoreLocation) -> Store {
+    let store = Store::open(location).await.unwrap();
+    seed_accounts(&store, ACCOUNTS).await.unwrap();
+    store
+}
+
+fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runtime::Runtime) {
+    let mut group = c.benchmark_group(format!("search 10k accounts/{backend}"));
+    for (name, query) in [
+        ("first page, no query", ""),
+        ("one word", "summit"),
+        ("two words", "summit 12"),
+        ("no match", "zzzz"),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| rt.block_on(search_accounts(store, query, 0, 50)).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn search(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = rt.block_on(seeded(StoreLocation::SqliteFile(
+        dir.path().join("bench.sqlite3"),
+    )));
+    bench_store(c, "sqlite", &sqlite, &rt);
+
+    if let Ok(admin_url) = std::env::var("KEYDESK_BENCH_POSTGRES_URL") {
+        let name = format!("keydesk_bench_{}", std::process::id());
+        rt.block_on(async {
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+        });
+        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+        let postgres = rt.block_on(seeded(StoreLocation::Url(url)));
+        bench_store(c, "postgres", &postgres, &rt);
+    }
+}
+
+criterion_group!(benches, search);
+criterion_main!(benches);
