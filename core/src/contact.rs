@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::accounts::{get_account, AccountView};
-use crate::entities::{billing, contact};
+use crate::entities::{account, billing, contact};
 use crate::validation::{BillingForm, ContactForm};
 use crate::{audit, search, Error, Result, Store};
 
@@ -39,16 +39,7 @@ pub async fn update_contact(
         .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
-        let exists = contact::Entity::find()
-            .filter(contact::Column::AccountId.eq(account_id))
-            .one(&txn)
-            .await?
-            .is_some();
-        return Err(if exists {
-            Error::Conflict("The contact information")
-        } else {
-            Error::NotFound("The account")
-        });
+        return Err(stale_or_missing(&txn, account_id, "The contact information").await?);
     }
     audit::record(
         &txn,
@@ -91,16 +82,7 @@ pub async fn update_billing(
         .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
-        let exists = billing::Entity::find()
-            .filter(billing::Column::AccountId.eq(account_id))
-            .one(&txn)
-            .await?
-            .is_some();
-        return Err(if exists {
-            Error::Conflict("The billing information")
-        } else {
-            Error::NotFound("The account")
-        });
+        return Err(stale_or_missing(&txn, account_id, "The billing information").await?);
     }
     audit::record(
         &txn,
@@ -112,4 +94,22 @@ pub async fn update_billing(
     .await?;
     txn.commit().await?;
     get_account(store, account_id).await
+}
+
+/// Why an edit that named a version changed nothing: the row moved on (a conflict), or the
+/// account is gone.
+async fn stale_or_missing<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    account_id: i32,
+    what: &'static str,
+) -> Result<Error> {
+    let exists = account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .is_some();
+    Ok(if exists {
+        Error::Conflict(what)
+    } else {
+        Error::NotFound("The account")
+    })
 }

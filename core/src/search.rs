@@ -89,6 +89,18 @@ pub struct AccountHit {
     pub last_opened_at: Option<DateTime<Utc>>,
 }
 
+impl AccountHit {
+    fn new(account: account::Model, contact: contact::Model) -> AccountHit {
+        AccountHit {
+            id: account.id,
+            company_name: contact.company_name,
+            name: contact.name,
+            pinned: account.pinned,
+            last_opened_at: account.last_opened_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SearchPage {
     pub hits: Vec<AccountHit>,
@@ -137,15 +149,7 @@ pub async fn search_accounts(
         .await?;
     let hits = rows
         .into_iter()
-        .filter_map(|(c, a)| {
-            a.map(|a| AccountHit {
-                id: c.account_id,
-                company_name: c.company_name,
-                name: c.name,
-                pinned: a.pinned,
-                last_opened_at: a.last_opened_at,
-            })
-        })
+        .filter_map(|(c, a)| a.map(|a| AccountHit::new(a, c)))
         .collect();
     Ok(SearchPage {
         hits,
@@ -165,14 +169,6 @@ pub async fn recent_accounts(store: &Store, limit: u64) -> Result<Vec<AccountHit
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(a, c)| {
-            c.map(|c| AccountHit {
-                id: a.id,
-                company_name: c.company_name,
-                name: c.name,
-                pinned: a.pinned,
-                last_opened_at: a.last_opened_at,
-            })
-        })
+        .filter_map(|(a, c)| c.map(|c| AccountHit::new(a, c)))
         .collect())
 }
