@@ -27,6 +27,7 @@ async function call(command, args = {}) {
 
 export const api = {
   appStatus: () => call('app_status'),
+  pageReady: () => call('page_ready'),
   createAccount: (contact) => call('create_account', { contact }),
   getAccount: (accountId) => call('get_account', { accountId }),
   updateContact: (accountId, version, form) => call('update_contact', { accountId, version, form }),

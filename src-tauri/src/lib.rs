@@ -39,6 +39,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
+            commands::app::page_ready,
             commands::accounts::create_account,
             commands::accounts::get_account,
             commands::contact::update_contact,

@@ -271,6 +271,11 @@ impl App {
     pub fn exec(&self, script: &str, args: Value) -> Value {
         self.webdriver.execute(script, args)
     }
+
+    /// Runs an asynchronous script: it ends by calling `arguments[arguments.length - 1]`.
+    pub fn exec_async(&self, script: &str, args: Value, timeout: Duration) -> Value {
+        self.webdriver.execute_async(script, args, timeout)
+    }
 }
 
 impl Drop for App {

@@ -179,4 +179,18 @@ impl WebDriver {
             Some(json!({"script": script, "args": args})),
         )
     }
+
+    /// Runs `script` until it calls its last argument; waits up to `timeout`.
+    pub fn execute_async(&self, script: &str, args: Value, timeout: Duration) -> Value {
+        self.call(
+            "POST",
+            "/timeouts",
+            Some(json!({"script": timeout.as_millis() as u64})),
+        );
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
 }

@@ -1,6 +1,7 @@
 //! Keydesk's task runner: `cargo xtask run` and `cargo xtask test` (see the README).
 //! It installs what a fresh Debian/Ubuntu machine lacks, then builds and runs or tests.
 
+mod bench;
 mod postgres;
 mod system;
 
@@ -28,7 +29,8 @@ const USAGE: &str = "\
 Usage: cargo xtask <task> [args]
 
   run [app args]     install what is missing, build and open Keydesk (e.g. cargo xtask run --demo)
-  test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)";
+  test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
+  bench [--runs N]   Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     let result = match task.as_deref() {
         Some("run") => run(&rest),
         Some("test") => test(&rest),
+        Some("bench") => bench::bench(&rest),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -52,20 +55,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn root() -> PathBuf {
+pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
         .to_owned()
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root());
     command
 }
 
-fn status(mut command: Command) -> Result<(), String> {
+pub fn status(mut command: Command) -> Result<(), String> {
     let shown = format!("{command:?}");
     eprintln!("xtask: $ {shown}");
     let status = command.status().map_err(|e| format!("{shown}: {e}"))?;
@@ -76,7 +79,7 @@ fn status(mut command: Command) -> Result<(), String> {
     }
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
@@ -110,11 +113,16 @@ fn run(app_args: &[String]) -> Result<(), String> {
     status(command)
 }
 
-fn test(test_args: &[String]) -> Result<(), String> {
+/// Everything the tests and benchmarks need on the machine.
+pub fn ensure_all_packages() -> Result<PathBuf, String> {
     let mut packages = APP_PACKAGES.to_vec();
     packages.extend_from_slice(TEST_PACKAGES);
     ensure_packages(&packages)?;
-    let tauri_driver = ensure_tauri_driver()?;
+    ensure_tauri_driver()
+}
+
+fn test(test_args: &[String]) -> Result<(), String> {
+    let tauri_driver = ensure_all_packages()?;
 
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);

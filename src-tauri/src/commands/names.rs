@@ -2,6 +2,7 @@
 /// each; capabilities/main.json grants them; a test pins both against ui/*.js.
 pub const COMMANDS: &[&str] = &[
     "app_status",
+    "page_ready",
     "create_account",
     "get_account",
     "update_contact",

@@ -1,0 +1,427 @@
+//! `cargo xtask bench`: Keydesk beside its floors, measured in one run so ratios hold on a
+//! noisy machine. Start-up and memory against a bare Tauri app (benches/bare), IPC round trips
+//! from the webview, store operations against raw SQL (criterion, core/benches), binary sizes.
+//! Writes BENCHMARKS.md.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::{cargo, ensure_all_packages, root, status, target_dir};
+
+const MEMORY_SETTLE: Duration = Duration::from_secs(3);
+
+pub fn bench(args: &[String]) -> Result<(), String> {
+    let runs: usize = match args.iter().position(|a| a == "--runs") {
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse().ok())
+            .ok_or("--runs takes a number")?,
+        None => 10,
+    };
+    if args.iter().any(|a| a == "--inner") {
+        return inner(runs);
+    }
+    ensure_all_packages()?;
+    for package in ["keydesk", "keydesk-bare"] {
+        let mut build = cargo();
+        build.args([
+            "build",
+            "--release",
+            "-p",
+            package,
+            "--features",
+            &format!("{package}/custom-protocol"),
+        ]);
+        status(build)?;
+    }
+    // The GUI part needs a display and a session bus; give it both when missing.
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut command = if crate::system::has_display() {
+        Command::new("dbus-run-session")
+    } else {
+        let mut c = Command::new("xvfb-run");
+        c.args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24 -nolisten tcp",
+            "dbus-run-session",
+        ]);
+        c
+    };
+    command
+        .arg("--")
+        .arg(me)
+        .args(["bench", "--inner", "--runs", &runs.to_string()])
+        .current_dir(root());
+    status(command)
+}
+
+fn release(name: &str) -> PathBuf {
+    target_dir().join("release").join(name)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values[values.len() / 2]
+}
+
+/// The app's process and every process below it (WebKit's web and network processes).
+fn process_tree(root: u32) -> Vec<u32> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The command name is in parentheses and may hold spaces; the parent pid follows it.
+        if let Some(ppid) = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+        {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(pid, _)| *pid),
+        );
+        i += 1;
+    }
+    tree
+}
+
+/// Proportional set size of a process tree, in MiB.
+fn pss_mib(root: u32) -> f64 {
+    let kib: u64 = process_tree(root)
+        .iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .sum();
+    kib as f64 / 1024.0
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Launches `bin`, waits for its page to report `ready`; returns (ms to ready, PSS MiB 3 s later).
+fn launch(bin: &Path, run_dir: &Path, args: &[&str]) -> Result<(f64, f64), String> {
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .args(args)
+        .env("KEYDESK_DATA_DIR", run_dir.join("data"))
+        .env("KEYDESK_REPORT_READY", "1")
+        .env("XDG_DATA_HOME", run_dir.join("xdg-data"))
+        .env("XDG_CACHE_HOME", run_dir.join("xdg-cache"))
+        .env("XDG_CONFIG_HOME", run_dir.join("xdg-config"))
+        .env("MESA_SHADER_CACHE_DISABLE", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.trim() == "ready" {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let ready = rx.recv_timeout(Duration::from_secs(60));
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    if ready.is_err() {
+        stop(&mut child);
+        return Err(format!(
+            "{} did not report ready within 60 s",
+            bin.display()
+        ));
+    }
+    std::thread::sleep(MEMORY_SETTLE);
+    let memory = pss_mib(child.id());
+    stop(&mut child);
+    Ok((elapsed, memory))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(from)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+struct Launches {
+    bare_ms: f64,
+    bare_mib: f64,
+    keydesk_ms: f64,
+    keydesk_mib: f64,
+}
+
+fn startup_and_memory(runs: usize, template: &Path) -> Result<Launches, String> {
+    let (mut bare_ms, mut bare_mib, mut kd_ms, mut kd_mib) = (vec![], vec![], vec![], vec![]);
+    for run in 0..runs {
+        // Alternating, each with a fresh folder: neither app profits from the other's caches.
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let (ms, mib) = launch(&release("keydesk-bare"), dir.path(), &[])?;
+        bare_ms.push(ms);
+        bare_mib.push(mib);
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        copy_dir(template, &dir.path().join("data"))?;
+        let (ms, mib) = launch(&release("keydesk"), dir.path(), &[])?;
+        kd_ms.push(ms);
+        kd_mib.push(mib);
+        eprintln!(
+            "bench: run {}/{runs}: bare {:.0} ms {:.0} MiB, keydesk {ms:.0} ms {mib:.0} MiB",
+            run + 1,
+            bare_ms[run],
+            bare_mib[run]
+        );
+    }
+    Ok(Launches {
+        bare_ms: median(&mut bare_ms),
+        bare_mib: median(&mut bare_mib),
+        keydesk_ms: median(&mut kd_ms),
+        keydesk_mib: median(&mut kd_mib),
+    })
+}
+
+const IPC_SCRIPT: &str = r#"
+const done = arguments[arguments.length - 1];
+const invoke = window.__TAURI__.core.invoke;
+async function time(call, n) {
+  const each = [];
+  const start = performance.now();
+  for (let i = 0; i < n; i++) { const t = performance.now(); await call(); each.push(performance.now() - t); }
+  const mean = (performance.now() - start) / n;
+  each.sort((a, b) => a - b);
+  return { median: each[Math.floor(n / 2)], mean };
+}
+(async () => {
+  const n = arguments[0];
+  const noop = await time(() => invoke('app_status'), n);
+  const search = await time(() => invoke('search_accounts', { query: 'summit', offset: 0, limit: 50 }), n);
+  const account = (await invoke('search_accounts', { query: '', offset: 0, limit: 1 })).hits[0].id;
+  const issued = await invoke('generate_credentials', {
+    accountId: account, form: { name: 'bench', email: 'bench@example.com', application: 'bench' }, storeInKeyring: false,
+  });
+  const renew = await time(() => invoke('renew_secret', { credentialId: issued.credential.id, grace: 'now', storeInKeyring: false }), n);
+  done({ noop, search, renew });
+})().catch((e) => done({ error: String(e) }));
+"#;
+
+fn ipc(template: &Path) -> Result<Value, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    copy_dir(template, dir.path())?;
+    // The harness drives whichever binary KEYDESK_APP_BIN names: here the release build.
+    std::env::set_var("KEYDESK_APP_BIN", release("keydesk"));
+    let app = keydesk_e2e::App::launch(dir.path(), &[]);
+    let result = app.exec_async(IPC_SCRIPT, json!([1000]), Duration::from_secs(600));
+    if let Some(error) = result.get("error") {
+        return Err(format!("IPC benchmark: {error}"));
+    }
+    Ok(result)
+}
+
+/// Criterion's medians, in µs, keyed "group/function".
+fn criterion_medians() -> Vec<(String, f64)> {
+    let mut found = Vec::new();
+    let mut folders = vec![target_dir().join("criterion")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.ends_with("new/benchmark.json") {
+                let read = |p: &Path| {
+                    std::fs::read_to_string(p)
+                        .ok()
+                        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+                };
+                if let (Some(meta), Some(estimates)) =
+                    (read(&path), read(&path.with_file_name("estimates.json")))
+                {
+                    let id = meta["full_id"].as_str().unwrap_or_default().to_owned();
+                    if let Some(ns) = estimates["median"]["point_estimate"].as_f64() {
+                        found.push((id, ns / 1000.0));
+                    }
+                }
+            }
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
+}
+
+fn store_benches() -> Result<Vec<(String, f64)>, String> {
+    let _ = std::fs::remove_dir_all(target_dir().join("criterion"));
+    let cluster = crate::postgres::Cluster::start().ok();
+    let mut bench = cargo();
+    bench.args([
+        "bench",
+        "-p",
+        "keydesk-core",
+        "--bench",
+        "store",
+        "--bench",
+        "search",
+    ]);
+    if let Some(cluster) = &cluster {
+        bench.env("KEYDESK_BENCH_POSTGRES_URL", &cluster.url);
+    }
+    status(bench)?;
+    Ok(criterion_medians())
+}
+
+fn size_mib(path: &Path) -> f64 {
+    std::fs::metadata(path)
+        .map(|m| m.len() as f64 / 1_048_576.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn cpu() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn inner(runs: usize) -> Result<(), String> {
+    // A data folder with 1,000 accounts, made once by Keydesk itself, copied for every launch.
+    let template_run = tempfile::tempdir().map_err(|e| e.to_string())?;
+    launch(
+        &release("keydesk"),
+        template_run.path(),
+        &["--demo", "--demo-accounts", "1000"],
+    )?;
+    let template = template_run.path().join("data");
+
+    let launches = startup_and_memory(runs, &template)?;
+    let ipc = ipc(&template)?;
+    let store = store_benches()?;
+    let (bin_kd, bin_bare) = (
+        size_mib(&release("keydesk")),
+        size_mib(&release("keydesk-bare")),
+    );
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let date = String::from_utf8_lossy(
+        &Command::new("date")
+            .arg("-u")
+            .arg("+%Y-%m-%d %H:%M UTC")
+            .output()
+            .map_err(|e| e.to_string())?
+            .stdout,
+    )
+    .trim()
+    .to_owned();
+
+    let mut md = String::new();
+    md.push_str("# Benchmarks\n\nWritten by `cargo xtask bench` (do not edit by hand). ");
+    md.push_str(&format!(
+        "{date}, {} ({cores} cores), {runs} launches of each app, alternating.\n\n",
+        cpu()
+    ));
+    md.push_str("## Start-up and memory (release builds, Xvfb)\n\n| | Keydesk (1,000 accounts) | bare Tauri app | ratio | goal |\n| --- | --- | --- | --- | --- |\n");
+    md.push_str(&format!(
+        "| launch → page drawn with data (median) | {:.0} ms | {:.0} ms | {:.2}× | ≤ 1.10× |\n",
+        launches.keydesk_ms,
+        launches.bare_ms,
+        launches.keydesk_ms / launches.bare_ms
+    ));
+    md.push_str(&format!(
+        "| idle memory 3 s later, PSS of app + WebKit processes (median) | {:.0} MiB | {:.0} MiB | {:.2}× | ≤ 1.10× |\n",
+        launches.keydesk_mib, launches.bare_mib, launches.keydesk_mib / launches.bare_mib
+    ));
+    md.push_str(&format!(
+        "| release binary | {bin_kd:.1} MiB | {bin_bare:.1} MiB | {:.2}× | |\n\n",
+        bin_kd / bin_bare
+    ));
+    let ms = |key: &str, stat: &str| ipc[key][stat].as_f64().unwrap_or(f64::NAN);
+    md.push_str("## IPC round trips from the webview (`performance.now()`, 1,000 calls each)\n\n| command | median | mean | vs. no-op (mean) |\n| --- | --- | --- | --- |\n");
+    for (label, key) in [
+        ("app_status (no-op floor)", "noop"),
+        ("search_accounts \"summit\", 1,000 accounts", "search"),
+        ("renew_secret", "renew"),
+    ] {
+        md.push_str(&format!(
+            "| {label} | {:.2} ms | {:.3} ms | {:.1}× |\n",
+            ms(key, "median"),
+            ms(key, "mean"),
+            ms(key, "mean") / ms("noop", "mean")
+        ));
+    }
+    md.push_str(
+        "\nWebKit rounds `performance.now()`; the mean over 1,000 calls is the finer figure.\n\n",
+    );
+    md.push_str("## Store operations (criterion medians; floor = the same writes/reads as single SQL statements)\n\n| operation | Keydesk | floor | ratio | goal |\n| --- | --- | --- | --- | --- |\n");
+    for (id, keydesk) in store.iter().filter(|(id, _)| id.ends_with("/keydesk")) {
+        let base = id.trim_end_matches("/keydesk");
+        let floor = store
+            .iter()
+            .find(|(i, _)| *i == format!("{base}/floor"))
+            .map(|(_, v)| *v)
+            .unwrap_or(f64::NAN);
+        let goal = if base.ends_with("/renew") {
+            "≤ 1.5×"
+        } else if base.ends_with("/search") {
+            "≤ 2 ms"
+        } else {
+            ""
+        };
+        md.push_str(&format!(
+            "| {base} | {keydesk:.0} µs | {floor:.0} µs | {:.2}× | {goal} |\n",
+            keydesk / floor
+        ));
+    }
+    md.push_str("\n## Search over 10,000 accounts (first page of 50)\n\n| store / query | median |\n| --- | --- |\n");
+    for (id, us) in store.iter().filter(|(id, _)| id.starts_with("search 10k")) {
+        md.push_str(&format!(
+            "| {} | {:.2} ms |\n",
+            id.trim_start_matches("search 10k accounts/"),
+            us / 1000.0
+        ));
+    }
+    std::fs::write(root().join("BENCHMARKS.md"), &md).map_err(|e| e.to_string())?;
+    println!("{md}");
+    Ok(())
+}
