@@ -1,0 +1,132 @@
+//! What the page may not do: call a plugin command no capability grants, run inline script
+//! (CSP), or turn user text into markup.
+
+use keydesk_e2e::App;
+use serde_json::json;
+
+const HOSTILE: &str = "<img src=x onerror=window.__pwned=1><b>bold</b>";
+
+#[test]
+fn ungranted_plugin_and_core_commands_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    for (command, args) in [
+        ("plugin:clipboard-manager|read_text", json!({})),
+        (
+            "plugin:clipboard-manager|write_text",
+            json!({"text": "from the page"}),
+        ),
+        ("plugin:window|close", json!({"label": "main"})),
+        ("plugin:event|emit", json!({"event": "x"})),
+    ] {
+        let outcome = app.exec_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke(arguments[0], arguments[1]).then(
+               () => done('allowed'), (e) => done('refused: ' + e));",
+            json!([command, args]),
+            std::time::Duration::from_secs(10),
+        );
+        let outcome = outcome.as_str().unwrap().to_owned();
+        assert!(
+            outcome.starts_with("refused: ") && outcome.contains("not allowed"),
+            "{command}: {outcome}"
+        );
+    }
+    // The app's own commands still work.
+    let status = app.exec_async(
+        "const done = arguments[arguments.length - 1];
+         window.__TAURI__.core.invoke('app_status').then((s) => done(s.version), (e) => done('refused: ' + e));",
+        json!([]),
+        std::time::Duration::from_secs(10),
+    );
+    assert_eq!(status, json!(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn inline_script_and_inline_handlers_are_blocked_by_the_csp() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.exec(
+        "const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.body.append(s);
+         const i = document.createElement('img'); i.setAttribute('onerror', 'window.__handler = 1'); i.src = 'x:'; document.body.append(i);",
+        json!([]),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        app.exec(
+            "return [window.__inline ?? null, window.__handler ?? null]",
+            json!([])
+        ),
+        json!([null, null])
+    );
+}
+
+#[test]
+fn hostile_text_in_every_free_text_field_is_shown_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+
+    app.click("#contact-block-edit");
+    app.exec(
+        "document.getElementById('contact-block-form-country').value = ''",
+        json!([]),
+    );
+    for field in ["company_name", "name", "street", "city", "region"] {
+        app.fill(&format!("#contact-block-form-{field}"), HOSTILE);
+    }
+    // Postal codes are at most 16 characters, and kept upper-case.
+    app.fill("#contact-block-form-postal_code", "<b>12</b>");
+    app.fill("#contact-block-form-username", "<b>user</b>");
+    app.fill("#contact-block-form-phone", "");
+    app.click("#contact-block-form-submit");
+    app.wait_text("#contact-block [data-field='company_name']", HOSTILE);
+
+    app.click("#billing-block-edit");
+    app.exec(
+        "document.getElementById('billing-block-form-country').value = ''",
+        json!([]),
+    );
+    for field in [
+        "billing_name",
+        "street_line1",
+        "street_line2",
+        "city",
+        "region",
+    ] {
+        app.fill(&format!("#billing-block-form-{field}"), HOSTILE);
+    }
+    app.fill("#billing-block-form-postal_code", "<b>34</b>");
+    app.fill("#billing-block-form-phone", "");
+    app.click("#billing-block-form-submit");
+    app.wait_text("#billing-block [data-field='billing_name']", HOSTILE);
+
+    app.fill("#generate-form-name", HOSTILE);
+    app.fill("#generate-form-email", "ops@example.com");
+    app.fill("#generate-form-application", HOSTILE);
+    app.click("#generate-form-submit");
+    app.find("#new-secret-panel");
+    assert_eq!(app.text(".credential .application"), HOSTILE);
+
+    let page = app.text("main");
+    assert!(
+        page.matches(HOSTILE).count() >= 12,
+        "every field shows the literal text"
+    );
+    assert!(
+        page.contains("<B>12</B>") && page.contains("<B>34</B>") && page.contains("<b>user</b>")
+    );
+    assert_eq!(
+        app.exec(
+            "return document.querySelectorAll('main img, main b').length",
+            json!([])
+        ),
+        json!(0)
+    );
+    assert_eq!(
+        app.exec("return window.__pwned ?? null", json!([])),
+        json!(null)
+    );
+    assert!(app.text("#page-heading").contains(HOSTILE));
+    assert_eq!(app.text("#current-account"), HOSTILE);
+}
