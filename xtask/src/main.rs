@@ -192,6 +192,10 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "accounts",
                 "--test",
                 "credentials",
+                "--test",
+                "crash",
+                "--test",
+                "hostile_input",
             ])
             .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url);
         eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
