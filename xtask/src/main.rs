@@ -196,6 +196,8 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "crash",
                 "--test",
                 "hostile_input",
+                "--test",
+                "concurrency",
             ])
             .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url);
         eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
