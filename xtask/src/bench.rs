@@ -27,18 +27,20 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         return inner(runs);
     }
     ensure_all_packages()?;
-    for package in ["keydesk", "keydesk-bare"] {
-        let mut build = cargo();
-        build.args([
-            "build",
-            "--release",
-            "-p",
-            package,
-            "--features",
-            &format!("{package}/custom-protocol"),
-        ]);
-        status(build)?;
-    }
+    // One invocation: both apps link the same Tauri with the same (unified) features, and the
+    // shared dependencies are built once.
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "keydesk",
+        "-p",
+        "keydesk-bare",
+        "--features",
+        "keydesk/custom-protocol,keydesk-bare/custom-protocol",
+    ]);
+    status(build)?;
     // The GUI part needs a display and a session bus; give it both when missing.
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut command = if crate::system::has_display() {
