@@ -32,8 +32,12 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(move |app| {
-            let state = state::AppState::start(app.path().app_data_dir()?, &options);
-            app.manage(state);
+            app.manage(state::AppState::new(app.path().app_data_dir()?, &options));
+            // Open the store now, beside the window's start rather than before it.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let _ = handle.state::<state::AppState>().store().await;
+            });
             app.manage(clipboard::ClipboardGuard::default());
             Ok(())
         })

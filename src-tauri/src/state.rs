@@ -1,18 +1,21 @@
 use std::path::PathBuf;
-
 use std::sync::Mutex;
 
 use keydesk_core::settings::Settings;
 use keydesk_core::vault::Vault;
 use keydesk_core::{accounts, demo, Store, StoreLocation};
+use tokio::sync::OnceCell;
 
 use crate::cli::Options;
 use crate::WireError;
 
-/// What the commands share. A store that failed to open is kept as its error, so the window
-/// can show the cause (naming the file) instead of the app panicking or vanishing.
+/// What the commands share. The store opens in the background while the window and WebKit
+/// start (they take far longer), and commands wait for it. A store that failed to open is kept
+/// as its error, so the window shows the cause (naming the file) instead of the app vanishing.
 pub struct AppState {
-    pub store: Result<Store, WireError>,
+    store: OnceCell<Result<Store, WireError>>,
+    location: StoreLocation,
+    options: Options,
     pub data_dir: PathBuf,
     pub database: String,
     pub vault: Vault,
@@ -20,37 +23,41 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn start(os_data_dir: PathBuf, options: &Options) -> AppState {
+    pub fn new(os_data_dir: PathBuf, options: &Options) -> AppState {
         let data_dir = StoreLocation::data_dir(os_data_dir);
         let location = StoreLocation::resolve(&data_dir);
-        let database = location.describe();
-        let store = tauri::async_runtime::block_on(async {
-            let store = Store::open(location).await?;
-            if options.demo {
-                demo::seed_demo(&store).await?;
-            }
-            // Once: a restart with the same option does not add them again.
-            if options.demo_accounts > 0
-                && accounts::count_accounts(&store).await? < u64::from(options.demo_accounts)
-            {
-                demo::seed_accounts(&store, options.demo_accounts).await?;
-            }
-            Ok::<_, keydesk_core::Error>(store)
-        })
-        .map_err(|err| {
-            eprintln!("keydesk: {err}");
-            WireError::from(err)
-        });
         AppState {
-            store,
+            store: OnceCell::new(),
+            database: location.describe(),
+            location,
+            options: options.clone(),
             settings: Mutex::new(Settings::load(&data_dir)),
             data_dir,
-            database,
             vault: Vault::default(),
         }
     }
 
-    pub fn store(&self) -> Result<&Store, WireError> {
-        self.store.as_ref().map_err(Clone::clone)
+    /// The open store, opening it on first use (start-up begins this right away).
+    pub async fn store(&self) -> Result<&Store, WireError> {
+        self.store.get_or_init(|| self.open()).await.as_ref().map_err(Clone::clone)
+    }
+
+    async fn open(&self) -> Result<Store, WireError> {
+        let opened = async {
+            let store = Store::open(self.location.clone()).await?;
+            if self.options.demo {
+                demo::seed_demo(&store).await?;
+            }
+            // Once: a restart with the same option does not add them again.
+            let wanted = self.options.demo_accounts;
+            if wanted > 0 && accounts::count_accounts(&store).await? < u64::from(wanted) {
+                demo::seed_accounts(&store, wanted).await?;
+            }
+            Ok::<_, keydesk_core::Error>(store)
+        };
+        opened.await.map_err(|err| {
+            eprintln!("keydesk: {err}");
+            WireError::from(err)
+        })
     }
 }

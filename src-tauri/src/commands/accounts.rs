@@ -13,7 +13,7 @@ pub async fn create_account(
     contact: ContactForm,
     billing: Option<BillingForm>,
 ) -> Result<AccountView, WireError> {
-    Ok(accounts::create_account(state.store()?, &contact, &billing.unwrap_or_default()).await?)
+    Ok(accounts::create_account(state.store().await?, &contact, &billing.unwrap_or_default()).await?)
 }
 
 #[tauri::command]
@@ -21,7 +21,7 @@ pub async fn get_account(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<AccountView, WireError> {
-    Ok(accounts::get_account(state.store()?, account_id).await?)
+    Ok(accounts::get_account(state.store().await?, account_id).await?)
 }
 
 /// Opens an account and remembers it as the most recent (it reopens at the next start).
@@ -30,12 +30,12 @@ pub async fn open_account(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<AccountView, WireError> {
-    Ok(accounts::open_account(state.store()?, account_id, Utc::now()).await?)
+    Ok(accounts::open_account(state.store().await?, account_id, Utc::now()).await?)
 }
 
 #[tauri::command]
 pub async fn last_opened_account(state: State<'_, AppState>) -> Result<Option<i32>, WireError> {
-    Ok(accounts::last_opened_account(state.store()?).await?)
+    Ok(accounts::last_opened_account(state.store().await?).await?)
 }
 
 #[tauri::command]
@@ -45,12 +45,12 @@ pub async fn search_accounts(
     offset: u64,
     limit: u64,
 ) -> Result<SearchPage, WireError> {
-    Ok(search::search_accounts(state.store()?, &query, offset, limit).await?)
+    Ok(search::search_accounts(state.store().await?, &query, offset, limit).await?)
 }
 
 #[tauri::command]
 pub async fn recent_accounts(state: State<'_, AppState>) -> Result<Vec<AccountHit>, WireError> {
-    Ok(search::recent_accounts(state.store()?, 5).await?)
+    Ok(search::recent_accounts(state.store().await?, 5).await?)
 }
 
 #[tauri::command]
@@ -59,7 +59,7 @@ pub async fn set_pinned(
     account_id: i32,
     pinned: bool,
 ) -> Result<(), WireError> {
-    Ok(accounts::set_pinned(state.store()?, account_id, pinned).await?)
+    Ok(accounts::set_pinned(state.store().await?, account_id, pinned).await?)
 }
 
 #[tauri::command]
@@ -67,7 +67,7 @@ pub async fn account_deletion_impact(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<DeletionImpact, WireError> {
-    Ok(accounts::deletion_impact(state.store()?, account_id).await?)
+    Ok(accounts::deletion_impact(state.store().await?, account_id).await?)
 }
 
 /// Returns the OS keyring's complaints, if any entry could not be removed.
@@ -76,5 +76,5 @@ pub async fn delete_account(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<Vec<String>, WireError> {
-    Ok(accounts::delete_account(state.store()?, &state.vault, account_id, Utc::now()).await?)
+    Ok(accounts::delete_account(state.store().await?, &state.vault, account_id, Utc::now()).await?)
 }

@@ -12,5 +12,5 @@ pub async fn list_activity(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<Vec<ActivityEntry>, WireError> {
-    Ok(audit::list_activity(state.store()?, account_id, SHOWN).await?)
+    Ok(audit::list_activity(state.store().await?, account_id, SHOWN).await?)
 }

@@ -14,13 +14,13 @@ pub struct AppStatus {
 }
 
 #[tauri::command]
-pub fn app_status(state: State<'_, AppState>) -> AppStatus {
-    AppStatus {
+pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, WireError> {
+    Ok(AppStatus {
         version: env!("CARGO_PKG_VERSION"),
         data_dir: state.data_dir.display().to_string(),
         database: state.database.clone(),
-        startup_error: state.store.as_ref().err().cloned(),
-    }
+        startup_error: state.store().await.err(),
+    })
 }
 
 /// The page calls this once it has drawn real data. With `KEYDESK_REPORT_READY` set it prints

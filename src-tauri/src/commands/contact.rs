@@ -14,7 +14,7 @@ pub async fn update_contact(
     version: i32,
     form: ContactForm,
 ) -> Result<AccountView, WireError> {
-    Ok(contact::update_contact(state.store()?, account_id, version, &form).await?)
+    Ok(contact::update_contact(state.store().await?, account_id, version, &form).await?)
 }
 
 #[tauri::command]
@@ -24,7 +24,7 @@ pub async fn update_billing(
     version: i32,
     form: BillingForm,
 ) -> Result<AccountView, WireError> {
-    Ok(contact::update_billing(state.store()?, account_id, version, &form).await?)
+    Ok(contact::update_billing(state.store().await?, account_id, version, &form).await?)
 }
 
 #[derive(Debug, Serialize)]

@@ -42,7 +42,7 @@ pub async fn list_credentials(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<Vec<CredentialView>, WireError> {
-    Ok(credentials::list_credentials(state.store()?, account_id, Utc::now()).await?)
+    Ok(credentials::list_credentials(state.store().await?, account_id, Utc::now()).await?)
 }
 
 #[tauri::command]
@@ -53,7 +53,7 @@ pub async fn generate_credentials(
     store_in_keyring: bool,
 ) -> Result<IssuedResponse, WireError> {
     let issued = credentials::generate(
-        state.store()?,
+        state.store().await?,
         &state.vault,
         account_id,
         &form,
@@ -72,7 +72,7 @@ pub async fn renew_secret(
     store_in_keyring: bool,
 ) -> Result<IssuedResponse, WireError> {
     let issued = credentials::renew(
-        state.store()?,
+        state.store().await?,
         &state.vault,
         credential_id,
         grace,
@@ -89,7 +89,7 @@ pub async fn delete_credentials(
     credential_id: i32,
 ) -> Result<Deleted, WireError> {
     let keyring_error =
-        credentials::delete(state.store()?, &state.vault, credential_id, Utc::now()).await?;
+        credentials::delete(state.store().await?, &state.vault, credential_id, Utc::now()).await?;
     Ok(Deleted { keyring_error })
 }
 
@@ -100,7 +100,7 @@ pub async fn verify_credentials(
     secret: String,
 ) -> Result<Verification, WireError> {
     let secret = Zeroizing::new(secret);
-    Ok(credentials::verify(state.store()?, &client_id, &secret, Utc::now()).await?)
+    Ok(credentials::verify(state.store().await?, &client_id, &secret, Utc::now()).await?)
 }
 
 #[tauri::command]
@@ -109,7 +109,7 @@ pub async fn copy_client_id(
     state: State<'_, AppState>,
     credential_id: i32,
 ) -> Result<Copied, WireError> {
-    let listed = credentials::client_id(state.store()?, credential_id).await?;
+    let listed = credentials::client_id(state.store().await?, credential_id).await?;
     clipboard::copy_text(&app, &listed)?;
     Ok(Copied {
         clears_in_seconds: None,
@@ -133,7 +133,7 @@ pub async fn copy_secret_from_keyring(
     credential_id: i32,
 ) -> Result<Copied, WireError> {
     let secret =
-        credentials::secret_from_keyring(state.store()?, &state.vault, credential_id).await?;
+        credentials::secret_from_keyring(state.store().await?, &state.vault, credential_id).await?;
     let delay = clipboard::copy_secret(&app, secret)?;
     Ok(Copied {
         clears_in_seconds: Some(delay.as_secs()),
