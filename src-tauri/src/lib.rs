@@ -33,11 +33,13 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(move |app| {
             app.manage(state::AppState::new(app.path().app_data_dir()?, &options));
-            // Open the store now, beside the window's start rather than before it.
+            // Open the store and load the phone metadata now, beside the window's start
+            // rather than before it or when the page first needs them.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let _ = handle.state::<state::AppState>().store().await;
             });
+            tauri::async_runtime::spawn_blocking(keydesk_core::validation::warm_up);
             app.manage(clipboard::ClipboardGuard::default());
             Ok(())
         })

@@ -39,7 +39,11 @@ impl AppState {
 
     /// The open store, opening it on first use (start-up begins this right away).
     pub async fn store(&self) -> Result<&Store, WireError> {
-        self.store.get_or_init(|| self.open()).await.as_ref().map_err(Clone::clone)
+        self.store
+            .get_or_init(|| self.open())
+            .await
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     async fn open(&self) -> Result<Store, WireError> {

@@ -23,8 +23,9 @@ pub fn bench(args: &[String]) -> Result<(), String> {
             .ok_or("--runs takes a number")?,
         None => 10,
     };
+    let launch_only = args.iter().any(|a| a == "--launch-only");
     if args.iter().any(|a| a == "--inner") {
-        return inner(runs);
+        return inner(runs, launch_only);
     }
     ensure_all_packages()?;
     // One invocation: both apps link the same Tauri with the same (unified) features, and the
@@ -60,6 +61,9 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         .arg(me)
         .args(["bench", "--inner", "--runs", &runs.to_string()])
         .current_dir(root());
+    if launch_only {
+        command.arg("--launch-only");
+    }
     status(command)
 }
 
@@ -326,7 +330,7 @@ fn cpu() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
-fn inner(runs: usize) -> Result<(), String> {
+fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
     // A data folder with 1,000 accounts, made once by Keydesk itself, copied for every launch.
     let template_run = tempfile::tempdir().map_err(|e| e.to_string())?;
     launch(
@@ -337,6 +341,10 @@ fn inner(runs: usize) -> Result<(), String> {
     let template = template_run.path().join("data");
 
     let launches = startup_and_memory(runs, &template)?;
+    if launch_only {
+        // A quick look while profiling start-up; BENCHMARKS.md is left as it is.
+        return Ok(());
+    }
     let ipc = ipc(&template)?;
     let store = store_benches()?;
     let (bin_kd, bin_bare) = (

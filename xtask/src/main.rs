@@ -30,7 +30,8 @@ Usage: cargo xtask <task> [args]
 
   run [app args]     install what is missing, build and open Keydesk (e.g. cargo xtask run --demo)
   test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
-  bench [--runs N]   Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md";
+  bench [--runs N] [--launch-only]
+                     Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

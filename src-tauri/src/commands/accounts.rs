@@ -13,7 +13,10 @@ pub async fn create_account(
     contact: ContactForm,
     billing: Option<BillingForm>,
 ) -> Result<AccountView, WireError> {
-    Ok(accounts::create_account(state.store().await?, &contact, &billing.unwrap_or_default()).await?)
+    Ok(
+        accounts::create_account(state.store().await?, &contact, &billing.unwrap_or_default())
+            .await?,
+    )
 }
 
 #[tauri::command]
@@ -76,5 +79,8 @@ pub async fn delete_account(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<Vec<String>, WireError> {
-    Ok(accounts::delete_account(state.store().await?, &state.vault, account_id, Utc::now()).await?)
+    Ok(
+        accounts::delete_account(state.store().await?, &state.vault, account_id, Utc::now())
+            .await?,
+    )
 }

@@ -88,8 +88,13 @@ pub async fn delete_credentials(
     state: State<'_, AppState>,
     credential_id: i32,
 ) -> Result<Deleted, WireError> {
-    let keyring_error =
-        credentials::delete(state.store().await?, &state.vault, credential_id, Utc::now()).await?;
+    let keyring_error = credentials::delete(
+        state.store().await?,
+        &state.vault,
+        credential_id,
+        Utc::now(),
+    )
+    .await?;
     Ok(Deleted { keyring_error })
 }
 
