@@ -99,7 +99,7 @@ async fn renewals_survive_sigkill_at_random_moments() {
     let mut unprinted = 0;
 
     let spec = format!("{}|{credential_id}", describe(&t.location));
-    for (kill, delay) in delays(0x6b65_7964_6573_6b).take(kills).enumerate() {
+    for (kill, delay) in delays(0x006b_6579_6465_736b).take(kills).enumerate() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
