@@ -6,11 +6,9 @@ mod common;
 use std::process::{Command, Stdio};
 
 use chrono::Utc;
-use common::test_store;
-use keydesk_core::accounts::create_account;
-use keydesk_core::credentials::{self, CredentialForm, Grace};
+use common::{account_with_credentials, location_from_text, location_text, test_store};
+use keydesk_core::credentials::{self, Grace};
 use keydesk_core::entities::audit_event;
-use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::vault::Vault;
 use keydesk_core::{Store, StoreLocation};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -41,36 +39,13 @@ async fn renew_many(location: StoreLocation, credential_id: i32) {
 async fn a_hundred_renewals_from_two_processes_leave_one_current_secret() {
     if let Ok(spec) = std::env::var(HELPER) {
         let (location, id) = spec.rsplit_once('|').unwrap();
-        let location = if location.contains("://") {
-            StoreLocation::Url(location.into())
-        } else {
-            StoreLocation::SqliteFile(location.into())
-        };
+        let location = location_from_text(location);
         renew_many(location, id.parse().unwrap()).await;
         return;
     }
     let t = test_store().await;
-    let contact = ContactForm {
-        company_name: "Busy".into(),
-        name: "B".into(),
-        ..Default::default()
-    };
-    let account = create_account(&t.store, &contact, &BillingForm::default())
-        .await
-        .unwrap();
-    let form = CredentialForm {
-        name: "n".into(),
-        email: "busy@example.com".into(),
-        application: "app".into(),
-    };
-    let vault = Vault::new("keydesk-test-unused");
-    let issued = credentials::generate(&t.store, &vault, account.id, &form, false, Utc::now())
-        .await
-        .unwrap();
-    let location = match &t.location {
-        StoreLocation::SqliteFile(path) => path.display().to_string(),
-        StoreLocation::Url(url) => url.clone(),
-    };
+    let (account_id, issued) = account_with_credentials(&t.store).await;
+    let location = location_text(&t.location);
     let spec = format!("{location}|{}", issued.credential.id);
     let children: Vec<_> = (0..2)
         .map(|_| {
@@ -109,7 +84,7 @@ async fn a_hundred_renewals_from_two_processes_leave_one_current_secret() {
         assert!(error.starts_with("store: "), "a clear error: {error}");
     }
     let now = Utc::now();
-    let live = credentials::list_credentials(&t.store, account.id, now)
+    let live = credentials::list_credentials(&t.store, account_id, now)
         .await
         .unwrap();
     assert_eq!(live[0].secrets.len(), 1, "exactly one current secret");

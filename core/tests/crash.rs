@@ -10,11 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{on_postgres, test_store};
-use keydesk_core::accounts::create_account;
-use keydesk_core::credentials::{self, CredentialForm, Grace};
+use common::{account_with_credentials, location_from_text, location_text, test_store};
+use keydesk_core::credentials::{self, Grace};
 use keydesk_core::entities::audit_event;
-use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::vault::Vault;
 use keydesk_core::{Store, StoreLocation};
 use sea_orm::{
@@ -22,21 +20,6 @@ use sea_orm::{
 };
 
 const HELPER: &str = "KEYDESK_CRASH_HELPER";
-
-fn location_from(text: &str) -> StoreLocation {
-    if text.contains("://") {
-        StoreLocation::Url(text.to_owned())
-    } else {
-        StoreLocation::SqliteFile(text.into())
-    }
-}
-
-fn describe(location: &StoreLocation) -> String {
-    match location {
-        StoreLocation::SqliteFile(path) => path.display().to_string(),
-        StoreLocation::Url(url) => url.clone(),
-    }
-}
 
 /// The helper's loop; it only ends when killed.
 async fn renew_forever(location: StoreLocation, credential_id: i32) {
@@ -68,7 +51,7 @@ fn delays(seed: u64) -> impl Iterator<Item = Duration> {
 async fn renewals_survive_sigkill_at_random_moments() {
     if let Ok(spec) = std::env::var(HELPER) {
         let (location, id) = spec.rsplit_once('|').unwrap();
-        renew_forever(location_from(location), id.parse().unwrap()).await;
+        renew_forever(location_from_text(location), id.parse().unwrap()).await;
         return;
     }
     let kills: usize = std::env::var("KEYDESK_CRASH_KILLS")
@@ -76,29 +59,14 @@ async fn renewals_survive_sigkill_at_random_moments() {
         .and_then(|k| k.parse().ok())
         .unwrap_or(200);
     let t = test_store().await;
-    let contact = ContactForm {
-        company_name: "Crash".into(),
-        name: "C".into(),
-        ..Default::default()
-    };
-    let account = create_account(&t.store, &contact, &BillingForm::default())
-        .await
-        .unwrap();
-    let form = CredentialForm {
-        name: "n".into(),
-        email: "crash@example.com".into(),
-        application: "app".into(),
-    };
+    let (account_id, issued) = account_with_credentials(&t.store).await;
     let vault = Vault::new("keydesk-test-unused");
-    let issued = credentials::generate(&t.store, &vault, account.id, &form, false, Utc::now())
-        .await
-        .unwrap();
     let (credential_id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
     let mut printed: Vec<String> = vec![issued.secret.to_string()];
     // Renewals committed whose secret was never printed (killed in between).
     let mut unprinted = 0;
 
-    let spec = format!("{}|{credential_id}", describe(&t.location));
+    let spec = format!("{}|{credential_id}", location_text(&t.location));
     for (kill, delay) in delays(0x006b_6579_6465_736b).take(kills).enumerate() {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
@@ -150,7 +118,7 @@ async fn renewals_survive_sigkill_at_random_moments() {
             );
         }
         let now = Utc::now();
-        let live = credentials::list_credentials(&store, account.id, now)
+        let live = credentials::list_credentials(&store, account_id, now)
             .await
             .unwrap();
         assert_eq!(
@@ -204,5 +172,4 @@ async fn renewals_survive_sigkill_at_random_moments() {
         store.close().await.unwrap();
     }
     eprintln!("{kills} kills survived; {} secrets printed, {unprinted} kills landed between a commit and its print", printed.len());
-    let _ = on_postgres();
 }

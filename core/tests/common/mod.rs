@@ -51,3 +51,44 @@ impl TestStore {
         Store::open(self.location.clone()).await.unwrap()
     }
 }
+
+/// An account with one set of credentials, for the tests that renew them.
+pub async fn account_with_credentials(store: &Store) -> (i32, keydesk_core::credentials::Issued) {
+    use keydesk_core::accounts::create_account;
+    use keydesk_core::credentials::{generate, CredentialForm};
+    use keydesk_core::validation::{BillingForm, ContactForm};
+    let contact = ContactForm {
+        company_name: "Renewals".into(),
+        name: "R".into(),
+        ..Default::default()
+    };
+    let account = create_account(store, &contact, &BillingForm::default())
+        .await
+        .unwrap();
+    let form = CredentialForm {
+        name: "n".into(),
+        email: "renewals@example.com".into(),
+        application: "app".into(),
+    };
+    let vault = keydesk_core::vault::Vault::new("keydesk-test-unused");
+    let issued = generate(store, &vault, account.id, &form, false, chrono::Utc::now())
+        .await
+        .unwrap();
+    (account.id, issued)
+}
+
+/// A store's location as text for a helper process's environment, and back.
+pub fn location_text(location: &StoreLocation) -> String {
+    match location {
+        StoreLocation::SqliteFile(path) => path.display().to_string(),
+        StoreLocation::Url(url) => url.clone(),
+    }
+}
+
+pub fn location_from_text(text: &str) -> StoreLocation {
+    if text.contains("://") {
+        StoreLocation::Url(text.to_owned())
+    } else {
+        StoreLocation::SqliteFile(text.into())
+    }
+}
