@@ -181,28 +181,58 @@ fn test(test_args: &[String]) -> Result<(), String> {
     );
     status(command)?;
 
-    // The core suite again, on a real PostgreSQL server (a team's shared store).
+    // The core suite again, on a real PostgreSQL server (a team's shared store). The test
+    // binaries of the workspace pass are run again as they are: `cargo test -p keydesk-core`
+    // would resolve features differently and rebuild every dependency.
     if test_args.is_empty() {
-        let mut on_postgres = cargo();
-        on_postgres
-            .args([
-                "test",
-                "-p",
-                "keydesk-core",
-                "--test",
-                "accounts",
-                "--test",
-                "credentials",
-                "--test",
-                "crash",
-                "--test",
-                "hostile_input",
-                "--test",
-                "concurrency",
-            ])
-            .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url);
         eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
-        status(on_postgres)?;
+        for binary in core_test_binaries(&[
+            "accounts",
+            "credentials",
+            "crash",
+            "concurrency",
+            "hostile_input",
+        ])? {
+            let mut on_postgres = Command::new(&binary);
+            on_postgres
+                .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
+                .current_dir(root().join("core"));
+            status(on_postgres)?;
+        }
     }
     Ok(())
+}
+
+/// The executables of keydesk-core's integration tests named `names`, as the workspace test
+/// build made them (no rebuild: same command, same features).
+fn core_test_binaries(names: &[&str]) -> Result<Vec<PathBuf>, String> {
+    let output = cargo()
+        .args(["test", "--workspace", "--no-run", "--message-format=json"])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let mut found = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let is_core = message["package_id"]
+            .as_str()
+            .is_some_and(|p| p.contains("keydesk-core") || p.contains("/core#"));
+        let name = message["target"]["name"].as_str().unwrap_or_default();
+        let is_test = message["target"]["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "test"));
+        if is_core && is_test && names.contains(&name) {
+            if let Some(exe) = message["executable"].as_str() {
+                found.push(PathBuf::from(exe));
+            }
+        }
+    }
+    if found.len() != names.len() {
+        return Err(format!(
+            "expected the test binaries {names:?} of keydesk-core, found {found:?}"
+        ));
+    }
+    Ok(found)
 }
