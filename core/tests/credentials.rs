@@ -39,6 +39,34 @@ async fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// Credentials for `email` on the fixture's account, without the keyring.
+    async fn generate(
+        &self,
+        email: &str,
+        now: chrono::DateTime<Utc>,
+    ) -> keydesk_core::Result<credentials::Issued> {
+        credentials::generate(
+            &self.store,
+            &self.vault,
+            self.account_id,
+            &form(email),
+            false,
+            now,
+        )
+        .await
+    }
+
+    async fn renew(
+        &self,
+        credential_id: i32,
+        grace: Grace,
+        now: chrono::DateTime<Utc>,
+    ) -> keydesk_core::Result<credentials::Issued> {
+        credentials::renew(&self.store, &self.vault, credential_id, grace, false, now).await
+    }
+}
+
 fn form(email: &str) -> CredentialForm {
     CredentialForm {
         name: "alexcnw".into(),
@@ -51,16 +79,7 @@ fn form(email: &str) -> CredentialForm {
 async fn generate_gives_a_hex_client_id_and_a_secret_kept_only_as_hint() {
     let f = fixture().await;
     let now = Utc::now();
-    let issued = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("whatevermail@yeah.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
+    let issued = f.generate("whatevermail@yeah.com", now).await.unwrap();
     let c = &issued.credential;
     assert_eq!(c.client_id.len(), 32);
     assert!(c
@@ -130,26 +149,8 @@ async fn generate_checks_its_fields() {
 async fn an_email_address_holds_one_set_of_credentials() {
     let f = fixture().await;
     let now = Utc::now();
-    let first = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("ops@example.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
-    let err = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("OPS@Example.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap_err();
+    let first = f.generate("ops@example.com", now).await.unwrap();
+    let err = f.generate("OPS@Example.com", now).await.unwrap_err();
     assert_eq!(err.field(), Some("email"));
     assert!(
         err.to_string().contains(&first.credential.client_id),
@@ -158,43 +159,19 @@ async fn an_email_address_holds_one_set_of_credentials() {
     credentials::delete(&f.store, &f.vault, first.credential.id, now)
         .await
         .unwrap();
-    credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("ops@example.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
+    f.generate("ops@example.com", now).await.unwrap();
 }
 
 #[tokio::test]
 async fn renew_now_keeps_the_client_id_and_invalidates_the_old_secret() {
     let f = fixture().await;
     let now = Utc::now();
-    let first = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("a@example.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
+    let first = f.generate("a@example.com", now).await.unwrap();
     let later = now + Duration::minutes(5);
-    let renewed = credentials::renew(
-        &f.store,
-        &f.vault,
-        first.credential.id,
-        Grace::Now,
-        false,
-        later,
-    )
-    .await
-    .unwrap();
+    let renewed = f
+        .renew(first.credential.id, Grace::Now, later)
+        .await
+        .unwrap();
     assert_eq!(renewed.credential.client_id, first.credential.client_id);
     assert_ne!(*renewed.secret, *first.secret);
     let id = &first.credential.client_id;
@@ -229,26 +206,11 @@ async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
     let f = fixture().await;
     // Both stores keep microseconds.
     let t0 = Utc::now().trunc_subsecs(6);
-    let first = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("a@example.com"),
-        false,
-        t0,
-    )
-    .await
-    .unwrap();
-    let renewed = credentials::renew(
-        &f.store,
-        &f.vault,
-        first.credential.id,
-        Grace::OneHour,
-        false,
-        t0,
-    )
-    .await
-    .unwrap();
+    let first = f.generate("a@example.com", t0).await.unwrap();
+    let renewed = f
+        .renew(first.credential.id, Grace::OneHour, t0)
+        .await
+        .unwrap();
     let id = &first.credential.client_id;
     let expiry = t0 + Duration::hours(1);
 
@@ -294,37 +256,13 @@ async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
 async fn renew_now_also_ends_a_running_grace_period() {
     let f = fixture().await;
     let t0 = Utc::now();
-    let first = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("a@example.com"),
-        false,
-        t0,
-    )
-    .await
-    .unwrap();
-    let second = credentials::renew(
-        &f.store,
-        &f.vault,
-        first.credential.id,
-        Grace::SevenDays,
-        false,
-        t0,
-    )
-    .await
-    .unwrap();
+    let first = f.generate("a@example.com", t0).await.unwrap();
+    let second = f
+        .renew(first.credential.id, Grace::SevenDays, t0)
+        .await
+        .unwrap();
     let t1 = t0 + Duration::hours(1);
-    let third = credentials::renew(
-        &f.store,
-        &f.vault,
-        first.credential.id,
-        Grace::Now,
-        false,
-        t1,
-    )
-    .await
-    .unwrap();
+    let third = f.renew(first.credential.id, Grace::Now, t1).await.unwrap();
     let id = &first.credential.client_id;
     let t2 = t1 + Duration::seconds(1);
     assert!(
@@ -351,26 +289,11 @@ async fn renew_now_also_ends_a_running_grace_period() {
 async fn delete_stops_every_secret_and_is_recorded() {
     let f = fixture().await;
     let now = Utc::now();
-    let first = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("a@example.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
-    let renewed = credentials::renew(
-        &f.store,
-        &f.vault,
-        first.credential.id,
-        Grace::SevenDays,
-        false,
-        now,
-    )
-    .await
-    .unwrap();
+    let first = f.generate("a@example.com", now).await.unwrap();
+    let renewed = f
+        .renew(first.credential.id, Grace::SevenDays, now)
+        .await
+        .unwrap();
     credentials::delete(&f.store, &f.vault, first.credential.id, now)
         .await
         .unwrap();
@@ -395,17 +318,10 @@ async fn delete_stops_every_secret_and_is_recorded() {
     assert_eq!(latest.action, "credential.deleted");
     assert!(latest.detail.contains(id.as_str()));
     assert_eq!(
-        credentials::renew(
-            &f.store,
-            &f.vault,
-            first.credential.id,
-            Grace::Now,
-            false,
-            now
-        )
-        .await
-        .unwrap_err()
-        .code(),
+        f.renew(first.credential.id, Grace::Now, now)
+            .await
+            .unwrap_err()
+            .code(),
         "not_found"
     );
 }
@@ -414,16 +330,7 @@ async fn delete_stops_every_secret_and_is_recorded() {
 async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secret() {
     let f = fixture().await;
     let now = Utc::now();
-    let first = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("a@example.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
+    let first = f.generate("a@example.com", now).await.unwrap();
     // A second store on the same file stands for a second Keydesk process.
     let other = f.t.another().await;
     let mut tasks = Vec::new();
@@ -483,29 +390,14 @@ async fn no_issued_secret_is_found_anywhere_in_the_data_folder() {
     }
     let f = fixture().await;
     let now = Utc::now();
-    let first = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &form("a@example.com"),
-        false,
-        now,
-    )
-    .await
-    .unwrap();
+    let first = f.generate("a@example.com", now).await.unwrap();
     let mut issued = vec![first.secret.to_string()];
     let mut digests = Vec::new();
     for _ in 0..10 {
-        let r = credentials::renew(
-            &f.store,
-            &f.vault,
-            first.credential.id,
-            Grace::OneDay,
-            false,
-            now,
-        )
-        .await
-        .unwrap();
+        let r = f
+            .renew(first.credential.id, Grace::OneDay, now)
+            .await
+            .unwrap();
         digests.push(keydesk_core::secrets::digest(&r.secret));
         issued.push(r.secret.to_string());
     }
