@@ -10,14 +10,6 @@ use crate::validation::{country_name, phone_display, BillingForm, ContactForm};
 use crate::vault::Vault;
 use crate::{audit, search, Error, Result, Store};
 
-/// A line of the account list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccountSummary {
-    pub id: i32,
-    pub company_name: String,
-    pub name: String,
-}
-
 /// Everything the Manage Contact Information page shows of one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountView {
@@ -160,23 +152,6 @@ pub async fn create_account(
     search::reindex(&txn, account.id).await?;
     txn.commit().await?;
     get_account(store, account.id).await
-}
-
-/// Every account, by company name.
-pub async fn list_accounts(store: &Store) -> Result<Vec<AccountSummary>> {
-    let rows = contact::Entity::find()
-        .order_by_asc(contact::Column::CompanyName)
-        .order_by_asc(contact::Column::AccountId)
-        .all(store.connection())
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|c| AccountSummary {
-            id: c.account_id,
-            company_name: c.company_name,
-            name: c.name,
-        })
-        .collect())
 }
 
 pub async fn count_accounts(store: &Store) -> Result<u64> {

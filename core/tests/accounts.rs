@@ -1,8 +1,9 @@
 //! Accounts, contact and billing information through the core services, on a real SQLite file.
 
-use keydesk_core::accounts::{create_account, get_account, list_accounts};
+use keydesk_core::accounts::{create_account, get_account};
 use keydesk_core::contact::{update_billing, update_contact};
 use keydesk_core::demo::{example_billing, example_contact};
+use keydesk_core::search::search_accounts;
 use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::Store;
 mod common;
@@ -35,7 +36,11 @@ async fn audit_actions(store: &Store) -> Vec<String> {
 async fn an_account_needs_only_company_and_name_and_lists_by_company() {
     let t = test_store().await;
     let store = &t.store;
-    assert!(list_accounts(store).await.unwrap().is_empty());
+    assert!(search_accounts(store, "", 0, 100)
+        .await
+        .unwrap()
+        .hits
+        .is_empty());
     create_account(store, &company("Zeta Ltd", "Zoe"), &BillingForm::default())
         .await
         .unwrap();
@@ -44,9 +49,10 @@ async fn an_account_needs_only_company_and_name_and_lists_by_company() {
         .unwrap();
     assert_eq!(alpha.contact.version, 1);
     assert_eq!(alpha.billing.version, 1);
-    let names: Vec<_> = list_accounts(store)
+    let names: Vec<_> = search_accounts(store, "", 0, 100)
         .await
         .unwrap()
+        .hits
         .into_iter()
         .map(|a| a.company_name)
         .collect();
@@ -65,7 +71,11 @@ async fn an_invalid_new_account_is_refused_with_its_field_and_stores_nothing() {
         .await
         .unwrap_err();
     assert_eq!((err.code(), err.field()), ("invalid", Some("company_name")));
-    assert!(list_accounts(store).await.unwrap().is_empty());
+    assert!(search_accounts(store, "", 0, 100)
+        .await
+        .unwrap()
+        .hits
+        .is_empty());
     assert!(audit_actions(store).await.is_empty());
 }
 

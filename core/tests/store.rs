@@ -1,7 +1,8 @@
 //! The store against a real SQLite file: connection set-up, migrations, and refusing files
 //! that are not ours.
 
-use keydesk_core::{accounts, demo, Error, Store, StoreLocation};
+use keydesk_core::search::search_accounts;
+use keydesk_core::{demo, Error, Store, StoreLocation};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 fn location(dir: &tempfile::TempDir) -> StoreLocation {
@@ -61,7 +62,7 @@ async fn data_survives_reopening_and_migrations_run_once() {
     );
     raw.close().await.unwrap();
     let store = Store::open(location(&dir)).await.unwrap();
-    let list = accounts::list_accounts(&store).await.unwrap();
+    let list = search_accounts(&store, "", 0, 100).await.unwrap().hits;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].company_name, "Alexcompany");
     assert!(
