@@ -100,6 +100,7 @@ pub async fn create_account(
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        sort_name: Set(c.company_name.to_lowercase()),
         ..Default::default()
     }
     .insert(&txn)

@@ -17,6 +17,7 @@ pub async fn update_contact(
     form: &ContactForm,
 ) -> Result<AccountView> {
     let c = form.validate()?;
+    let sort_name = c.company_name.to_lowercase();
     let txn = store.connection().begin().await?;
     let result = contact::Entity::update_many()
         .col_expr(contact::Column::CompanyName, Expr::value(c.company_name))
@@ -41,6 +42,11 @@ pub async fn update_contact(
     if result.rows_affected == 0 {
         return Err(stale_or_missing(&txn, account_id, "The contact information").await?);
     }
+    account::Entity::update_many()
+        .col_expr(account::Column::SortName, Expr::value(sort_name))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         audit::Subject::account(account_id),

@@ -271,7 +271,7 @@ pub async fn generate(
         form.application, form.email
     );
     audit::record(&txn, subject, "credential.generated", &detail, now).await?;
-    search::reindex(&txn, account_id).await?;
+    search::add_client_id(&txn, account_id, &client_id).await?;
     txn.commit().await?;
 
     let keyring = keep_in_keyring(store, vault, &created, &secret, store_in_keyring, now).await?;
@@ -462,7 +462,7 @@ pub async fn delete(
         now,
     )
     .await?;
-    search::reindex(&txn, credential.account_id).await?;
+    search::remove_client_id(&txn, credential.account_id, &credential.client_id).await?;
     txn.commit().await?;
     if credential.keyring_stored {
         return remove_from_keyring(store, vault, &credential, now).await;

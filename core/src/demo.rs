@@ -100,6 +100,7 @@ pub async fn seed_accounts(store: &Store, count: u32) -> Result<u32> {
             version: Set(1),
             pinned: Set(false),
             last_opened_at: Set(None),
+            sort_name: Set(company.to_lowercase()),
             ..Default::default()
         }
         .insert(&txn)

@@ -237,6 +237,17 @@ mod switcher {
             names(&search_accounts(store, prefix, 0, 20).await.unwrap()),
             ["Alexcompany"]
         );
+        credentials::delete(store, &vault, issued.credential.id, Utc::now())
+            .await
+            .unwrap();
+        assert!(
+            search_accounts(store, prefix, 0, 20)
+                .await
+                .unwrap()
+                .hits
+                .is_empty(),
+            "a deleted Client ID no longer finds the account"
+        );
         assert!(search_accounts(store, "nobody", 0, 20)
             .await
             .unwrap()
@@ -320,6 +331,30 @@ mod switcher {
             .hits
             .iter()
             .all(|h| h.company_name.starts_with("Summit") && h.company_name.contains("1234")));
+    }
+
+    #[tokio::test]
+    async fn the_list_ignores_case_and_follows_a_rename() {
+        let t = test_store().await;
+        let store = &t.store;
+        let mut ids = Vec::new();
+        for name in ["beta Labs", "Zeta", "acme", "Alpha"] {
+            let created = create_account(store, &company(name, "N"), &BillingForm::default())
+                .await
+                .unwrap();
+            ids.push(created.id);
+        }
+        let list = search_accounts(store, "", 0, 10).await.unwrap();
+        assert_eq!(names(&list), ["acme", "Alpha", "beta Labs", "Zeta"]);
+
+        update_contact(store, ids[1], 1, &company("aardvark", "N"))
+            .await
+            .unwrap();
+        let list = search_accounts(store, "", 0, 10).await.unwrap();
+        assert_eq!(names(&list), ["aardvark", "acme", "Alpha", "beta Labs"]);
+        // Past the end: no page, the total still told.
+        let past = search_accounts(store, "", 10, 10).await.unwrap();
+        assert_eq!((past.hits.len(), past.total), (0, 4));
     }
 
     #[tokio::test]

@@ -11,6 +11,8 @@ pub struct Model {
     pub version: i32,
     pub pinned: bool,
     pub last_opened_at: Option<ChronoDateTimeUtc>,
+    /// The company name in lower case: the switcher's order, indexed with `pinned`.
+    pub sort_name: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

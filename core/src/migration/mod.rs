@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_accounts;
 mod m20261126_000002_credentials;
 mod m20261126_000003_account_switcher;
+mod m20261126_000004_account_order;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_accounts::Migration),
             Box::new(m20261126_000002_credentials::Migration),
             Box::new(m20261126_000003_account_switcher::Migration),
+            Box::new(m20261126_000004_account_order::Migration),
         ]
     }
 }
