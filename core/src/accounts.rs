@@ -92,6 +92,7 @@ pub async fn create_account(
     contact_form: &ContactForm,
     billing_form: &BillingForm,
 ) -> Result<AccountView> {
+    store.ensure_file_in_place()?;
     let c = contact_form.validate()?;
     let b = billing_form.validate()?;
     let now = Utc::now();
@@ -191,6 +192,7 @@ pub async fn open_account(
     account_id: i32,
     now: DateTime<Utc>,
 ) -> Result<AccountView> {
+    store.ensure_file_in_place()?;
     use sea_orm::{ColumnTrait, QueryFilter};
     let updated = account::Entity::update_many()
         .col_expr(
@@ -218,6 +220,7 @@ pub async fn last_opened_account(store: &Store) -> Result<Option<i32>> {
 }
 
 pub async fn set_pinned(store: &Store, account_id: i32, pinned: bool) -> Result<()> {
+    store.ensure_file_in_place()?;
     use sea_orm::{ColumnTrait, QueryFilter};
     let updated = account::Entity::update_many()
         .col_expr(
@@ -261,6 +264,7 @@ pub async fn delete_account(
     account_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
+    store.ensure_file_in_place()?;
     use crate::entities::credential;
     use sea_orm::{ColumnTrait, QueryFilter};
     let impact = deletion_impact(store, account_id).await?;

@@ -16,6 +16,7 @@ pub async fn update_contact(
     expected_version: i32,
     form: &ContactForm,
 ) -> Result<AccountView> {
+    store.ensure_file_in_place()?;
     let c = form.validate()?;
     let sort_name = c.company_name.to_lowercase();
     let txn = store.connection().begin().await?;
@@ -66,6 +67,7 @@ pub async fn update_billing(
     expected_version: i32,
     form: &BillingForm,
 ) -> Result<AccountView> {
+    store.ensure_file_in_place()?;
     let b = form.validate()?;
     let txn = store.connection().begin().await?;
     let result = billing::Entity::update_many()

@@ -4,6 +4,7 @@
 //! A secret exists in plaintext only in the `Issued` value that creates it; the store keeps its
 //! digest and hint. Functions take `now` so tests can move the clock.
 
+use crate::secrets::Secret;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -11,7 +12,6 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::audit::{self, Subject};
 use crate::entities::{contact, credential, credential_secret};
@@ -124,7 +124,7 @@ pub enum KeyringOutcome {
 #[derive(Debug)]
 pub struct Issued {
     pub credential: CredentialView,
-    pub secret: Zeroizing<String>,
+    pub secret: Secret,
     pub keyring: KeyringOutcome,
 }
 
@@ -215,6 +215,7 @@ pub async fn generate(
     store_in_keyring: bool,
     now: DateTime<Utc>,
 ) -> Result<Issued> {
+    store.ensure_file_in_place()?;
     let form = form.validate()?;
     let email_key = form.email.to_lowercase();
     let db = store.connection();
@@ -276,11 +277,15 @@ pub async fn generate(
 
     let keyring = keep_in_keyring(store, vault, &created, &secret, store_in_keyring, now).await?;
     let credential = view(db, find(store, created.id).await?, now).await?;
-    Ok(Issued {
+    let issued = Issued {
         credential,
         secret,
         keyring,
-    })
+    };
+    tracing::info!(account_id, client_id = %client_id, "credentials generated");
+    // The whole value at debug level: its secret prints as a placeholder (see secrets::Secret).
+    tracing::debug!(?issued);
+    Ok(issued)
 }
 
 async fn insert_secret<C: sea_orm::ConnectionTrait>(
@@ -309,7 +314,7 @@ async fn keep_in_keyring(
     store: &Store,
     vault: &Vault,
     credential: &credential::Model,
-    secret: &Zeroizing<String>,
+    secret: &Secret,
     requested: bool,
     now: DateTime<Utc>,
 ) -> Result<KeyringOutcome> {
@@ -324,12 +329,15 @@ async fn keep_in_keyring(
                 audit::record(store.connection(), subject, "keyring.stored", &detail, now).await?;
                 (true, KeyringOutcome::Stored)
             }
-            Err(err) => (
-                false,
-                KeyringOutcome::Failed {
-                    message: err.to_string(),
-                },
-            ),
+            Err(err) => {
+                tracing::warn!(client_id = %credential.client_id, "not stored in the OS keyring: {err}");
+                (
+                    false,
+                    KeyringOutcome::Failed {
+                        message: err.to_string(),
+                    },
+                )
+            }
         }
     } else {
         (false, KeyringOutcome::NotRequested)
@@ -378,6 +386,7 @@ pub async fn renew(
     store_in_keyring: bool,
     now: DateTime<Utc>,
 ) -> Result<Issued> {
+    store.ensure_file_in_place()?;
     let secret = secrets::new_secret()?;
     // PostgreSQL keeps microseconds; SQLite would keep more. Store the same on both.
     let cutoff = (now + grace.duration()).trunc_subsecs(6);
@@ -430,11 +439,14 @@ pub async fn renew(
     let keyring =
         keep_in_keyring(store, vault, &credential, &secret, store_in_keyring, now).await?;
     let view = view(store.connection(), find(store, credential_id).await?, now).await?;
-    Ok(Issued {
+    let issued = Issued {
         credential: view,
         secret,
         keyring,
-    })
+    };
+    tracing::info!(client_id = %issued.credential.client_id, ?grace, "secret renewed");
+    tracing::debug!(?issued);
+    Ok(issued)
 }
 
 /// Removes the credential: its Client ID and every secret stop verifying, and its keyring
@@ -445,6 +457,7 @@ pub async fn delete(
     credential_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<String>> {
+    store.ensure_file_in_place()?;
     let credential = find(store, credential_id).await?;
     let txn = store.connection().begin().await?;
     credential::Entity::delete_by_id(credential_id)
@@ -464,6 +477,7 @@ pub async fn delete(
     .await?;
     search::remove_client_id(&txn, credential.account_id, &credential.client_id).await?;
     txn.commit().await?;
+    tracing::info!(client_id = %credential.client_id, "credentials deleted");
     if credential.keyring_stored {
         return remove_from_keyring(store, vault, &credential, now).await;
     }
@@ -516,6 +530,7 @@ pub async fn verify(
             };
         }
     }
+    tracing::info!(client_id, valid = result.valid, "credentials tested");
     Ok(result)
 }
 
@@ -524,7 +539,7 @@ pub async fn secret_from_keyring(
     store: &Store,
     vault: &Vault,
     credential_id: i32,
-) -> Result<Zeroizing<String>> {
+) -> Result<Secret> {
     let credential = find(store, credential_id).await?;
     if !credential.keyring_stored {
         return Err(Error::Keyring(

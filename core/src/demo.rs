@@ -75,6 +75,7 @@ const PEOPLE: &[&str] = &[
 
 /// Adds `count` generated accounts (for trying the switcher at scale), in one transaction.
 pub async fn seed_accounts(store: &Store, count: u32) -> Result<u32> {
+    store.ensure_file_in_place()?;
     use crate::entities::{account, account_search, audit_event, billing, contact};
     use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 
@@ -180,5 +181,11 @@ pub async fn seed_accounts(store: &Store, count: u32) -> Result<u32> {
             .await?;
     }
     txn.commit().await?;
+    // PostgreSQL plans from statistics that autovacuum gathers later; after a bulk load the
+    // planner would otherwise guess (and scan every account for a search).
+    if store.connection().get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::ConnectionTrait;
+        store.connection().execute_unprepared("ANALYZE").await?;
+    }
     Ok(count)
 }

@@ -30,8 +30,32 @@ pub enum Error {
     Keyring(String),
     #[error("the system random number generator failed: {0}")]
     Random(String),
-    #[error("the store failed: {0}")]
+    /// SQLite would go on writing to a deleted file, and every later save would vanish.
+    #[error(
+        "the store {path} was deleted or moved while Keydesk was running, so this was not saved; \
+         restart Keydesk to open the store at that path again"
+    )]
+    StoreMoved { path: String },
+    #[error("{}", store_failure(.0))]
     Store(#[from] sea_orm::DbErr),
+}
+
+/// The database's complaint as a sentence about what happened to this change, for the failures
+/// a desktop store meets: a full disk, a read-only file or folder, a damaged file.
+fn store_failure(err: &sea_orm::DbErr) -> String {
+    let text = err.to_string();
+    let has = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
+    if has(&["database or disk is full", "(code: 13)", "No space left"]) {
+        format!("the disk holding the store is full, so this was not saved; free some space and try again ({text})")
+    } else if has(&["readonly database", "(code: 8)", "Read-only file system"]) {
+        format!("the store is read-only (its file or folder cannot be written), so this was not saved ({text})")
+    } else if has(&["malformed", "(code: 11)"]) {
+        format!("the store file is damaged; Keydesk changed nothing in it — restore it from a backup, or move it aside to start afresh ({text})")
+    } else if has(&["unable to open database file", "(code: 14)"]) {
+        format!("the store file cannot be opened; check that its folder exists and can be written ({text})")
+    } else {
+        format!("the store failed: {text}")
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,6 +84,7 @@ impl Error {
             Error::DataDir { .. } => "data_dir",
             Error::Keyring(_) => "keyring",
             Error::Random(_) => "random",
+            Error::StoreMoved { .. } => "store_moved",
             Error::Store(_) => "store",
         }
     }

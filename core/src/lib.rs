@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod logging;
 pub mod migration;
 pub mod search;
 pub mod secrets;

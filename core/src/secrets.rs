@@ -32,9 +32,39 @@ pub fn new_client_id() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-pub fn new_secret() -> Result<Zeroizing<String>> {
+/// A plaintext secret. Wiped from memory when dropped; `Debug` prints a placeholder and there
+/// is no `Display`, so a log line or an error that formats one cannot leak it: redaction by
+/// type. The text is read on purpose, through `expose` (or `Deref`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn new(text: String) -> Secret {
+        Secret(Zeroizing::new(text))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+pub fn new_secret() -> Result<Secret> {
     let bytes = random_bytes::<SECRET_BYTES>()?;
-    Ok(Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref())))
+    Ok(Secret::new(URL_SAFE_NO_PAD.encode(bytes.as_ref())))
 }
 
 /// Lower-case hex SHA-256 of a secret: what the store keeps.
@@ -99,10 +129,18 @@ mod tests {
         let secret = new_secret().unwrap();
         let stored = digest(&secret);
         assert_eq!(stored.len(), 64);
-        assert!(!stored.contains(secret.as_str()));
+        assert!(!stored.contains(secret.expose()));
         assert!(matches(&secret, &stored));
         assert!(!matches(&new_secret().unwrap(), &stored));
         assert!(!matches("", &stored));
         assert_eq!(hint("abcdefXYZ1"), "XYZ1");
+    }
+
+    #[test]
+    fn a_secret_formatted_for_a_log_shows_no_text() {
+        let secret = new_secret().unwrap();
+        let logged = format!("{secret:?} {:?}", Some(&secret));
+        assert!(!logged.contains(secret.expose()), "{logged}");
+        assert!(logged.contains("redacted"));
     }
 }

@@ -1,5 +1,5 @@
 //! Preferences people expect to set: how long a copied secret stays on the clipboard, the
-//! default grace period of Renew, and the theme. Kept per user in the data folder as JSON
+//! default grace period of Renew, the theme and the log level. Kept per user in the data folder as JSON
 //! (never a secret in it), so a shared team store does not impose one person's choices.
 
 use std::path::{Path, PathBuf};
@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::Grace;
+use crate::logging::LogLevel;
 use crate::{Error, Result};
 
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -29,6 +30,8 @@ pub struct Settings {
     /// What the Renew dialog offers first for "Old secret stops working".
     pub default_grace: Grace,
     pub theme: Theme,
+    /// How much goes to the log files (never a secret, at any level).
+    pub log_level: LogLevel,
 }
 
 impl Default for Settings {
@@ -37,6 +40,7 @@ impl Default for Settings {
             clipboard_clear_seconds: 30,
             default_grace: Grace::Now,
             theme: Theme::System,
+            log_level: LogLevel::Info,
         }
     }
 }
@@ -102,6 +106,7 @@ mod tests {
             clipboard_clear_seconds: 10,
             default_grace: Grace::OneDay,
             theme: Theme::Dark,
+            log_level: LogLevel::Debug,
         };
         chosen.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()), chosen);

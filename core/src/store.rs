@@ -75,6 +75,9 @@ fn redact_password(url: &str) -> String {
 pub struct Store {
     db: DatabaseConnection,
     location: StoreLocation,
+    /// The SQLite file's device and inode when it was opened (Unix), to notice it deleted or
+    /// replaced under a running Keydesk.
+    file_identity: Option<(u64, u64)>,
 }
 
 impl Store {
@@ -117,11 +120,17 @@ impl Store {
         let db = Database::connect(options)
             .await
             .map_err(|e| not_keydesk_or_store(&described, e))?;
-        let store = Store { db, location };
+        let file_identity = file_identity(&location);
+        let store = Store {
+            db,
+            location,
+            file_identity,
+        };
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
             .await
             .map_err(|e| not_keydesk_or_store(&described, e))?;
+        tracing::info!(store = %described, "store opened");
         Ok(store)
     }
 
@@ -136,6 +145,23 @@ impl Store {
 
     pub fn location(&self) -> &StoreLocation {
         &self.location
+    }
+
+    /// Refuses to write when the SQLite file was deleted or replaced since it was opened: SQLite
+    /// would write to the deleted file and the change would be lost when Keydesk closes.
+    /// Every write checks this first (a `stat`, a few microseconds).
+    pub fn ensure_file_in_place(&self) -> Result<()> {
+        if let (StoreLocation::SqliteFile(path), Some(opened)) =
+            (&self.location, self.file_identity)
+        {
+            if file_identity(&self.location) != Some(opened) {
+                tracing::error!(store = %path.display(), "the store file was deleted or moved");
+                return Err(Error::StoreMoved {
+                    path: path.display().to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a database that has tables but no Keydesk migrations, or migrations this build
@@ -183,6 +209,21 @@ impl Store {
             None => Ok(()),
         }
     }
+}
+
+#[cfg(unix)]
+fn file_identity(location: &StoreLocation) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    match location {
+        StoreLocation::SqliteFile(path) => std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino())),
+        StoreLocation::Url(_) => None,
+    }
+}
+
+/// Windows does not let an open file be deleted or renamed.
+#[cfg(not(unix))]
+fn file_identity(_: &StoreLocation) -> Option<(u64, u64)> {
+    None
 }
 
 fn sqlite_pragmas(

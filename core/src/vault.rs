@@ -1,7 +1,7 @@
 //! The OS keyring (Keychain, Credential Manager, Secret Service) through `keyring`. Calls block
 //! on the platform service, so they run on tokio's blocking pool.
 
-use zeroize::Zeroizing;
+use crate::secrets::Secret;
 
 use crate::{Error, Result};
 
@@ -52,7 +52,7 @@ impl Vault {
     }
 
     /// Stores (or replaces) the secret of `client_id`.
-    pub async fn put(&self, client_id: &str, secret: &Zeroizing<String>) -> Result<()> {
+    pub async fn put(&self, client_id: &str, secret: &Secret) -> Result<()> {
         let client_id = client_id.to_owned();
         let secret = secret.clone();
         self.blocking(move |service| {
@@ -62,12 +62,12 @@ impl Vault {
         .await
     }
 
-    pub async fn get(&self, client_id: &str) -> Result<Zeroizing<String>> {
+    pub async fn get(&self, client_id: &str) -> Result<Secret> {
         let client_id = client_id.to_owned();
         self.blocking(move |service| {
             let entry = keyring::Entry::new(&service, &client_id).map_err(keyring_error)?;
             match entry.get_password() {
-                Ok(secret) => Ok(Zeroizing::new(secret)),
+                Ok(secret) => Ok(Secret::new(secret)),
                 Err(keyring::Error::NoEntry) => Err(Error::Keyring(
                     "the OS keyring has no entry for this Client ID".into(),
                 )),

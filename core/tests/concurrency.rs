@@ -29,7 +29,7 @@ async fn renew_many(location: StoreLocation, credential_id: i32) {
     }
     for task in tasks {
         match task.await.unwrap() {
-            Ok(issued) => println!("ok {}", issued.secret.as_str()),
+            Ok(issued) => println!("ok {}", issued.secret.expose()),
             Err(err) => println!("err {}: {err}", err.code()),
         }
     }

@@ -31,7 +31,7 @@ async fn renew_forever(location: StoreLocation, credential_id: i32) {
             credentials::renew(&store, &vault, credential_id, Grace::Now, false, Utc::now())
                 .await
                 .unwrap();
-        writeln!(out, "{}", issued.secret.as_str()).unwrap();
+        writeln!(out, "{}", issued.secret.expose()).unwrap();
         out.flush().unwrap();
     }
 }

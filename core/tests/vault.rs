@@ -5,10 +5,10 @@ use chrono::Utc;
 use keydesk_core::accounts::create_account;
 use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
 use keydesk_core::secrets::new_client_id;
+use keydesk_core::secrets::Secret;
 use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::vault::Vault;
 use keydesk_core::{Store, StoreLocation};
-use zeroize::Zeroizing;
 
 /// A service name of its own per test, so tests never see each other's entries.
 fn vault() -> Vault {
@@ -46,15 +46,12 @@ async fn put_replace_get_and_remove_in_the_secret_service() {
     let vault = vault();
     let id = new_client_id().unwrap();
     vault
-        .put(&id, &Zeroizing::new("first".into()))
+        .put(&id, &Secret::new("first".into()))
         .await
         .expect("the Secret Service is reachable (run under cargo xtask test)");
-    assert_eq!(*vault.get(&id).await.unwrap(), "first");
-    vault
-        .put(&id, &Zeroizing::new("second".into()))
-        .await
-        .unwrap();
-    assert_eq!(*vault.get(&id).await.unwrap(), "second");
+    assert_eq!(vault.get(&id).await.unwrap().expose(), "first");
+    vault.put(&id, &Secret::new("second".into())).await.unwrap();
+    assert_eq!(vault.get(&id).await.unwrap().expose(), "second");
     vault.remove(&id).await.unwrap();
     let err = vault.get(&id).await.unwrap_err();
     assert_eq!(err.code(), "keyring");

@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use keydesk_core::secrets::Secret;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use zeroize::Zeroizing;
@@ -15,7 +16,7 @@ use crate::WireError;
 #[derive(Default)]
 struct Held {
     generation: u64,
-    secret: Option<Zeroizing<String>>,
+    secret: Option<Secret>,
 }
 
 #[derive(Default)]
@@ -36,13 +37,10 @@ pub fn copy_text<R: Runtime>(app: &AppHandle<R>, text: &str) -> Result<(), WireE
 }
 
 /// Copies a secret and schedules its removal.
-pub fn copy_secret<R: Runtime>(
-    app: &AppHandle<R>,
-    secret: Zeroizing<String>,
-) -> Result<Duration, WireError> {
+pub fn copy_secret<R: Runtime>(app: &AppHandle<R>, secret: Secret) -> Result<Duration, WireError> {
     let guard = app.state::<ClipboardGuard>();
     app.clipboard()
-        .write_secret(secret.as_str())
+        .write_secret(secret.expose())
         .map_err(clipboard_error)?;
     let generation = {
         let mut held = guard.held.lock().unwrap();
@@ -81,7 +79,7 @@ pub fn clear_if_still_held<R: Runtime>(app: &AppHandle<R>, generation: Option<u6
         return;
     };
     let current = Zeroizing::new(app.clipboard().read_text().unwrap_or_default());
-    if *current == *secret {
+    if current.as_str() == secret.expose() {
         let _ = app.clipboard().clear();
     }
 }

@@ -12,6 +12,8 @@ pub struct WireError {
 
 impl From<keydesk_core::Error> for WireError {
     fn from(err: keydesk_core::Error) -> Self {
+        // Messages name fields and rules, never the values typed: safe to log.
+        tracing::warn!(code = err.code(), "{err}");
         WireError {
             code: err.code(),
             message: err.to_string(),
@@ -76,6 +78,13 @@ mod tests {
             wire(foreign),
             json!({"code": "not_keydesk", "message": "/d/keydesk.sqlite3 is not a Keydesk database (it is not an SQLite database); move it aside or point KEYDESK_DATA_DIR elsewhere"})
         );
+        let moved = Error::StoreMoved {
+            path: "/d/keydesk.sqlite3".into(),
+        };
+        assert_eq!(
+            wire(moved),
+            json!({"code": "store_moved", "message": "the store /d/keydesk.sqlite3 was deleted or moved while Keydesk was running, so this was not saved; restart Keydesk to open the store at that path again"})
+        );
         let dir = Error::DataDir {
             path: "/ro".into(),
             cause: "Permission denied".into(),
@@ -107,6 +116,13 @@ mod tests {
         assert_eq!(
             wire(err),
             json!({"code": "store", "message": "the store failed: Custom Error: disk I/O error"})
+        );
+        let full = Error::Store(keydesk_core::DbErr::Custom(
+            "error returned from database: (code: 13) database or disk is full".into(),
+        ));
+        assert_eq!(
+            wire(full),
+            json!({"code": "store", "message": "the disk holding the store is full, so this was not saved; free some space and try again (Custom Error: error returned from database: (code: 13) database or disk is full)"})
         );
     }
 }

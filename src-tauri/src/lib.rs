@@ -32,7 +32,11 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(move |app| {
-            app.manage(state::AppState::new(app.path().app_data_dir()?, &options));
+            app.manage(state::AppState::new(
+                app.path().app_data_dir()?,
+                app.path().app_log_dir()?,
+                &options,
+            ));
             // Open the store and load the phone metadata now, beside the window's start
             // rather than before it or when the page first needs them.
             let handle = app.handle().clone();

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use keydesk_core::logging::{self, LogControl};
 use keydesk_core::settings::Settings;
 use keydesk_core::vault::Vault;
 use keydesk_core::{accounts, demo, Store, StoreLocation};
@@ -20,18 +21,32 @@ pub struct AppState {
     pub database: String,
     pub vault: Vault,
     pub settings: Mutex<Settings>,
+    /// Where the log files go, and the running logger (None when it could not start).
+    pub log_dir: PathBuf,
+    pub log: Option<LogControl>,
 }
 
 impl AppState {
-    pub fn new(os_data_dir: PathBuf, options: &Options) -> AppState {
+    pub fn new(os_data_dir: PathBuf, log_dir: PathBuf, options: &Options) -> AppState {
         let data_dir = StoreLocation::data_dir(os_data_dir);
         let location = StoreLocation::resolve(&data_dir);
+        let settings = Settings::load(&data_dir);
+        let log = match logging::init(&log_dir, settings.log_level) {
+            Ok(control) => Some(control),
+            Err(err) => {
+                eprintln!("keydesk: no log files: {err}");
+                None
+            }
+        };
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), "Keydesk started");
         AppState {
+            log_dir,
+            log,
             store: OnceCell::new(),
             database: location.describe(),
             location,
             options: options.clone(),
-            settings: Mutex::new(Settings::load(&data_dir)),
+            settings: Mutex::new(settings),
             data_dir,
             vault: Vault::default(),
         }

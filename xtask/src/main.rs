@@ -3,6 +3,7 @@
 
 mod bench;
 mod postgres;
+mod soak;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +32,8 @@ Usage: cargo xtask <task> [args]
   run [app args]     install what is missing, build and open Keydesk (e.g. cargo xtask run --demo)
   test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
   bench [--runs N] [--launch-only]
-                     Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md";
+                     Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md
+  soak               the reliability suites at full length (1,000 kills, 100,000 cases, 1,000 renewals)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Some("run") => run(&rest),
         Some("test") => test(&rest),
         Some("bench") => bench::bench(&rest),
+        Some("soak") => soak::soak(&rest),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -143,38 +146,20 @@ fn test(test_args: &[String]) -> Result<(), String> {
     build.args(["build", "-p", "keydesk"]);
     status(build)?;
 
-    // Every test runs inside a session bus with an unlocked Secret Service (gnome-keyring),
-    // and under Xvfb when there is no display.
     let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut inner: Vec<String> = vec![
-        "sh".into(),
-        "-c".into(),
-        "echo -n keydesk-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec \"$@\"".into(),
-        "sh".into(),
-        cargo_bin,
-        "test".into(),
-        "--workspace".into(),
-    ];
+    let mut inner: Vec<String> = vec![cargo_bin, "test".into(), "--workspace".into()];
     inner.extend(test_args.iter().cloned());
     // A throwaway PostgreSQL server: the team-store end-to-end tests use it, then the core
     // suite runs on it a second time. It is stopped and removed when this function returns.
     let cluster = postgres::Cluster::start()?;
 
-    let mut command = if has_display() {
-        Command::new("dbus-run-session")
-    } else {
-        let mut c = Command::new("xvfb-run");
-        c.args([
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24 -nolisten tcp",
-            "dbus-run-session",
-        ]);
-        c
-    };
-    command.arg("--").args(&inner).current_dir(root());
+    let mut command = session_command(&inner);
     command.env("TAURI_DRIVER", tauri_driver);
     command.env("KEYDESK_E2E_POSTGRES_URL", &cluster.url);
+    if system::is_root() {
+        // The full-disk and read-only tests mount a small tmpfs; as root they must not skip.
+        command.env("KEYDESK_REQUIRE_MOUNT", "1");
+    }
     command.env(
         "KEYDESK_APP_BIN",
         target_dir().join("debug").join("keydesk"),
@@ -203,9 +188,35 @@ fn test(test_args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// `program` inside a session bus with an unlocked Secret Service (gnome-keyring), under Xvfb
+/// when there is no display: where every test runs.
+pub fn session_command(program: &[String]) -> Command {
+    let mut command = if has_display() {
+        Command::new("dbus-run-session")
+    } else {
+        let mut c = Command::new("xvfb-run");
+        c.args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24 -nolisten tcp",
+            "dbus-run-session",
+        ]);
+        c
+    };
+    command.args([
+        "--",
+        "sh",
+        "-c",
+        "echo -n keydesk-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec \"$@\"",
+        "sh",
+    ]);
+    command.args(program).current_dir(root());
+    command
+}
+
 /// The executables of keydesk-core's integration tests named `names`, as the workspace test
 /// build made them (no rebuild: same command, same features).
-fn core_test_binaries(names: &[&str]) -> Result<Vec<PathBuf>, String> {
+pub fn core_test_binaries(names: &[&str]) -> Result<Vec<PathBuf>, String> {
     let output = cargo()
         .args(["test", "--workspace", "--no-run", "--message-format=json"])
         .stderr(std::process::Stdio::inherit())
@@ -225,10 +236,13 @@ fn core_test_binaries(names: &[&str]) -> Result<Vec<PathBuf>, String> {
             .is_some_and(|k| k.iter().any(|k| k == "test"));
         if is_core && is_test && names.contains(&name) {
             if let Some(exe) = message["executable"].as_str() {
-                found.push(PathBuf::from(exe));
+                found.push((name.to_owned(), PathBuf::from(exe)));
             }
         }
     }
+    // In the order asked for.
+    found.sort_by_key(|(name, _)| names.iter().position(|n| n == name));
+    let found: Vec<PathBuf> = found.into_iter().map(|(_, exe)| exe).collect();
     if found.len() != names.len() {
         return Err(format!(
             "expected the test binaries {names:?} of keydesk-core, found {found:?}"

@@ -9,6 +9,7 @@ pub struct AppStatus {
     pub version: &'static str,
     pub data_dir: String,
     pub database: String,
+    pub log_dir: String,
     /// Set when the store could not be opened; the page then shows only this.
     pub startup_error: Option<WireError>,
 }
@@ -19,6 +20,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, WireErr
         version: env!("CARGO_PKG_VERSION"),
         data_dir: state.data_dir.display().to_string(),
         database: state.database.clone(),
+        log_dir: state.log_dir.display().to_string(),
         startup_error: state.store().await.err(),
     })
 }

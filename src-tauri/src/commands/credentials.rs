@@ -2,10 +2,10 @@ use chrono::Utc;
 use keydesk_core::credentials::{
     self, CredentialForm, CredentialView, Grace, Issued, Verification,
 };
+use keydesk_core::secrets::Secret;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use tauri::{AppHandle, State};
-use zeroize::Zeroizing;
 
 use crate::clipboard;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ impl Serialize for IssuedResponse {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Issued", 3)?;
         s.serialize_field("credential", &self.0.credential)?;
-        s.serialize_field("secret", self.0.secret.as_str())?;
+        s.serialize_field("secret", self.0.secret.expose())?;
         s.serialize_field("keyring", &self.0.keyring)?;
         s.end()
     }
@@ -104,7 +104,7 @@ pub async fn verify_credentials(
     client_id: String,
     secret: String,
 ) -> Result<Verification, WireError> {
-    let secret = Zeroizing::new(secret);
+    let secret = Secret::new(secret);
     Ok(credentials::verify(state.store().await?, &client_id, &secret, Utc::now()).await?)
 }
 
@@ -124,7 +124,7 @@ pub async fn copy_client_id(
 /// Copies the secret shown once on the page (it is already in the webview).
 #[tauri::command]
 pub async fn copy_secret(app: AppHandle, secret: String) -> Result<Copied, WireError> {
-    let delay = clipboard::copy_secret(&app, Zeroizing::new(secret))?;
+    let delay = clipboard::copy_secret(&app, Secret::new(secret))?;
     Ok(Copied {
         clears_in_seconds: Some(delay.as_secs()),
     })

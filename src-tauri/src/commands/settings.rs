@@ -16,5 +16,8 @@ pub fn update_settings(
 ) -> Result<Settings, WireError> {
     let saved = settings.save(&state.data_dir)?;
     *state.settings.lock().unwrap() = saved.clone();
+    if let Some(log) = &state.log {
+        log.set_level(saved.log_level);
+    }
     Ok(saved)
 }
