@@ -177,6 +177,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
             "crash",
             "concurrency",
             "hostile_input",
+            "at_rest",
         ])? {
             let mut on_postgres = Command::new(&binary);
             on_postgres
