@@ -2,6 +2,7 @@
 //! It installs what a fresh Debian/Ubuntu machine lacks, then builds and runs or tests.
 
 mod bench;
+mod bundle;
 mod postgres;
 mod soak;
 mod system;
@@ -12,7 +13,7 @@ use std::process::{Command, ExitCode};
 use system::{ensure_packages, ensure_tauri_driver, has_display, which};
 
 /// What building and running the app needs.
-const APP_PACKAGES: &[&str] = &["pkg-config", "libwebkit2gtk-4.1-dev", "librsvg2-dev"];
+pub const APP_PACKAGES: &[&str] = &["pkg-config", "libwebkit2gtk-4.1-dev", "librsvg2-dev"];
 /// What the test suite needs on top: a virtual display, WebKit's WebDriver, a session bus with
 /// the Secret Service (gnome-keyring) and a clipboard reader.
 const TEST_PACKAGES: &[&str] = &[
@@ -33,6 +34,7 @@ Usage: cargo xtask <task> [args]
   test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
   bench [--runs N] [--launch-only]
                      Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md
+  bundle [--windows] a .deb in target/bundle (or keydesk.exe cross-compiled with mingw)
   soak               the reliability suites at full length (1,000 kills, 100,000 cases, 1,000 renewals)";
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("test") => test(&rest),
         Some("bench") => bench::bench(&rest),
         Some("soak") => soak::soak(&rest),
+        Some("bundle") => bundle::bundle(&rest),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -145,6 +148,14 @@ fn test(test_args: &[String]) -> Result<(), String> {
     let mut build = cargo();
     build.args(["build", "-p", "keydesk"]);
     status(build)?;
+    // The package as users install it, unpacked into a throwaway root for tests/installed.rs.
+    let deb = bundle::build_deb()?;
+    let installed = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut unpack = Command::new("dpkg");
+    unpack.arg("-x").arg(&deb).arg(installed.path());
+    status(unpack)?;
+    // Windows-only code (keyring's Credential Manager store, paths) must keep compiling.
+    bundle::build_windows(false)?;
 
     let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut inner: Vec<String> = vec![cargo_bin, "test".into(), "--workspace".into()];
@@ -156,6 +167,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
     let mut command = session_command(&inner);
     command.env("TAURI_DRIVER", tauri_driver);
     command.env("KEYDESK_E2E_POSTGRES_URL", &cluster.url);
+    command.env("KEYDESK_INSTALLED_ROOT", installed.path());
     if system::is_root() {
         // The full-disk and read-only tests mount a small tmpfs; as root they must not skip.
         command.env("KEYDESK_REQUIRE_MOUNT", "1");

@@ -1,0 +1,189 @@
+//! `cargo xtask bundle [--windows]`: a `.deb` made with dpkg-deb from the release binary, the
+//! icons and a desktop entry (name, version and description from tauri.conf.json and the
+//! workspace); with `--windows`, keydesk.exe cross-compiled for x86_64-pc-windows-gnu with mingw.
+//!
+//! Tauri's own bundler (the `tauri` CLI) expects the app crate beside tauri.conf.json; this
+//! workspace keeps the config at the root, so the .deb is laid out here, the way the bundler
+//! lays it out. AppImage, .rpm, .msi/NSIS and .dmg stay configured in tauri.conf.json for a
+//! machine with their tools (see the README).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::system::ensure_packages;
+use crate::{cargo, root, status, target_dir, APP_PACKAGES};
+
+pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+
+pub fn bundle(args: &[String]) -> Result<(), String> {
+    match args {
+        [] => {
+            let deb = build_deb()?;
+            println!("{} ({})", deb.display(), size(&deb));
+            Ok(())
+        }
+        [flag] if flag == "--windows" => {
+            let exe = build_windows(true)?;
+            println!("{} ({})", exe.display(), size(&exe));
+            Ok(())
+        }
+        _ => Err(format!("bundle takes nothing or --windows (got {args:?})")),
+    }
+}
+
+fn size(path: &Path) -> String {
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+struct Product {
+    name: String,
+    version: String,
+    description: String,
+}
+
+fn product() -> Result<Product, String> {
+    let text = std::fs::read_to_string(root().join("tauri.conf.json")).map_err(|e| e.to_string())?;
+    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let field = |pointer: &str| {
+        config
+            .pointer(pointer)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or(format!("tauri.conf.json has no {pointer}"))
+    };
+    let version = field("/version")?;
+    let workspace = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    if !workspace.contains(&format!("version = \"{version}\"")) {
+        return Err(format!(
+            "tauri.conf.json's version {version} is not the workspace's (Cargo.toml)"
+        ));
+    }
+    Ok(Product {
+        name: field("/productName")?,
+        version,
+        description: field("/bundle/shortDescription")?,
+    })
+}
+
+/// The shipping build: release, UI embedded through the custom protocol (as `cargo xtask bench`
+/// builds it, so neither rebuilds the other's).
+fn build_release() -> Result<PathBuf, String> {
+    ensure_packages(APP_PACKAGES)?;
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "keydesk",
+        "-p",
+        "keydesk-bare",
+        "--features",
+        "keydesk/custom-protocol,keydesk-bare/custom-protocol",
+    ]);
+    status(build)?;
+    Ok(target_dir().join("release").join("keydesk"))
+}
+
+/// Builds `target/bundle/keydesk_<version>_<arch>.deb` and returns its path.
+pub fn build_deb() -> Result<PathBuf, String> {
+    let product = product()?;
+    let binary = build_release()?;
+    let arch = String::from_utf8_lossy(
+        &Command::new("dpkg")
+            .arg("--print-architecture")
+            .output()
+            .map_err(|e| format!("dpkg: {e}"))?
+            .stdout,
+    )
+    .trim()
+    .to_owned();
+    let out = target_dir().join("bundle");
+    let tree = out.join("deb-root");
+    let _ = std::fs::remove_dir_all(&tree);
+    let write = |path: &Path, bytes: &[u8]| -> Result<(), String> {
+        std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    };
+
+    let installed = tree.join("usr/bin/keydesk");
+    std::fs::create_dir_all(installed.parent().unwrap()).map_err(|e| e.to_string())?;
+    std::fs::copy(&binary, &installed).map_err(|e| e.to_string())?;
+    // Symbols are for debugging builds, not for the package (as Tauri's bundler ships it too).
+    let _ = Command::new("strip").arg(&installed).status();
+    for (file, size) in [
+        ("32x32.png", "32x32"),
+        ("128x128.png", "128x128"),
+        ("128x128@2x.png", "256x256"),
+        ("icon.png", "512x512"),
+    ] {
+        let icon = std::fs::read(root().join("icons").join(file)).map_err(|e| e.to_string())?;
+        write(
+            &tree.join(format!("usr/share/icons/hicolor/{size}/apps/keydesk.png")),
+            &icon,
+        )?;
+    }
+    let desktop = format!(
+        "[Desktop Entry]\nType=Application\nName={}\nComment={}\nExec=keydesk\nIcon=keydesk\n\
+         Terminal=false\nCategories=Utility;Office;\nStartupWMClass=keydesk\n",
+        product.name, product.description
+    );
+    write(
+        &tree.join("usr/share/applications/keydesk.desktop"),
+        desktop.as_bytes(),
+    )?;
+    let installed_kib = dir_size(&tree) / 1024;
+    let control = format!(
+        "Package: keydesk\nVersion: {}\nArchitecture: {arch}\nMaintainer: Keydesk <team@keydesk.app>\n\
+         Installed-Size: {installed_kib}\nDepends: libwebkit2gtk-4.1-0, libgtk-3-0\n\
+         Recommends: gnome-keyring\nSection: utils\nPriority: optional\n\
+         Description: {}\n {} keeps each account's contact and billing information and its API\n \
+         credentials; a new secret is shown once and can be kept in the OS keyring.\n",
+        product.version, product.description, product.name
+    );
+    write(&tree.join("DEBIAN/control"), control.as_bytes())?;
+
+    let deb = out.join(format!("keydesk_{}_{arch}.deb", product.version));
+    let mut pack = Command::new("dpkg-deb");
+    pack.args(["--root-owner-group", "--build"])
+        .arg(&tree)
+        .arg(&deb);
+    status(pack)?;
+    Ok(deb)
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                dir_size(&path)
+            } else {
+                entry.metadata().map(|m| m.len()).unwrap_or(0)
+            }
+        })
+        .sum()
+}
+
+/// Cross-compiles keydesk.exe (release for `bundle --windows`, debug as a compile check in
+/// `cargo xtask test`) so Windows-only code (the Credential Manager store, paths) keeps building.
+pub fn build_windows(release: bool) -> Result<PathBuf, String> {
+    ensure_packages(&["gcc-mingw-w64-x86-64"])?;
+    let mut target = Command::new("rustup");
+    target.args(["target", "add", WINDOWS_TARGET]);
+    status(target)?;
+    let mut build = cargo();
+    build.args(["build", "-p", "keydesk", "--target", WINDOWS_TARGET]);
+    if release {
+        build.args(["--release", "--features", "keydesk/custom-protocol"]);
+    }
+    status(build)?;
+    let profile = if release { "release" } else { "debug" };
+    Ok(target_dir()
+        .join(WINDOWS_TARGET)
+        .join(profile)
+        .join("keydesk.exe"))
+}
