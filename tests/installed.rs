@@ -16,7 +16,12 @@ fn the_installed_package_has_its_menu_entry_and_shows_the_page() {
     assert!(binary.is_file(), "{} is in the package", binary.display());
     let entry = std::fs::read_to_string(root.join("usr/share/applications/keydesk.desktop"))
         .expect("a desktop entry");
-    for line in ["Name=Keydesk", "Exec=keydesk", "Icon=keydesk", "Type=Application"] {
+    for line in [
+        "Name=Keydesk",
+        "Exec=keydesk",
+        "Icon=keydesk",
+        "Type=Application",
+    ] {
         assert!(entry.lines().any(|l| l == line), "{line} in\n{entry}");
     }
     for size in ["32x32", "128x128", "256x256", "512x512"] {

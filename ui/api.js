@@ -27,6 +27,7 @@ async function call(command, args = {}) {
 
 export const api = {
   appStatus: () => call('app_status'),
+  openFolder: (folder) => call('open_folder', { folder }),
   pageReady: () => call('page_ready'),
   createAccount: (contact) => call('create_account', { contact }),
   getAccount: (accountId) => call('get_account', { accountId }),

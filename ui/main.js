@@ -1,5 +1,6 @@
 // Start-up and navigation between the pages. Each page lives in its own module.
 
+import { openAboutDialog } from './about.js';
 import { api } from './api.js';
 import { renderAddAccount, renderHome, renderWelcome } from './accounts.js';
 import { renderActivity } from './activity.js';
@@ -13,7 +14,7 @@ import { openSwitcher } from './switcher.js';
 
 const main = document.getElementById('main');
 // `current` is the account on screen; `lastId` the one opened last (Home has none on screen).
-const state = { countries: [], current: null, lastId: null };
+const state = { countries: [], current: null, lastId: null, status: null };
 
 function fatal(title, message, details) {
   document.querySelector('.ribbon-nav').hidden = true;
@@ -108,7 +109,10 @@ function wireRibbon() {
     if (state.lastId !== null) guard(openAccount(state.lastId));
     else switcher();
   });
-  document.getElementById('menu-settings').addEventListener('click', openSettingsDialog);
+  document.getElementById('menu-settings').addEventListener('click', () => openSettingsDialog(state.status));
+  document.getElementById('menu-about').addEventListener('click', () => openAboutDialog(state.status));
+  // A second launch of Keydesk focuses this window (Rust does that) and says so here.
+  window.addEventListener('keydesk:second-launch', () => toast('Keydesk is already open — here it is.'));
   document.getElementById('add-account-button').addEventListener('click', showAddAccount);
   document.getElementById('accounts-button').addEventListener('click', switcher);
   document.addEventListener('keydown', (event) => {
@@ -125,6 +129,7 @@ function wireRibbon() {
 
 async function start() {
   const status = await api.appStatus();
+  state.status = status;
   if (status.startup_error) {
     fatal('Keydesk could not open its store', status.startup_error.message, `Data folder: ${status.data_dir}`);
     return;

@@ -1,5 +1,7 @@
-// Preferences → Settings: clipboard clear delay, the default grace period of Renew, theme.
+// Preferences → Settings: clipboard clear delay, the default grace period of Renew, theme, log
+// level; and where the data folder is.
 
+import { folderRow } from './about.js';
 import { api } from './api.js';
 import { el, toast } from './dom.js';
 import { openDialog } from './dialog.js';
@@ -13,7 +15,7 @@ export const GRACE_CHOICES = [
   ['7d', 'In 7 days'],
 ];
 
-let current = { clipboard_clear_seconds: 30, default_grace: 'now', theme: 'system' };
+let current = { clipboard_clear_seconds: 30, default_grace: 'now', theme: 'system', log_level: 'info' };
 
 export function settings() {
   return current;
@@ -33,9 +35,10 @@ const FIELDS = [
   { key: 'clipboard_clear_seconds', label: 'Clear copied secrets after (seconds)', type: 'number', hint: 'Only if the clipboard still holds the secret. Also cleared when Keydesk closes.' },
   { key: 'default_grace', label: 'Renew: old secret stops working', type: 'choice', choices: GRACE_CHOICES },
   { key: 'theme', label: 'Theme', type: 'choice', choices: [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']] },
+  { key: 'log_level', label: 'Log files record', type: 'choice', choices: [['error', 'Errors only'], ['warn', 'Warnings and errors'], ['info', 'What happened (default)'], ['debug', 'Everything, for a bug report']], hint: 'Never a secret, at any level.' },
 ];
 
-export function openSettingsDialog() {
+export function openSettingsDialog(status) {
   let dialog = null;
   const form = buildForm({
     id: 'settings-form',
@@ -50,6 +53,7 @@ export function openSettingsDialog() {
     },
     onCancel: () => dialog.close(),
   });
-  dialog = openDialog({ id: 'settings-dialog', title: 'Settings', body: form });
+  const where = folderRow('settings-data-dir', 'Data folder', status.data_dir, 'data');
+  dialog = openDialog({ id: 'settings-dialog', title: 'Settings', body: [form, where] });
   form.querySelector('input, select')?.focus();
 }

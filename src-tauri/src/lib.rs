@@ -29,7 +29,16 @@ pub fn run() {
         std::process::exit(1);
     }
 
-    let app = tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    if single_instance_applies() {
+        // First, as the plugin asks: a second launch hands over to this one and exits.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main_window(app);
+        }));
+    }
+    let app = builder
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(move |app| {
             app.manage(state::AppState::new(
@@ -73,10 +82,20 @@ pub fn run() {
             commands::accounts::delete_account,
             commands::settings::get_settings,
             commands::settings::update_settings,
+            commands::app::open_folder,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match app {
         Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::WindowEvent {
+                event: tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_),
+                ..
+            } = event
+            {
+                // Saved as it changes, not only at a clean exit: a crash or a kill keeps it too.
+                use tauri_plugin_window_state::{AppHandleExt, StateFlags};
+                let _ = handle.save_window_state(StateFlags::all());
+            }
             if let tauri::RunEvent::Exit = event {
                 // A secret must not outlive Keydesk on the clipboard.
                 clipboard::clear_if_still_held(handle, None);
@@ -86,5 +105,22 @@ pub fn run() {
             eprintln!("keydesk: the window could not be opened: {err}");
             std::process::exit(1);
         }
+    }
+}
+
+/// One Keydesk per user: a second launch focuses the first window. Runs that name their own
+/// data folder (KEYDESK_DATA_DIR: tests, a second profile) hold a separate store and may run
+/// beside it.
+fn single_instance_applies() -> bool {
+    std::env::var_os(keydesk_core::store::DATA_DIR_ENV).is_none_or(|v| v.is_empty())
+}
+
+fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+        // The page says so, so the person knows why nothing new opened.
+        let _ = window.eval("window.dispatchEvent(new CustomEvent('keydesk:second-launch'))");
     }
 }

@@ -72,7 +72,7 @@ impl App {
         // Free ports are picked, then released for tauri-driver to bind: another test can take
         // one in between, and tauri-driver then quits. A fresh pair of ports settles it.
         // WebKit complains when its cache folders are missing.
-        for folder in ["xdg-data", "xdg-cache"] {
+        for folder in ["xdg-data", "xdg-cache", "xdg-config"] {
             std::fs::create_dir_all(data_dir.join(folder)).unwrap();
         }
         let mut last_error = String::new();
@@ -85,6 +85,8 @@ impl App {
                 // WebKit's own caches and storage stay inside the test's folder too.
                 .env("XDG_DATA_HOME", data_dir.join("xdg-data"))
                 .env("XDG_CACHE_HOME", data_dir.join("xdg-cache"))
+                // The remembered window size and position live in the config folder.
+                .env("XDG_CONFIG_HOME", data_dir.join("xdg-config"))
                 .env_remove("KEYDESK_DATABASE_URL")
                 // No GPU here; Mesa's shader cache would only warn about its folder.
                 .env("MESA_SHADER_CACHE_DISABLE", "true")
@@ -270,6 +272,14 @@ impl App {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+    }
+
+    pub fn window_rect(&self) -> Value {
+        self.webdriver.window_rect()
+    }
+
+    pub fn set_window_rect(&self, rect: Value) -> Value {
+        self.webdriver.set_window_rect(rect)
     }
 
     pub fn exec(&self, script: &str, args: Value) -> Value {

@@ -97,6 +97,15 @@ impl WebDriver {
         }
     }
 
+    /// The window's rectangle: {x, y, width, height}.
+    pub fn window_rect(&self) -> Value {
+        self.call("GET", "/window/rect", None)
+    }
+
+    pub fn set_window_rect(&self, rect: Value) -> Value {
+        self.call("POST", "/window/rect", Some(rect))
+    }
+
     pub fn find(&self, css: &str) -> Option<Element> {
         let url = self.url("/element");
         self.send(

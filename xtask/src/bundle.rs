@@ -43,7 +43,8 @@ struct Product {
 }
 
 fn product() -> Result<Product, String> {
-    let text = std::fs::read_to_string(root().join("tauri.conf.json")).map_err(|e| e.to_string())?;
+    let text =
+        std::fs::read_to_string(root().join("tauri.conf.json")).map_err(|e| e.to_string())?;
     let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let field = |pointer: &str| {
         config
@@ -53,7 +54,8 @@ fn product() -> Result<Product, String> {
             .ok_or(format!("tauri.conf.json has no {pointer}"))
     };
     let version = field("/version")?;
-    let workspace = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let workspace =
+        std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
     if !workspace.contains(&format!("version = \"{version}\"")) {
         return Err(format!(
             "tauri.conf.json's version {version} is not the workspace's (Cargo.toml)"

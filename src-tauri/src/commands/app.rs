@@ -1,5 +1,5 @@
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::state::AppState;
 use crate::WireError;
@@ -32,4 +32,35 @@ pub fn page_ready() {
     if std::env::var_os("KEYDESK_REPORT_READY").is_some() {
         println!("ready");
     }
+}
+
+/// The folders the About dialog and Settings show.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Folder {
+    Data,
+    Logs,
+}
+
+/// Opens the data or log folder in the file manager (from Rust: the webview has no opener
+/// permission).
+#[tauri::command]
+pub fn open_folder(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    folder: Folder,
+) -> Result<(), WireError> {
+    use tauri_plugin_opener::OpenerExt;
+    let path = match folder {
+        Folder::Data => &state.data_dir,
+        Folder::Logs => &state.log_dir,
+    };
+    let _ = std::fs::create_dir_all(path);
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|err| WireError {
+            code: "open_folder",
+            message: format!("{} could not be opened: {err}", path.display()),
+            field: None,
+        })
 }

@@ -26,4 +26,5 @@ pub const COMMANDS: &[&str] = &[
     "delete_account",
     "get_settings",
     "update_settings",
+    "open_folder",
 ];
