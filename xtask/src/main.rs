@@ -183,14 +183,17 @@ fn test(test_args: &[String]) -> Result<(), String> {
     // would resolve features differently and rebuild every dependency.
     if test_args.is_empty() {
         eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
-        for binary in core_test_binaries(&[
-            "accounts",
-            "credentials",
-            "crash",
-            "concurrency",
-            "hostile_input",
-            "at_rest",
-        ])? {
+        for binary in core_test_binaries(
+            &[
+                "accounts",
+                "credentials",
+                "crash",
+                "concurrency",
+                "hostile_input",
+                "at_rest",
+            ],
+            false,
+        )? {
             let mut on_postgres = Command::new(&binary);
             on_postgres
                 .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
@@ -229,9 +232,13 @@ pub fn session_command(program: &[String]) -> Command {
 
 /// The executables of keydesk-core's integration tests named `names`, as the workspace test
 /// build made them (no rebuild: same command, same features).
-pub fn core_test_binaries(names: &[&str]) -> Result<Vec<PathBuf>, String> {
-    let output = cargo()
-        .args(["test", "--workspace", "--no-run", "--message-format=json"])
+pub fn core_test_binaries(names: &[&str], release: bool) -> Result<Vec<PathBuf>, String> {
+    let mut command = cargo();
+    command.args(["test", "--workspace", "--no-run", "--message-format=json"]);
+    if release {
+        command.arg("--release");
+    }
+    let output = command
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| e.to_string())?;

@@ -21,7 +21,8 @@ pub fn soak(args: &[String]) -> Result<(), String> {
     }
     ensure_all_packages()?;
     let names: Vec<&str> = LONG.iter().map(|(name, _)| *name).collect();
-    let binaries = core_test_binaries(&names)?;
+    // Optimised test binaries: 100,000 hostile inputs per property take hours unoptimised.
+    let binaries = core_test_binaries(&names, true)?;
     let cluster = postgres::Cluster::start()?;
     let started = Instant::now();
     for (store, postgres_url) in [("SQLite", None), ("PostgreSQL", Some(&cluster.url))] {
