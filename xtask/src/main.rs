@@ -194,7 +194,8 @@ fn test(test_args: &[String]) -> Result<(), String> {
             ],
             false,
         )? {
-            let mut on_postgres = Command::new(&binary);
+            // In a session bus too: the secrets-at-rest suite uses the OS keyring.
+            let mut on_postgres = session_command(&[binary.display().to_string()]);
             on_postgres
                 .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
                 .current_dir(root().join("core"));
