@@ -130,3 +130,75 @@ fn hostile_text_in_every_free_text_field_is_shown_as_text() {
     assert!(app.text("#page-heading").contains(HOSTILE));
     assert_eq!(app.text("#current-account"), HOSTILE);
 }
+
+#[test]
+fn wrong_types_through_the_ipc_layer_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    let call = |command: &str, args: serde_json::Value| -> String {
+        let outcome = app.exec_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke(arguments[0], arguments[1]).then(
+               (v) => done('accepted: ' + JSON.stringify(v)),
+               (e) => done('refused: ' + (typeof e === 'string' ? e : JSON.stringify(e))));",
+            json!([command, args]),
+            std::time::Duration::from_secs(10),
+        );
+        outcome.as_str().unwrap().to_owned()
+    };
+    let account = call("last_opened_account", json!({}));
+    let id: i64 = account.trim_start_matches("accepted: ").parse().unwrap();
+    let before = call("get_account", json!({"accountId": id}));
+    let huge = "9".repeat(400);
+    for (command, args) in [
+        (
+            "get_account",
+            json!({"accountId": "1; DROP TABLE accounts"}),
+        ),
+        ("get_account", json!({"accountId": huge})),
+        ("get_account", json!({})),
+        (
+            "update_contact",
+            json!({"accountId": id, "version": "one", "form": {}}),
+        ),
+        (
+            "update_contact",
+            json!({"accountId": id, "version": 1, "form": [1, 2, 3]}),
+        ),
+        (
+            "update_contact",
+            json!({"accountId": id, "version": 1, "form": {"company_name": 7}}),
+        ),
+        (
+            "renew_secret",
+            json!({"credentialId": 1, "grace": "forever", "storeInKeyring": false}),
+        ),
+        (
+            "update_settings",
+            json!({"settings": {"clipboard_clear_seconds": -5}}),
+        ),
+        (
+            "update_settings",
+            json!({"settings": {"theme": "<script>"}}),
+        ),
+        (
+            "search_accounts",
+            json!({"query": null, "offset": -1, "limit": 10}),
+        ),
+        ("open_folder", json!({"folder": "/etc"})),
+    ] {
+        let outcome = call(command, args.clone());
+        assert!(
+            outcome.starts_with("refused: "),
+            "{command} {args}: {outcome}"
+        );
+        // Tauri names the argument it could not read.
+        assert!(
+            outcome.contains("invalid") || outcome.contains("missing"),
+            "{command}: {outcome}"
+        );
+    }
+    // Nothing changed and the app still answers.
+    assert_eq!(call("get_account", json!({"accountId": id})), before);
+    assert!(call("app_status", json!({})).starts_with("accepted: "));
+}
