@@ -351,6 +351,10 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
         size_mib(&release("keydesk")),
         size_mib(&release("keydesk-bare")),
     );
+    let (deb_kd, deb_bare) = (
+        size_mib(&crate::bundle::build_deb()?),
+        size_mib(&crate::bundle::build_bare_deb()?),
+    );
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -383,8 +387,12 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
         launches.keydesk_mib, launches.bare_mib, launches.keydesk_mib / launches.bare_mib
     ));
     md.push_str(&format!(
-        "| release binary | {bin_kd:.1} MiB | {bin_bare:.1} MiB | {:.2}× | |\n\n",
+        "| release binary | {bin_kd:.1} MiB | {bin_bare:.1} MiB | {:.2}× | |\n",
         bin_kd / bin_bare
+    ));
+    md.push_str(&format!(
+        "| .deb package (`cargo xtask bundle`, stripped) | {deb_kd:.1} MiB | {deb_bare:.1} MiB | {:.2}× | |\n\n",
+        deb_kd / deb_bare
     ));
     let ms = |key: &str, stat: &str| ipc[key][stat].as_f64().unwrap_or(f64::NAN);
     md.push_str("## IPC round trips from the webview (`performance.now()`, 1,000 calls each)\n\n| command | median | mean | vs. no-op (mean) |\n| --- | --- | --- | --- |\n");

@@ -24,7 +24,9 @@ pub fn bundle(args: &[String]) -> Result<(), String> {
         }
         [flag] if flag == "--windows" => {
             let exe = build_windows(true)?;
+            let bare = exe.with_file_name("keydesk-bare.exe");
             println!("{} ({})", exe.display(), size(&exe));
+            println!("{} ({}, the bare Tauri app)", bare.display(), size(&bare));
             Ok(())
         }
         _ => Err(format!("bundle takes nothing or --windows (got {args:?})")),
@@ -70,7 +72,7 @@ fn product() -> Result<Product, String> {
 
 /// The shipping build: release, UI embedded through the custom protocol (as `cargo xtask bench`
 /// builds it, so neither rebuilds the other's).
-fn build_release() -> Result<PathBuf, String> {
+fn build_release() -> Result<(), String> {
     ensure_packages(APP_PACKAGES)?;
     let mut build = cargo();
     build.args([
@@ -84,13 +86,28 @@ fn build_release() -> Result<PathBuf, String> {
         "keydesk/custom-protocol,keydesk-bare/custom-protocol",
     ]);
     status(build)?;
-    Ok(target_dir().join("release").join("keydesk"))
+    Ok(())
 }
 
 /// Builds `target/bundle/keydesk_<version>_<arch>.deb` and returns its path.
 pub fn build_deb() -> Result<PathBuf, String> {
     let product = product()?;
-    let binary = build_release()?;
+    build_release()?;
+    package("keydesk", &product)
+}
+
+/// The bare Tauri app packaged the same way: the floor for the package size in BENCHMARKS.md.
+pub fn build_bare_deb() -> Result<PathBuf, String> {
+    let mut product = product()?;
+    product.name = "keydesk-bare".into();
+    product.description = "The bare Tauri app Keydesk is measured against".into();
+    build_release()?;
+    package("keydesk-bare", &product)
+}
+
+/// Lays out and packs the .deb of the release binary `name` (already built).
+fn package(name: &str, product: &Product) -> Result<PathBuf, String> {
+    let binary = target_dir().join("release").join(name);
     let arch = String::from_utf8_lossy(
         &Command::new("dpkg")
             .arg("--print-architecture")
@@ -101,14 +118,14 @@ pub fn build_deb() -> Result<PathBuf, String> {
     .trim()
     .to_owned();
     let out = target_dir().join("bundle");
-    let tree = out.join("deb-root");
+    let tree = out.join(format!("{name}-deb-root"));
     let _ = std::fs::remove_dir_all(&tree);
     let write = |path: &Path, bytes: &[u8]| -> Result<(), String> {
         std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
         std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
     };
 
-    let installed = tree.join("usr/bin/keydesk");
+    let installed = tree.join("usr/bin").join(name);
     std::fs::create_dir_all(installed.parent().unwrap()).map_err(|e| e.to_string())?;
     std::fs::copy(&binary, &installed).map_err(|e| e.to_string())?;
     // Symbols are for debugging builds, not for the package (as Tauri's bundler ships it too).
@@ -121,22 +138,22 @@ pub fn build_deb() -> Result<PathBuf, String> {
     ] {
         let icon = std::fs::read(root().join("icons").join(file)).map_err(|e| e.to_string())?;
         write(
-            &tree.join(format!("usr/share/icons/hicolor/{size}/apps/keydesk.png")),
+            &tree.join(format!("usr/share/icons/hicolor/{size}/apps/{name}.png")),
             &icon,
         )?;
     }
     let desktop = format!(
-        "[Desktop Entry]\nType=Application\nName={}\nComment={}\nExec=keydesk\nIcon=keydesk\n\
-         Terminal=false\nCategories=Utility;Office;\nStartupWMClass=keydesk\n",
+        "[Desktop Entry]\nType=Application\nName={}\nComment={}\nExec={name}\nIcon={name}\n\
+         Terminal=false\nCategories=Utility;Office;\nStartupWMClass={name}\n",
         product.name, product.description
     );
     write(
-        &tree.join("usr/share/applications/keydesk.desktop"),
+        &tree.join(format!("usr/share/applications/{name}.desktop")),
         desktop.as_bytes(),
     )?;
     let installed_kib = dir_size(&tree) / 1024;
     let control = format!(
-        "Package: keydesk\nVersion: {}\nArchitecture: {arch}\nMaintainer: Keydesk <team@keydesk.app>\n\
+        "Package: {name}\nVersion: {}\nArchitecture: {arch}\nMaintainer: Keydesk <team@keydesk.app>\n\
          Installed-Size: {installed_kib}\nDepends: libwebkit2gtk-4.1-0, libgtk-3-0\n\
          Recommends: gnome-keyring\nSection: utils\nPriority: optional\n\
          Description: {}\n {} keeps each account's contact and billing information and its API\n \
@@ -145,7 +162,7 @@ pub fn build_deb() -> Result<PathBuf, String> {
     );
     write(&tree.join("DEBIAN/control"), control.as_bytes())?;
 
-    let deb = out.join(format!("keydesk_{}_{arch}.deb", product.version));
+    let deb = out.join(format!("{name}_{}_{arch}.deb", product.version));
     let mut pack = Command::new("dpkg-deb");
     pack.args(["--root-owner-group", "--build"])
         .arg(&tree)
@@ -180,7 +197,14 @@ pub fn build_windows(release: bool) -> Result<PathBuf, String> {
     let mut build = cargo();
     build.args(["build", "-p", "keydesk", "--target", WINDOWS_TARGET]);
     if release {
-        build.args(["--release", "--features", "keydesk/custom-protocol"]);
+        // The bare app too, for the size it is compared with.
+        build.args([
+            "--release",
+            "-p",
+            "keydesk-bare",
+            "--features",
+            "keydesk/custom-protocol,keydesk-bare/custom-protocol",
+        ]);
     }
     status(build)?;
     let profile = if release { "release" } else { "debug" };
