@@ -93,7 +93,14 @@ fn build_release() -> Result<(), String> {
 pub fn build_deb() -> Result<PathBuf, String> {
     let product = product()?;
     build_release()?;
-    package("keydesk", &product)
+    package("keydesk", &product, "release")
+}
+
+/// The same package around the debug build `cargo xtask test` has just made: what is tested is
+/// the packaging (files, desktop entry, the unpacked binary running), without a second,
+/// release build of everything on every CI run (about 6 minutes on 2 cores).
+pub fn build_test_deb() -> Result<PathBuf, String> {
+    package("keydesk", &product()?, "debug")
 }
 
 /// The bare Tauri app packaged the same way: the floor for the package size in BENCHMARKS.md.
@@ -102,12 +109,12 @@ pub fn build_bare_deb() -> Result<PathBuf, String> {
     product.name = "keydesk-bare".into();
     product.description = "The bare Tauri app Keydesk is measured against".into();
     build_release()?;
-    package("keydesk-bare", &product)
+    package("keydesk-bare", &product, "release")
 }
 
-/// Lays out and packs the .deb of the release binary `name` (already built).
-fn package(name: &str, product: &Product) -> Result<PathBuf, String> {
-    let binary = target_dir().join("release").join(name);
+/// Lays out and packs the .deb of the binary `name` of `profile` (already built).
+fn package(name: &str, product: &Product, profile: &str) -> Result<PathBuf, String> {
+    let binary = target_dir().join(profile).join(name);
     let arch = String::from_utf8_lossy(
         &Command::new("dpkg")
             .arg("--print-architecture")
@@ -117,7 +124,10 @@ fn package(name: &str, product: &Product) -> Result<PathBuf, String> {
     )
     .trim()
     .to_owned();
-    let out = target_dir().join("bundle");
+    let out = match profile {
+        "release" => target_dir().join("bundle"),
+        other => target_dir().join("bundle").join(other),
+    };
     let tree = out.join(format!("{name}-deb-root"));
     let _ = std::fs::remove_dir_all(&tree);
     let write = |path: &Path, bytes: &[u8]| -> Result<(), String> {
@@ -187,13 +197,25 @@ fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
-/// Cross-compiles keydesk.exe (release for `bundle --windows`, debug as a compile check in
-/// `cargo xtask test`) so Windows-only code (the Credential Manager store, paths) keeps building.
-pub fn build_windows(release: bool) -> Result<PathBuf, String> {
+fn windows_toolchain() -> Result<(), String> {
     ensure_packages(&["gcc-mingw-w64-x86-64"])?;
     let mut target = Command::new("rustup");
     target.args(["target", "add", WINDOWS_TARGET]);
-    status(target)?;
+    status(target)
+}
+
+/// `cargo check` for Windows, in every `cargo xtask test`: Windows-only code (keyring's
+/// Credential Manager store, paths, the plugins' Windows sides) must keep compiling.
+pub fn check_windows() -> Result<(), String> {
+    windows_toolchain()?;
+    let mut check = cargo();
+    check.args(["check", "-p", "keydesk", "--target", WINDOWS_TARGET]);
+    status(check)
+}
+
+/// Cross-compiles keydesk.exe with mingw (and, in release, the bare app's for comparison).
+pub fn build_windows(release: bool) -> Result<PathBuf, String> {
+    windows_toolchain()?;
     let mut build = cargo();
     build.args(["build", "-p", "keydesk", "--target", WINDOWS_TARGET]);
     if release {

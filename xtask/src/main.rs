@@ -149,13 +149,13 @@ fn test(test_args: &[String]) -> Result<(), String> {
     build.args(["build", "-p", "keydesk"]);
     status(build)?;
     // The package as users install it, unpacked into a throwaway root for tests/installed.rs.
-    let deb = bundle::build_deb()?;
+    let deb = bundle::build_test_deb()?;
     let installed = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut unpack = Command::new("dpkg");
     unpack.arg("-x").arg(&deb).arg(installed.path());
     status(unpack)?;
     // Windows-only code (keyring's Credential Manager store, paths) must keep compiling.
-    bundle::build_windows(false)?;
+    bundle::check_windows()?;
 
     let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut inner: Vec<String> = vec![cargo_bin, "test".into(), "--workspace".into()];
