@@ -28,34 +28,10 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         return inner(runs, launch_only);
     }
     ensure_all_packages()?;
-    // One invocation: both apps link the same Tauri with the same (unified) features, and the
-    // shared dependencies are built once.
-    let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "keydesk",
-        "-p",
-        "keydesk-bare",
-        "--features",
-        "keydesk/custom-protocol,keydesk-bare/custom-protocol",
-    ]);
-    status(build)?;
+    crate::bundle::build_release()?;
     // The GUI part needs a display and a session bus; give it both when missing.
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut command = if crate::system::has_display() {
-        Command::new("dbus-run-session")
-    } else {
-        let mut c = Command::new("xvfb-run");
-        c.args([
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24 -nolisten tcp",
-            "dbus-run-session",
-        ]);
-        c
-    };
+    let mut command = crate::display_session();
     command
         .arg("--")
         .arg(me)

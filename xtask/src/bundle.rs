@@ -70,9 +70,10 @@ fn product() -> Result<Product, String> {
     })
 }
 
-/// The shipping build: release, UI embedded through the custom protocol (as `cargo xtask bench`
-/// builds it, so neither rebuilds the other's).
-fn build_release() -> Result<(), String> {
+/// The shipping build: release, UI embedded through the custom protocol, Keydesk and the bare
+/// app in one invocation (they link the same Tauri with the same unified features, so the
+/// shared dependencies are built once; `cargo xtask bench` measures these).
+pub fn build_release() -> Result<(), String> {
     ensure_packages(APP_PACKAGES)?;
     let mut build = cargo();
     build.args([

@@ -205,10 +205,9 @@ fn test(test_args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// `program` inside a session bus with an unlocked Secret Service (gnome-keyring), under Xvfb
-/// when there is no display: where every test runs.
-pub fn session_command(program: &[String]) -> Command {
-    let mut command = if has_display() {
+/// `dbus-run-session`, under Xvfb when there is no display; arguments from `--` on follow.
+pub fn display_session() -> Command {
+    if has_display() {
         Command::new("dbus-run-session")
     } else {
         let mut c = Command::new("xvfb-run");
@@ -219,7 +218,13 @@ pub fn session_command(program: &[String]) -> Command {
             "dbus-run-session",
         ]);
         c
-    };
+    }
+}
+
+/// `program` inside a session bus with an unlocked Secret Service (gnome-keyring), under Xvfb
+/// when there is no display: where every test runs.
+pub fn session_command(program: &[String]) -> Command {
+    let mut command = display_session();
     command.args([
         "--",
         "sh",
