@@ -168,9 +168,14 @@ fn test(test_args: &[String]) -> Result<(), String> {
     command.env("TAURI_DRIVER", tauri_driver);
     command.env("KEYDESK_E2E_POSTGRES_URL", &cluster.url);
     command.env("KEYDESK_INSTALLED_ROOT", installed.path());
-    if system::is_root() {
-        // The full-disk and read-only tests mount a small tmpfs; as root they must not skip.
+    if system::can_mount_tmpfs() {
+        // The full-disk and read-only tests mount a small tmpfs; where that works they must run.
         command.env("KEYDESK_REQUIRE_MOUNT", "1");
+    } else {
+        eprintln!(
+            "xtask: WARNING: this machine does not allow mounting a tmpfs (needs root with \
+             CAP_SYS_ADMIN); the full-disk and read-only store tests will be skipped"
+        );
     }
     command.env(
         "KEYDESK_APP_BIN",

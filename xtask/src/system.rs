@@ -102,3 +102,20 @@ pub fn ensure_tauri_driver() -> Result<PathBuf, String> {
         Err("cargo install tauri-driver failed".into())
     }
 }
+
+/// Whether a small tmpfs can be mounted here (root with CAP_SYS_ADMIN, as on the CI machines).
+pub fn can_mount_tmpfs() -> bool {
+    let Ok(dir) = tempfile::tempdir() else {
+        return false;
+    };
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(dir.path())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if mounted {
+        let _ = Command::new("umount").arg(dir.path()).status();
+    }
+    mounted
+}
