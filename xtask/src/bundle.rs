@@ -23,7 +23,7 @@ pub fn bundle(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         [flag] if flag == "--windows" => {
-            let exe = build_windows(true)?;
+            let exe = build_windows()?;
             let bare = exe.with_file_name("keydesk-bare.exe");
             println!("{} ({})", exe.display(), size(&exe));
             println!("{} ({}, the bare Tauri app)", bare.display(), size(&bare));
@@ -214,25 +214,25 @@ pub fn check_windows() -> Result<(), String> {
     status(check)
 }
 
-/// Cross-compiles keydesk.exe with mingw (and, in release, the bare app's for comparison).
-pub fn build_windows(release: bool) -> Result<PathBuf, String> {
+/// Cross-compiles keydesk.exe in release with mingw, and the bare app's for comparison.
+pub fn build_windows() -> Result<PathBuf, String> {
     windows_toolchain()?;
     let mut build = cargo();
-    build.args(["build", "-p", "keydesk", "--target", WINDOWS_TARGET]);
-    if release {
-        // The bare app too, for the size it is compared with.
-        build.args([
-            "--release",
-            "-p",
-            "keydesk-bare",
-            "--features",
-            "keydesk/custom-protocol,keydesk-bare/custom-protocol",
-        ]);
-    }
+    build.args([
+        "build",
+        "--release",
+        "--target",
+        WINDOWS_TARGET,
+        "-p",
+        "keydesk",
+        "-p",
+        "keydesk-bare",
+        "--features",
+        "keydesk/custom-protocol,keydesk-bare/custom-protocol",
+    ]);
     status(build)?;
-    let profile = if release { "release" } else { "debug" };
     Ok(target_dir()
         .join(WINDOWS_TARGET)
-        .join(profile)
+        .join("release")
         .join("keydesk.exe"))
 }
