@@ -55,5 +55,13 @@ fn search(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, search);
+criterion_group! {
+    name = benches;
+    // As in the store bench: short runs, 30 samples (a search takes about a millisecond).
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(2));
+    targets = search
+}
 criterion_main!(benches);
