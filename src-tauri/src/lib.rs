@@ -29,6 +29,7 @@ pub fn run() {
         std::process::exit(1);
     }
 
+    prefer_cpu_rendering();
     let mut builder = tauri::Builder::default();
     if single_instance_applies() {
         // First, as the plugin asks: a second launch hands over to this one and exits.
@@ -105,6 +106,21 @@ pub fn run() {
             eprintln!("keydesk: the window could not be opened: {err}");
             std::process::exit(1);
         }
+    }
+}
+
+/// WebKitGTK composites pages with OpenGL by default. For a page of forms and lists that buys
+/// nothing, and costs: where GL is software (llvmpipe: VMs, remote desktops, machines without
+/// a GPU driver) Keydesk's first frame took ~450 ms (the page was built 350 ms after launch and
+/// shown after 800), and the app with its WebKit processes held ~85 MiB more. Drawn on the
+/// CPU, the first frame takes ~20 ms. Measured with timing marks under Xvfb; see BENCHMARKS.md
+/// for the launch figures. Set before GTK starts;
+/// a value the person set themselves (`WEBKIT_DISABLE_COMPOSITING_MODE=0` turns compositing
+/// back on) is kept.
+fn prefer_cpu_rendering() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
 }
 
