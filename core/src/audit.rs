@@ -4,8 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -42,15 +41,16 @@ pub async fn record<C: ConnectionTrait>(
     detail: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    audit_event::ActiveModel {
+    // Nothing reads the event back: one INSERT, not an INSERT and a SELECT of the new row.
+    audit_event::Entity::insert(audit_event::ActiveModel {
         account_id: Set(subject.account_id),
         credential_id: Set(subject.credential_id),
         action: Set(action.to_owned()),
         detail: Set(detail.to_owned()),
         at: Set(at),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -273,10 +273,11 @@ pub async fn generate(
     );
     audit::record(&txn, subject, "credential.generated", &detail, now).await?;
     search::add_client_id(&txn, account_id, &client_id).await?;
+    let mut credential = view(&txn, created.clone(), now).await?;
     txn.commit().await?;
 
     let keyring = keep_in_keyring(store, vault, &created, &secret, store_in_keyring, now).await?;
-    let credential = view(db, find(store, created.id).await?, now).await?;
+    credential.in_keyring = matches!(keyring, KeyringOutcome::Stored);
     let issued = Issued {
         credential,
         secret,
@@ -294,7 +295,7 @@ async fn insert_secret<C: sea_orm::ConnectionTrait>(
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    credential_secret::ActiveModel {
+    credential_secret::Entity::insert(credential_secret::ActiveModel {
         credential_id: Set(credential_id),
         digest: Set(secrets::digest(secret)),
         hint: Set(secrets::hint(secret)),
@@ -302,8 +303,8 @@ async fn insert_secret<C: sea_orm::ConnectionTrait>(
         expires_at: Set(None),
         revoked_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }
@@ -392,19 +393,19 @@ pub async fn renew(
     let cutoff = (now + grace.duration()).trunc_subsecs(6);
     let txn = store.connection().begin().await?;
     // Write first: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent
-    // renewals of one credential, so exactly one secret ends up current.
-    let bumped = credential::Entity::update_many()
+    // renewals of one credential, so exactly one secret ends up current. RETURNING hands back
+    // the row, so nothing reads it again.
+    let credential = credential::Entity::update_many()
         .col_expr(
             credential::Column::Version,
             Expr::col(credential::Column::Version).add(1),
         )
         .col_expr(credential::Column::UpdatedAt, Expr::value(now))
         .filter(credential::Column::Id.eq(credential_id))
-        .exec(&txn)
-        .await?;
-    if bumped.rows_affected == 0 {
-        return Err(Error::NotFound("The credentials"));
-    }
+        .exec_with_returning(&txn)
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("The credentials"))?;
     credential_secret::Entity::update_many()
         .col_expr(credential_secret::Column::ExpiresAt, Expr::value(cutoff))
         .filter(credential_secret::Column::CredentialId.eq(credential_id))
@@ -417,10 +418,6 @@ pub async fn renew(
         .exec(&txn)
         .await?;
     insert_secret(&txn, credential_id, &secret, now).await?;
-    let credential = credential::Entity::find_by_id(credential_id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("The credentials"))?;
     let detail = format!(
         "Client ID {}: new secret; {}",
         credential.client_id,
@@ -434,11 +431,14 @@ pub async fn renew(
         now,
     )
     .await?;
+    // Read inside the transaction: the secrets as committed, without another round trip later.
+    let mut view = view(&txn, credential.clone(), now).await?;
     txn.commit().await?;
 
     let keyring =
         keep_in_keyring(store, vault, &credential, &secret, store_in_keyring, now).await?;
-    let view = view(store.connection(), find(store, credential_id).await?, now).await?;
+    // keep_in_keyring leaves the row's flag saying whether the keyring holds this secret.
+    view.in_keyring = matches!(keyring, KeyringOutcome::Stored);
     let issued = Issued {
         credential: view,
         secret,

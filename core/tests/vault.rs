@@ -84,6 +84,12 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
         .await
         .unwrap();
     assert_eq!(renewed.keyring, KeyringOutcome::Stored);
+    // The view handed back (built before the keyring was written) says so, as the list does.
+    assert!(renewed.credential.in_keyring);
+    let listed = credentials::list_credentials(&store, account_id, now)
+        .await
+        .unwrap();
+    assert!(listed.iter().find(|c| c.id == id).unwrap().in_keyring);
     assert_eq!(
         *vault.get(&issued.credential.client_id).await.unwrap(),
         *renewed.secret
