@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::Serialize;
 
@@ -157,22 +157,39 @@ pub async fn search_accounts(
         ));
     }
     let limit = limit.clamp(1, MAX_PAGE);
-    let mut matches_every_word = Condition::all();
+    let db = store.connection();
+    // The ids of the accounts matching every word, from the term index alone: one range per
+    // word, intersected. Counting them never reads the accounts table.
+    let mut matching: Option<SelectStatement> = None;
     for word in query.to_lowercase().split_whitespace() {
         let upper = format!("{word}{AFTER_EVERY_CHAR}");
-        let matching = Query::select()
+        let ids = Query::select()
+            .distinct()
             .column(account_search::Column::AccountId)
             .from(account_search::Entity)
             .and_where(Expr::col(account_search::Column::Term).gte(word))
             .and_where(Expr::col(account_search::Column::Term).lt(upper))
             .to_owned();
-        matches_every_word = matches_every_word.add(account::Column::Id.in_subquery(matching));
+        matching = Some(match matching {
+            None => ids,
+            Some(mut earlier) => earlier.union(UnionType::Intersect, ids).to_owned(),
+        });
     }
-    let db = store.connection();
-    let total = account::Entity::find()
-        .filter(matches_every_word.clone())
-        .count(db)
-        .await?;
+    let total = match &matching {
+        None => account::Entity::find().count(db).await?,
+        Some(ids) => {
+            let count = Query::select()
+                .expr(Expr::col(Asterisk).count())
+                .from_subquery(ids.clone(), "matching")
+                .to_owned();
+            let row = db.query_one(&count).await?;
+            let n: i64 = match row {
+                Some(row) => row.try_get_by_index(0)?,
+                None => 0,
+            };
+            n as u64
+        }
+    };
     if total <= offset {
         return Ok(SearchPage {
             hits: Vec::new(),
@@ -180,14 +197,25 @@ pub async fn search_accounts(
             offset,
         });
     }
-    // The order is idx_accounts_switcher_order's, so the database reads a page, not sorts all.
+    // The page's ids first, in idx_accounts_switcher_order's order (the database reads a page,
+    // not sorts all); only those rows are joined with their contact.
+    let mut page = Query::select()
+        .column(account::Column::Id)
+        .from(account::Entity)
+        .order_by(account::Column::Pinned, Order::Desc)
+        .order_by(account::Column::SortName, Order::Asc)
+        .order_by(account::Column::Id, Order::Asc)
+        .offset(offset)
+        .limit(limit)
+        .to_owned();
+    if let Some(ids) = matching {
+        page.and_where(Expr::col(account::Column::Id).in_subquery(ids));
+    }
     let hits = hits()
-        .filter(matches_every_word)
+        .filter(account::Column::Id.in_subquery(page))
         .order_by_desc(account::Column::Pinned)
         .order_by_asc(account::Column::SortName)
         .order_by_asc(account::Column::Id)
-        .offset(offset)
-        .limit(limit)
         .into_model::<AccountHit>()
         .all(db)
         .await?;
