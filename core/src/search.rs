@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set,
 };
 use serde::Serialize;
 
@@ -197,28 +197,32 @@ pub async fn search_accounts(
             offset,
         });
     }
-    // The page's ids first, in idx_accounts_switcher_order's order (the database reads a page,
-    // not sorts all); only those rows are joined with their contact.
-    let mut page = Query::select()
-        .column(account::Column::Id)
-        .from(account::Entity)
-        .order_by(account::Column::Pinned, Order::Desc)
-        .order_by(account::Column::SortName, Order::Asc)
-        .order_by(account::Column::Id, Order::Asc)
-        .offset(offset)
-        .limit(limit)
-        .to_owned();
-    if let Some(ids) = matching {
-        page.and_where(Expr::col(account::Column::Id).in_subquery(ids));
+    // In idx_accounts_switcher_order's order, so the database reads a page, not sorts all.
+    let in_order = |select: sea_orm::Select<account::Entity>| {
+        select
+            .order_by_desc(account::Column::Pinned)
+            .order_by_asc(account::Column::SortName)
+            .order_by_asc(account::Column::Id)
+    };
+    let hits = match matching {
+        None => in_order(hits()).offset(offset).limit(limit),
+        Some(ids) => {
+            // The page's ids first; only those rows are joined with their contact.
+            let page = in_order(
+                account::Entity::find()
+                    .select_only()
+                    .column(account::Column::Id)
+                    .filter(account::Column::Id.in_subquery(ids)),
+            )
+            .offset(offset)
+            .limit(limit)
+            .into_query();
+            in_order(hits().filter(account::Column::Id.in_subquery(page)))
+        }
     }
-    let hits = hits()
-        .filter(account::Column::Id.in_subquery(page))
-        .order_by_desc(account::Column::Pinned)
-        .order_by_asc(account::Column::SortName)
-        .order_by_asc(account::Column::Id)
-        .into_model::<AccountHit>()
-        .all(db)
-        .await?;
+    .into_model::<AccountHit>()
+    .all(db)
+    .await?;
     Ok(SearchPage {
         hits,
         total,
