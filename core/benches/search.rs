@@ -60,8 +60,8 @@ criterion_group! {
     // As in the store bench: short runs, 30 samples (a search takes about a millisecond).
     config = Criterion::default()
         .sample_size(30)
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(2));
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_millis(1500));
     targets = search
 }
 criterion_main!(benches);

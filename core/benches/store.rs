@@ -309,8 +309,8 @@ criterion_group! {
     // stable median for operations of a few milliseconds.
     config = Criterion::default()
         .sample_size(30)
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(2));
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_millis(1500));
     targets = store
 }
 criterion_main!(benches);
