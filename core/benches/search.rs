@@ -3,6 +3,8 @@
 //!
 //!     cargo bench -p keydesk-core --bench search
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use keydesk_core::demo::seed_accounts;
 use keydesk_core::search::search_accounts;
@@ -57,11 +59,7 @@ fn search(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    // As in the store bench: short runs, 30 samples (a search takes about a millisecond).
-    config = Criterion::default()
-        .sample_size(30)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_millis(1500));
+    config = common::config();
     targets = search
 }
 criterion_main!(benches);

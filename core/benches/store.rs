@@ -7,6 +7,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
+mod common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use keydesk_core::accounts::create_account;
 use keydesk_core::credentials::{self, CredentialForm, Grace};
@@ -305,12 +307,7 @@ fn store(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    // Short runs keep a fresh `cargo xtask bench` under 15 minutes; 30 samples still give a
-    // stable median for operations of a few milliseconds.
-    config = Criterion::default()
-        .sample_size(30)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_millis(1500));
+    config = common::config();
     targets = store
 }
 criterion_main!(benches);
