@@ -101,7 +101,7 @@ pub async fn create_account(
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
-        sort_name: Set(c.company_name.to_lowercase()),
+        sort_name: Set(search::sort_name(&c.company_name)),
         ..Default::default()
     }
     .insert(&txn)

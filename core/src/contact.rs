@@ -18,7 +18,7 @@ pub async fn update_contact(
 ) -> Result<AccountView> {
     store.ensure_file_in_place()?;
     let c = form.validate()?;
-    let sort_name = c.company_name.to_lowercase();
+    let sort_name = search::sort_name(&c.company_name);
     let txn = store.connection().begin().await?;
     let result = contact::Entity::update_many()
         .col_expr(contact::Column::CompanyName, Expr::value(c.company_name))

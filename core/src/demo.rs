@@ -101,7 +101,7 @@ pub async fn seed_accounts(store: &Store, count: u32) -> Result<u32> {
             version: Set(1),
             pinned: Set(false),
             last_opened_at: Set(None),
-            sort_name: Set(company.to_lowercase()),
+            sort_name: Set(crate::search::sort_name(&company)),
             ..Default::default()
         }
         .insert(&txn)

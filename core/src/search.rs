@@ -19,6 +19,12 @@ pub const MAX_PAGE: u64 = 100;
 /// Sorts after every character, closing the range of terms that start with a prefix.
 const AFTER_EVERY_CHAR: char = char::MAX;
 
+/// The key the account list sorts by (after pinned): the company name, ignoring case. Kept in
+/// `accounts.sort_name` so the list reads in index order; every writer of a company name sets it.
+pub(crate) fn sort_name(company_name: &str) -> String {
+    company_name.to_lowercase()
+}
+
 /// The terms an account is found by.
 pub(crate) fn terms(contact: &contact::Model, client_ids: &[String]) -> BTreeSet<String> {
     let mut terms = BTreeSet::new();
