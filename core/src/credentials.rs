@@ -273,11 +273,18 @@ pub async fn generate(
     );
     audit::record(&txn, subject, "credential.generated", &detail, now).await?;
     search::add_client_id(&txn, account_id, &client_id).await?;
-    let mut credential = view(&txn, created.clone(), now).await?;
+    let mut credential = view(&txn, created, now).await?;
     txn.commit().await?;
 
-    let keyring = keep_in_keyring(store, vault, &created, &secret, store_in_keyring, now).await?;
-    credential.in_keyring = matches!(keyring, KeyringOutcome::Stored);
+    let keyring = keep_in_keyring(
+        store,
+        vault,
+        &mut credential,
+        &secret,
+        store_in_keyring,
+        now,
+    )
+    .await?;
     let issued = Issued {
         credential,
         secret,
@@ -310,11 +317,13 @@ async fn insert_secret<C: sea_orm::ConnectionTrait>(
 }
 
 /// After a new secret: store it in the keyring when asked, otherwise make sure no older
-/// secret lingers there. The keyring failing never undoes the credential.
+/// secret lingers there. The keyring failing never undoes the credential. `credential` is the
+/// view being handed back; its `in_keyring` (the row's flag as read) is brought up to date here,
+/// with the row.
 async fn keep_in_keyring(
     store: &Store,
     vault: &Vault,
-    credential: &credential::Model,
+    credential: &mut CredentialView,
     secret: &Secret,
     requested: bool,
     now: DateTime<Utc>,
@@ -343,16 +352,17 @@ async fn keep_in_keyring(
     } else {
         (false, KeyringOutcome::NotRequested)
     };
-    if credential.keyring_stored && !stored {
+    if credential.in_keyring && !stored {
         // The entry holds a secret that has just been replaced.
-        remove_from_keyring(store, vault, credential, now).await?;
+        remove_from_keyring(store, vault, subject, &credential.client_id, now).await?;
     }
-    if stored != credential.keyring_stored {
+    if stored != credential.in_keyring {
         credential::Entity::update_many()
             .col_expr(credential::Column::KeyringStored, Expr::value(stored))
             .filter(credential::Column::Id.eq(credential.id))
             .exec(store.connection())
             .await?;
+        credential.in_keyring = stored;
     }
     Ok(outcome)
 }
@@ -360,16 +370,13 @@ async fn keep_in_keyring(
 async fn remove_from_keyring(
     store: &Store,
     vault: &Vault,
-    credential: &credential::Model,
+    subject: Subject,
+    client_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>> {
-    let subject = Subject::credential(credential.account_id, credential.id);
-    match vault.remove(&credential.client_id).await {
+    match vault.remove(client_id).await {
         Ok(()) => {
-            let detail = format!(
-                "Client ID {}: secret removed from the OS keyring",
-                credential.client_id
-            );
+            let detail = format!("Client ID {client_id}: secret removed from the OS keyring");
             audit::record(store.connection(), subject, "keyring.removed", &detail, now).await?;
             Ok(None)
         }
@@ -432,13 +439,10 @@ pub async fn renew(
     )
     .await?;
     // Read inside the transaction: the secrets as committed, without another round trip later.
-    let mut view = view(&txn, credential.clone(), now).await?;
+    let mut view = view(&txn, credential, now).await?;
     txn.commit().await?;
 
-    let keyring =
-        keep_in_keyring(store, vault, &credential, &secret, store_in_keyring, now).await?;
-    // keep_in_keyring leaves the row's flag saying whether the keyring holds this secret.
-    view.in_keyring = matches!(keyring, KeyringOutcome::Stored);
+    let keyring = keep_in_keyring(store, vault, &mut view, &secret, store_in_keyring, now).await?;
     let issued = Issued {
         credential: view,
         secret,
@@ -479,7 +483,8 @@ pub async fn delete(
     txn.commit().await?;
     tracing::info!(client_id = %credential.client_id, "credentials deleted");
     if credential.keyring_stored {
-        return remove_from_keyring(store, vault, &credential, now).await;
+        let subject = Subject::credential(credential.account_id, credential.id);
+        return remove_from_keyring(store, vault, subject, &credential.client_id, now).await;
     }
     // Nothing recorded as stored, but a stray entry (e.g. from a crash) must not outlive it.
     let _ = vault.remove(&credential.client_id).await;
