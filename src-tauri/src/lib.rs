@@ -114,9 +114,8 @@ pub fn run() {
 /// a GPU driver) Keydesk's first frame took ~450 ms (the page was built 350 ms after launch and
 /// shown after 800), and the app with its WebKit processes held ~85 MiB more. Drawn on the
 /// CPU, the first frame takes ~20 ms. Measured with timing marks under Xvfb; see BENCHMARKS.md
-/// for the launch figures. Set before GTK starts;
-/// a value the person set themselves (`WEBKIT_DISABLE_COMPOSITING_MODE=0` turns compositing
-/// back on) is kept.
+/// for the launch figures. Set before GTK starts; a value the person set themselves
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0` turns compositing back on) is kept.
 fn prefer_cpu_rendering() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {

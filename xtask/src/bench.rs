@@ -66,9 +66,10 @@ fn release(name: &str) -> PathBuf {
     target_dir().join("release").join(name)
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    values[values.len() / 2]
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    sorted[sorted.len() / 2]
 }
 
 /// The app's process and every process below it (WebKit's web and network processes).
@@ -191,7 +192,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Medians of one app's launches.
+/// One app's launches: ms to ready and MiB, per run.
 #[derive(Default)]
 struct Launched {
     ms: Vec<f64>,
@@ -203,8 +204,11 @@ impl Launched {
         self.ms.push(ms);
         self.mib.push(mib);
     }
-    fn medians(&mut self) -> (f64, f64) {
-        (median(&mut self.ms), median(&mut self.mib))
+    fn median_ms(&self) -> f64 {
+        median(&self.ms)
+    }
+    fn median_mib(&self) -> f64 {
+        median(&self.mib)
     }
     /// The fastest launch: WebKit on this kind of machine now and then starts a page ~0.5 s
     /// late in every app alike (seen in the bare app too), which can move a median of 10.
@@ -219,11 +223,9 @@ impl Launched {
 const CPU_DRAWN: (&str, &str) = ("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
 
 struct Launches {
-    bare: (f64, f64),
-    bare_cpu: (f64, f64),
-    keydesk: (f64, f64),
-    /// Fastest launches: bare, bare on the CPU, Keydesk.
-    fastest: (f64, f64, f64),
+    bare: Launched,
+    bare_cpu: Launched,
+    keydesk: Launched,
 }
 
 fn startup_and_memory(runs: usize, template: &Path) -> Result<Launches, String> {
@@ -254,10 +256,9 @@ fn startup_and_memory(runs: usize, template: &Path) -> Result<Launches, String> 
         );
     }
     Ok(Launches {
-        fastest: (bare.fastest(), bare_cpu.fastest(), keydesk.fastest()),
-        bare: bare.medians(),
-        bare_cpu: bare_cpu.medians(),
-        keydesk: keydesk.medians(),
+        bare,
+        bare_cpu,
+        keydesk,
     })
 }
 
@@ -330,10 +331,9 @@ fn criterion_medians() -> Vec<(String, f64)> {
 
 /// Runs core's criterion benches, built by `build_release` beside the apps (not through `cargo
 /// bench`, which would resolve core's features alone and rebuild half the tree).
-fn store_benches() -> Result<Vec<(String, f64)>, String> {
+fn store_benches(benches: &[(String, PathBuf)]) -> Result<Vec<(String, f64)>, String> {
     let home = target_dir().join("criterion");
     let _ = std::fs::remove_dir_all(&home);
-    let benches = crate::bundle::build_release()?;
     let cluster = crate::postgres::Cluster::start().ok();
     for name in ["search", "store"] {
         let (_, executable) = benches
@@ -389,14 +389,15 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
         return Ok(());
     }
     let ipc = ipc(&template)?;
-    let store = store_benches()?;
+    // The outer process built everything; this (a no-op build) names the bench executables.
+    let store = store_benches(&crate::bundle::build_release()?)?;
     let (bin_kd, bin_bare) = (
         size_mib(&release("keydesk")),
         size_mib(&release("keydesk-bare")),
     );
     let (deb_kd, deb_bare) = (
-        size_mib(&crate::bundle::build_deb()?),
-        size_mib(&crate::bundle::build_bare_deb()?),
+        size_mib(&crate::bundle::deb("release")?),
+        size_mib(&crate::bundle::bare_deb()?),
     );
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -427,25 +428,29 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
             kd / cpu
         )
     };
-    let (kd, bare, cpu) = (launches.keydesk, launches.bare, launches.bare_cpu);
-    let fastest = launches.fastest;
+    let Launches {
+        bare,
+        bare_cpu,
+        keydesk,
+    } = &launches;
+    let each = |figure: fn(&Launched) -> f64| (figure(keydesk), figure(bare), figure(bare_cpu));
     md.push_str(&row(
         "launch → page drawn with data (median)",
         "ms",
         "≤ 1.10×",
-        (kd.0, bare.0, cpu.0),
+        each(Launched::median_ms),
     ));
     md.push_str(&row(
         "launch → page drawn, fastest of the runs",
         "ms",
         "",
-        (fastest.2, fastest.0, fastest.1),
+        each(Launched::fastest),
     ));
     md.push_str(&row(
         "idle memory 3 s later, PSS of app + WebKit processes (median)",
         "MiB",
         "≤ 1.10×",
-        (kd.1, bare.1, cpu.1),
+        each(Launched::median_mib),
     ));
     md.push_str(&format!(
         "| release binary | {bin_kd:.1} MiB | {bin_bare:.1} MiB | {:.2}× | | | |\n",

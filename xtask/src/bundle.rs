@@ -130,24 +130,24 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
 
 /// Builds `target/bundle/keydesk_<version>_<arch>.deb` and returns its path.
 pub fn build_deb() -> Result<PathBuf, String> {
-    let product = product()?;
     build_release()?;
-    package("keydesk", &product, "release")
+    deb("release")
 }
 
-/// The same package around the debug build `cargo xtask test` has just made: what is tested is
-/// the packaging (files, desktop entry, the unpacked binary running), without a second,
-/// release build of everything on every CI run (about 6 minutes on 2 cores).
-pub fn build_test_deb() -> Result<PathBuf, String> {
-    package("keydesk", &product()?, "debug")
+/// The package around Keydesk's `profile` build, already made: "release" is what ships; "debug"
+/// is what `cargo xtask test` packages (what is tested is the packaging — files, desktop entry,
+/// the unpacked binary running — without a release build of everything on every CI run, about
+/// 6 minutes on 2 cores).
+pub fn deb(profile: &str) -> Result<PathBuf, String> {
+    package("keydesk", &product()?, profile)
 }
 
-/// The bare Tauri app packaged the same way: the floor for the package size in BENCHMARKS.md.
-pub fn build_bare_deb() -> Result<PathBuf, String> {
+/// The bare Tauri app's release build (already made) packaged the same way: the floor for the
+/// package size in BENCHMARKS.md.
+pub fn bare_deb() -> Result<PathBuf, String> {
     let mut product = product()?;
     product.name = "keydesk-bare".into();
     product.description = "The bare Tauri app Keydesk is measured against".into();
-    build_release()?;
     package("keydesk-bare", &product, "release")
 }
 

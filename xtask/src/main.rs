@@ -149,7 +149,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
     build.args(["build", "-p", "keydesk"]);
     status(build)?;
     // The package as users install it, unpacked into a throwaway root for tests/installed.rs.
-    let deb = bundle::build_test_deb()?;
+    let deb = bundle::deb("debug")?;
     let installed = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut unpack = Command::new("dpkg");
     unpack.arg("-x").arg(&deb).arg(installed.path());
