@@ -1,8 +1,45 @@
-// The app's own commands get `allow-<command>` permissions generated here; the capability file
-// in capabilities/ then grants them one by one. Nothing else is granted.
-include!("src/commands/names.rs");
+// The app's own commands get `allow-<command>` permissions generated here, and the capability
+// file that grants exactly those is written from the same list (src/commands/list.rs). Nothing
+// else is granted.
+
+macro_rules! commands {
+    ($($module:ident::$name:ident),+ $(,)?) => {
+        const COMMANDS: &[&str] = &[$(stringify!($name)),+];
+    };
+}
+
+include!("src/commands/list.rs");
+
+const CAPABILITY: &str = "capabilities/main.json";
+
+/// The main window's capability: each command's permission, one by one.
+fn capability() -> String {
+    let permissions: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| format!("    \"allow-{}\"", c.replace('_', "-")))
+        .collect();
+    format!(
+        r#"{{
+  "$schema": "../gen/schemas/desktop-schema.json",
+  "identifier": "main-window",
+  "description": "The main window may call only Keydesk's own commands. Written by build.rs from src/commands/list.rs: do not edit.",
+  "windows": ["main"],
+  "permissions": [
+{}
+  ]
+}}
+"#,
+        permissions.join(",\n")
+    )
+}
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/commands/list.rs");
+    let wanted = capability();
+    // Written only when it changes, so an unchanged build leaves the file (and its mtime) alone.
+    if std::fs::read_to_string(CAPABILITY).ok().as_deref() != Some(wanted.as_str()) {
+        std::fs::write(CAPABILITY, wanted).expect("write the capability file");
+    }
     // tauri.conf.json sits at the workspace root (see DEVELOPERS.md), beside ui/ and icons/.
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

@@ -62,9 +62,7 @@ fn an_empty_store_welcomes_and_add_account_opens_its_page() {
 
 #[test]
 fn demo_shows_the_example_account_and_preferences_menu_reaches_it_by_keyboard() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    let (_dir, app) = App::demo();
     assert_eq!(
         app.text("#contact-block [data-field='phone']"),
         "+1 303-555-0134"

@@ -4,9 +4,7 @@ use keydesk_e2e::{App, Key};
 
 #[test]
 fn contact_and_billing_edits_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    let (_dir, app) = App::demo();
 
     app.click("#contact-block-edit");
     assert_eq!(
@@ -54,9 +52,7 @@ fn contact_and_billing_edits_survive_a_restart() {
 
 #[test]
 fn an_invalid_email_is_shown_beside_it_keeps_what_was_typed_and_saves_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    let (_dir, app) = App::demo();
 
     app.click("#contact-block-edit");
     app.fill("#contact-block-form-name", "Alexandra");

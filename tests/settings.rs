@@ -14,9 +14,7 @@ fn open_settings(app: &App) {
 
 #[test]
 fn settings_are_checked_applied_and_kept_across_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    let (_dir, app) = App::demo();
 
     open_settings(&app);
     assert_eq!(app.focused_id(), "settings-form-clipboard_clear_seconds");

@@ -143,9 +143,7 @@ fn a_pinned_account_comes_first_and_a_deleted_one_is_gone() {
 
 #[test]
 fn a_stale_save_shows_the_conflict_and_keeps_the_typed_values() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    let (_dir, app) = App::demo();
     app.click("#contact-block-edit");
     app.fill("#contact-block-form-name", "Alex Mine");
     app.fill("#contact-block-form-username", "mine");

@@ -63,9 +63,7 @@ fn inline_script_and_inline_handlers_are_blocked_by_the_csp() {
 
 #[test]
 fn hostile_text_in_every_free_text_field_is_shown_as_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    let (_dir, app) = App::demo();
 
     app.click("#contact-block-edit");
     app.exec(

@@ -1,7 +1,7 @@
 // Accounts: the welcome panel of an empty store, the Home list, and Add account.
 
 import { api } from './api.js';
-import { clear, el, toast } from './dom.js';
+import { clear, el, showBanner, toast } from './dom.js';
 import { CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
 
 export function renderWelcome(main, { onAdd }) {
@@ -33,10 +33,14 @@ export function renderHome(main, firstPage, { onOpen, onAdd, onMore }) {
     more.hidden = shown >= firstPage.total;
   };
   more.addEventListener('click', async () => {
-    const page = await onMore(shown);
-    list.append(...page.hits.map(row));
-    shown += page.hits.length;
-    update();
+    try {
+      const page = await onMore(shown);
+      list.append(...page.hits.map(row));
+      shown += page.hits.length;
+      update();
+    } catch (error) {
+      showBanner(error.message);
+    }
   });
   update();
   clear(main).append(

@@ -1,18 +1,8 @@
-// The account's activity, newest first. Events never hold a secret.
+// The account's activity, newest first; each event's label comes from Rust. Events never hold
+// a secret.
 
 import { api } from './api.js';
 import { clear, el } from './dom.js';
-
-const LABELS = {
-  'account.created': 'Account created',
-  'contact.updated': 'Contact information updated',
-  'billing.updated': 'Billing information updated',
-  'credential.generated': 'Credentials generated',
-  'credential.renewed': 'Secret renewed',
-  'credential.deleted': 'Credentials deleted',
-  'keyring.stored': 'Secret stored in the OS keyring',
-  'keyring.removed': 'Secret removed from the OS keyring',
-};
 
 export async function renderActivity(slot, accountId) {
   const entries = await api.listActivity(accountId);
@@ -22,7 +12,7 @@ export async function renderActivity(slot, accountId) {
       ? el('p', { class: 'muted', text: 'Nothing has happened yet.' })
       : el('ol', { class: 'activity', id: 'activity' }, entries.map((e) => el('li', { dataset: { action: e.action } },
         el('time', { datetime: e.at, text: new Date(e.at).toLocaleString() }),
-        el('span', { class: 'what', text: LABELS[e.action] ?? e.action }),
+        el('span', { class: 'what', text: e.label }),
         e.detail ? el('span', { class: 'muted detail', text: e.detail }) : null,
       ))),
   );

@@ -29,6 +29,13 @@ export const api = {
   appStatus: () => call('app_status'),
   openFolder: (folder) => call('open_folder', { folder }),
   pageReady: () => call('page_ready'),
+  pageConstants: () => call('page_constants'),
+  /// Events from Rust (see src-tauri/src/events.rs): `handler` gets each `{kind, …}`.
+  subscribePageEvents: (handler) => {
+    const channel = new window.__TAURI__.core.Channel();
+    channel.onmessage = handler;
+    return call('subscribe_page_events', { channel });
+  },
   createAccount: (contact) => call('create_account', { contact }),
   getAccount: (accountId) => call('get_account', { accountId }),
   updateContact: (accountId, version, form) => call('update_contact', { accountId, version, form }),

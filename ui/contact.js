@@ -89,7 +89,8 @@ async function saveOrExplain(save, latest, what, fields, before) {
 
 export function renderContactPage(main, account, { countries, onSaved, onPin, onDelete }) {
   const { contact, billing } = account;
-  const saved = (what) => (updated) => { toast(`${what} saved`); onSaved(updated, what); };
+  // `onSaved` gets the saved block's id, so the page can put focus back on its Edit button.
+  const saved = (blockId, what) => (updated) => { toast(`${what} saved`); onSaved(updated, blockId); };
   // The versions edits start from; a conflict moves them on to what is stored now.
   let contactVersion = contact.version;
   let billingVersion = billing.version;
@@ -101,7 +102,7 @@ export function renderContactPage(main, account, { countries, onSaved, onPin, on
     fields: CONTACT_FIELDS,
     values: contact,
     countries,
-    save: async (form) => saved('Contact information')(await saveOrExplain(
+    save: async (form) => saved('contact-block', 'Contact information')(await saveOrExplain(
       () => api.updateContact(account.id, contactVersion, form),
       async () => { const now = await api.getAccount(account.id); contactVersion = now.contact.version; return now.contact; },
       'contact information', CONTACT_FIELDS, contact,
@@ -114,7 +115,7 @@ export function renderContactPage(main, account, { countries, onSaved, onPin, on
     fields: BILLING_FIELDS,
     values: billing,
     countries,
-    save: async (form) => saved('Billing information')(await saveOrExplain(
+    save: async (form) => saved('billing-block', 'Billing information')(await saveOrExplain(
       () => api.updateBilling(account.id, billingVersion, form),
       async () => { const now = await api.getAccount(account.id); billingVersion = now.billing.version; return now.billing; },
       'billing information', BILLING_FIELDS, billing,

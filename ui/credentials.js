@@ -1,26 +1,18 @@
 // API CREDENTIALS: generate, copy, renew (the new secret shown once), delete, test.
-// A new secret lives only in `issued` below and in the panel that shows it; navigating away
-// or reloading forgets it, and nothing stores it in the webview.
+// A new secret lives only in `state.issued` and in the panel that shows it; navigating away
+// (state.leavePage) or reloading forgets it, and nothing stores it in the webview.
 
 import { api } from './api.js';
 import { clear, el, toast } from './dom.js';
 import { buildForm } from './forms.js';
 import { confirmDialog, openDialog } from './dialog.js';
-import { GRACE_CHOICES, settings } from './settings.js';
+import { state } from './state.js';
 
 const GENERATE_FIELDS = [
   { key: 'name', label: 'Name', required: true },
   { key: 'email', label: 'Email Address', type: 'email', required: true },
   { key: 'application', label: 'Application', required: true },
 ];
-
-
-/// The secret just generated or renewed, for this page view only.
-let issued = null;
-
-export function forgetIssuedSecret() {
-  issued = null;
-}
 
 const when = (iso) => new Date(iso).toLocaleString();
 
@@ -34,18 +26,18 @@ function keyringNote(outcome) {
 
 function issuedPanel() {
   const secretField = el('input', { id: 'new-secret', class: 'mono', readonly: true, 'aria-label': 'New Client Secret', spellcheck: 'false' });
-  secretField.value = issued.secret;
+  secretField.value = state.issued.secret;
   const copy = el('button', { type: 'button', class: 'primary', id: 'new-secret-copy', text: 'Copy' });
   copy.addEventListener('click', async () => {
-    const result = await api.copySecret(issued.secret).catch((e) => toast(e.message));
+    const result = await api.copySecret(state.issued.secret).catch((e) => toast(e.message));
     if (result) toast(`Client Secret copied — clipboard clears in ${result.clears_in_seconds} s`);
   });
   return el('section', { class: 'issued', id: 'new-secret-panel', 'aria-labelledby': 'new-secret-title' },
-    el('h3', { id: 'new-secret-title', text: issued.renewed ? 'New Client Secret' : 'Your new API credentials' }),
-    el('p', {}, 'Client ID: ', el('code', { id: 'new-secret-client-id', text: issued.credential.client_id })),
+    el('h3', { id: 'new-secret-title', text: state.issued.renewed ? 'New Client Secret' : 'Your new API credentials' }),
+    el('p', {}, 'Client ID: ', el('code', { id: 'new-secret-client-id', text: state.issued.credential.client_id })),
     el('div', { class: 'secret-row' }, secretField, copy),
     el('p', { class: 'strong', text: 'Shown only now — copy it before you leave this page.' }),
-    keyringNote(issued.keyring),
+    keyringNote(state.issued.keyring),
   );
 }
 
@@ -89,8 +81,8 @@ function credentialCard(credential, refresh) {
 }
 
 function renewDialog(credential, refresh) {
-  const grace = el('select', { id: 'renew-grace' }, GRACE_CHOICES.map(([value, label]) => el('option', { value, text: label })));
-  grace.value = settings().default_grace;
+  const grace = el('select', { id: 'renew-grace' }, state.constants.grace_choices.map(([value, label]) => el('option', { value, text: label })));
+  grace.value = state.settings.default_grace;
   const keep = el('input', { type: 'checkbox', id: 'renew-keyring' });
   keep.checked = credential.in_keyring;
   confirmDialog({
@@ -103,7 +95,7 @@ function renewDialog(credential, refresh) {
     ],
     onYes: async () => {
       const result = await api.renewSecret(credential.id, grace.value, keep.checked);
-      issued = { ...result, renewed: true };
+      state.issued = { ...result, renewed: true };
       await refresh();
     },
   });
@@ -116,7 +108,7 @@ function deleteDialog(credential, refresh) {
     message: `Are you sure you want to delete client application [${credential.client_id}]? Every platform using this Client ID stops working, and its secrets cannot be recovered. Please confirm this action.`,
     onYes: async () => {
       const result = await api.deleteCredentials(credential.id);
-      if (issued?.credential.id === credential.id) issued = null;
+      if (state.issued?.credential.id === credential.id) state.issued = null;
       toast(result.keyring_error ? `Credentials deleted; the OS keyring entry remains: ${result.keyring_error}` : 'Credentials deleted');
       await refresh();
     },
@@ -173,7 +165,7 @@ function generateForm(accountId, refresh, onCancel) {
     submitLabel: 'Generate',
     onSubmit: async (values) => {
       const result = await api.generateCredentials(accountId, values, keep.checked);
-      issued = { ...result, renewed: false };
+      state.issued = { ...result, renewed: false };
       await refresh();
     },
     onCancel,
@@ -193,7 +185,7 @@ export function renderCredentials(slot, accountId, { onChanged }) {
   function draw(list, showForm = false) {
     const test = el('button', { type: 'button', id: 'test-credentials-button', text: 'Test credentials', onclick: () => testDialog(list[0]?.client_id) });
     const body = [];
-    if (issued && issued.credential.account_id === accountId) body.push(issuedPanel());
+    if (state.issued && state.issued.credential.account_id === accountId) body.push(issuedPanel());
     body.push(...list.map((c) => credentialCard(c, refresh)));
     if (list.length === 0 || showForm) {
       const form = generateForm(accountId, refresh, list.length ? () => draw(list) : null);
@@ -212,7 +204,7 @@ export function renderCredentials(slot, accountId, { onChanged }) {
         test),
       el('div', { class: 'credentials', id: 'credentials' }, body),
     );
-    if (issued) document.getElementById('new-secret-copy')?.focus();
+    if (state.issued) document.getElementById('new-secret-copy')?.focus();
   }
 
   return refresh();

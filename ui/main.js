@@ -5,16 +5,15 @@ import { api } from './api.js';
 import { renderAddAccount, renderHome, renderWelcome } from './accounts.js';
 import { renderActivity } from './activity.js';
 import { renderContactPage } from './contact.js';
-import { forgetIssuedSecret, renderCredentials } from './credentials.js';
+import { renderCredentials } from './credentials.js';
 import { confirmDialog } from './dialog.js';
 import { clear, el, showBanner, toast } from './dom.js';
 import { menuButton } from './menu.js';
 import { loadSettings, openSettingsDialog } from './settings.js';
+import { leavePage, state } from './state.js';
 import { openSwitcher } from './switcher.js';
 
 const main = document.getElementById('main');
-// `current` is the account on screen; `lastId` the one opened last (Home has none on screen).
-const state = { countries: [], current: null, lastId: null, status: null };
 
 function fatal(title, message, details) {
   document.querySelector('.ribbon-nav').hidden = true;
@@ -35,7 +34,7 @@ function showCurrent(account) {
 
 async function openAccount(id) {
   showBanner('');
-  forgetIssuedSecret();
+  leavePage();
   const account = await api.openAccount(id);
   showContactPage(account);
   document.getElementById('page-heading')?.focus();
@@ -45,20 +44,22 @@ function showContactPage(account) {
   showCurrent(account);
   renderContactPage(main, account, {
     countries: state.countries,
-    onSaved: (updated, what) => {
+    onSaved: (updated, blockId) => {
       showContactPage(updated);
-      document.getElementById(what === 'Billing information' ? 'billing-block-edit' : 'contact-block-edit')?.focus();
+      document.getElementById(`${blockId}-edit`)?.focus();
     },
-    onPin: async () => {
-      await api.setPinned(account.id, !account.pinned);
-      toast(account.pinned ? `${account.contact.company_name} unpinned` : `${account.contact.company_name} pinned`);
-      showContactPage({ ...account, pinned: !account.pinned });
-      document.getElementById('pin-account')?.focus();
-    },
+    onPin: () => guard(togglePin(account)),
     onDelete: () => guard(deleteAccount(account)),
   });
   const activity = () => guard(renderActivity(document.getElementById('activity-section'), account.id));
   guard(renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: activity }));
+}
+
+async function togglePin(account) {
+  await api.setPinned(account.id, !account.pinned);
+  toast(account.pinned ? `${account.contact.company_name} unpinned` : `${account.contact.company_name} pinned`);
+  showContactPage({ ...account, pinned: !account.pinned });
+  document.getElementById('pin-account')?.focus();
 }
 
 async function deleteAccount(account) {
@@ -78,7 +79,7 @@ async function deleteAccount(account) {
 }
 
 async function showHome() {
-  forgetIssuedSecret();
+  leavePage();
   showCurrent(null);
   const first = await api.searchAccounts('', 0, 50);
   if (first.total === 0) renderWelcome(main, { onAdd: showAddAccount });
@@ -86,7 +87,7 @@ async function showHome() {
 }
 
 function showAddAccount() {
-  forgetIssuedSecret();
+  leavePage();
   renderAddAccount(main, {
     countries: state.countries,
     onCreated: (account) => guard(openAccount(account.id)),
@@ -97,6 +98,12 @@ function showAddAccount() {
 /// Failures outside a form (the store went away, a permission) go to the banner, never a blank page.
 function guard(promise) {
   promise.catch((error) => showBanner(error.message || String(error)));
+}
+
+/// What Rust tells the page (src-tauri/src/events.rs).
+function onPageEvent(event) {
+  // A second launch of Keydesk focuses this window (Rust does that) and says so here.
+  if (event.kind === 'second_launch') toast('Keydesk is already open — here it is.');
 }
 
 function switcher() {
@@ -111,8 +118,6 @@ function wireRibbon() {
   });
   document.getElementById('menu-settings').addEventListener('click', () => openSettingsDialog(state.status));
   document.getElementById('menu-about').addEventListener('click', () => openAboutDialog(state.status));
-  // A second launch of Keydesk focuses this window (Rust does that) and says so here.
-  window.addEventListener('keydesk:second-launch', () => toast('Keydesk is already open — here it is.'));
   document.getElementById('add-account-button').addEventListener('click', showAddAccount);
   document.getElementById('accounts-button').addEventListener('click', switcher);
   document.addEventListener('keydown', (event) => {
@@ -135,6 +140,7 @@ async function start() {
     return;
   }
   wireRibbon();
+  await api.subscribePageEvents(onPageEvent);
   [state.countries] = await Promise.all([api.listCountries(), loadSettings()]);
   // The account opened last reopens; a store never opened before shows its first account.
   const last = await api.lastOpenedAccount();

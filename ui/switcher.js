@@ -3,7 +3,7 @@
 // Only one page of results is in the DOM at a time, however many accounts there are.
 
 import { api } from './api.js';
-import { clear, el } from './dom.js';
+import { clear, el, toast } from './dom.js';
 import { openDialog } from './dialog.js';
 
 const PAGE = 50;
@@ -53,8 +53,12 @@ export function openSwitcher({ onOpen }) {
     });
     pin.addEventListener('click', async (event) => {
       event.stopPropagation();
-      await api.setPinned(hit.id, !hit.pinned);
-      refresh();
+      try {
+        await api.setPinned(hit.id, !hit.pinned);
+        refresh();
+      } catch (error) {
+        toast(error.message);
+      }
     });
     const li = el('li', { role: 'option', id: `switcher-option-${group}-${hit.id}`, dataset: { accountId: String(hit.id) }, 'aria-selected': 'false' },
       el('span', { class: 'company', text: hit.company_name }),

@@ -11,10 +11,10 @@ mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use keydesk_core::accounts::create_account;
+use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace};
 use keydesk_core::entities::{account_search, audit_event, credential, credential_secret};
 use keydesk_core::search::search_accounts;
-use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::vault::Vault;
 use keydesk_core::{demo, secrets, Store, StoreLocation};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -194,12 +194,7 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
     };
     let issued = rt
         .block_on(credentials::generate(
-            store,
-            &vault,
-            account_id,
-            &form,
-            false,
-            Utc::now(),
+            store, &vault, account_id, &form, false,
         ))
         .unwrap();
     let (credential_id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
@@ -215,12 +210,7 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
                 application: "app".into(),
             };
             rt.block_on(credentials::generate(
-                store,
-                &vault,
-                account_id,
-                &form,
-                false,
-                Utc::now(),
+                store, &vault, account_id, &form, false,
             ))
             .unwrap()
         })
@@ -237,7 +227,6 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
                 credential_id,
                 Grace::Now,
                 false,
-                Utc::now(),
             ))
             .unwrap()
         })
@@ -252,7 +241,6 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
             credential_id,
             Grace::Now,
             false,
-            Utc::now(),
         ))
         .unwrap();
     let current = current.secret.to_string();
@@ -260,7 +248,7 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
     group.bench_function("verify/keydesk", |b| {
         b.iter(|| {
             assert!(
-                rt.block_on(credentials::verify(store, &client_id, &current, Utc::now()))
+                rt.block_on(credentials::verify(store, &client_id, &current))
                     .unwrap()
                     .valid
             )

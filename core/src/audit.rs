@@ -1,6 +1,9 @@
 //! The activity log: every change to an account or a credential leaves an event (what, when,
-//! which account, which credential). Events never carry a secret: details are built from
-//! Client IDs, names and choices only.
+//! which account, which credential, and — once the next issues fill it — who). Events never
+//! carry a secret: details are built from Client IDs, names and choices only.
+//!
+//! Writers do not record events themselves: they hand them to the write path
+//! (`crate::write::Write::commit`), which records them in the same transaction.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -12,7 +15,7 @@ use crate::entities::audit_event;
 use crate::{Result, Store};
 
 /// Where an event belongs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Subject {
     pub account_id: Option<i32>,
     pub credential_id: Option<i32>,
@@ -34,33 +37,120 @@ impl Subject {
     }
 }
 
-pub async fn record<C: ConnectionTrait>(
+macro_rules! actions {
+    ($($variant:ident = $code:literal, $label:literal;)+) => {
+        /// What happened. The code is what the database keeps (stable: old rows keep reading);
+        /// the label is what the page shows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        pub enum Action {
+            $($variant,)+
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $code,)+
+                }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $label,)+
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<Action> {
+                match code {
+                    $($code => Some(Action::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    AccountCreated = "account.created", "Account created";
+    AccountDeleted = "account.deleted", "Account deleted";
+    ContactUpdated = "contact.updated", "Contact information updated";
+    BillingUpdated = "billing.updated", "Billing information updated";
+    CredentialGenerated = "credential.generated", "Credentials generated";
+    CredentialRenewed = "credential.renewed", "Secret renewed";
+    CredentialDeleted = "credential.deleted", "Credentials deleted";
+    KeyringStored = "keyring.stored", "Secret stored in the OS keyring";
+    KeyringRemoved = "keyring.removed", "Secret removed from the OS keyring";
+}
+
+impl Action {
+    /// Whether the change alters what an account is found by (company, name, username, email,
+    /// Client IDs) or sorted by: the write path then rebuilds the account's search terms.
+    pub fn changes_search(self) -> bool {
+        matches!(
+            self,
+            Action::AccountCreated
+                | Action::ContactUpdated
+                | Action::CredentialGenerated
+                | Action::CredentialDeleted
+        )
+    }
+}
+
+/// One change, as a writer describes it to the write path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub subject: Subject,
+    pub action: Action,
+    pub detail: String,
+}
+
+impl Event {
+    pub fn new(subject: Subject, action: Action, detail: impl Into<String>) -> Event {
+        Event {
+            subject,
+            action,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Records events inside the write path's transaction, many rows per statement (imports and
+/// the demo seeder record thousands).
+pub(crate) async fn record<C: ConnectionTrait>(
     db: &C,
-    subject: Subject,
-    action: &str,
-    detail: &str,
+    events: &[Event],
+    actor: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    // Nothing reads the event back: one INSERT, not an INSERT and a SELECT of the new row.
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        account_id: Set(subject.account_id),
-        credential_id: Set(subject.credential_id),
-        action: Set(action.to_owned()),
-        detail: Set(detail.to_owned()),
-        at: Set(at),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
+    // Nothing reads the events back: INSERTs, no SELECT of the new rows.
+    for chunk in events.chunks(1000) {
+        audit_event::Entity::insert_many(chunk.iter().map(|e| audit_event::ActiveModel {
+            account_id: Set(e.subject.account_id),
+            credential_id: Set(e.subject.credential_id),
+            action: Set(e.action.code().to_owned()),
+            detail: Set(e.detail.clone()),
+            actor: Set(actor.map(str::to_owned)),
+            at: Set(at),
+            ..Default::default()
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
     Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActivityEntry {
     pub id: i32,
+    /// The stable code (`credential.renewed`).
     pub action: String,
+    /// What the page shows ("Secret renewed"); the code itself for one this build does not know.
+    pub label: String,
     pub detail: String,
     pub credential_id: Option<i32>,
+    /// Who did it; `None` for events recorded before Keydesk knew.
+    pub actor: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -81,10 +171,43 @@ pub async fn list_activity(
         .into_iter()
         .map(|e| ActivityEntry {
             id: e.id,
+            label: Action::from_code(&e.action)
+                .map(|a| a.label().to_owned())
+                .unwrap_or_else(|| e.action.clone()),
             action: e.action,
             detail: e.detail,
             credential_id: e.credential_id,
+            actor: e.actor,
             at: e.at,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_read_back() {
+        // The codes are in every store already written: they must never change.
+        let codes: Vec<&str> = Action::ALL.iter().map(|a| a.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "account.created",
+                "account.deleted",
+                "contact.updated",
+                "billing.updated",
+                "credential.generated",
+                "credential.renewed",
+                "credential.deleted",
+                "keyring.stored",
+                "keyring.removed"
+            ]
+        );
+        for action in Action::ALL {
+            assert_eq!(Action::from_code(action.code()), Some(*action));
+        }
+        assert_eq!(Action::from_code("account.exploded"), None);
+    }
 }

@@ -1,14 +1,220 @@
-//! Editing an account's contact and billing information. Every edit names the version it
-//! started from; a stale one is a `Conflict`, never a silent overwrite.
+//! An account's contact and billing information in one place: the forms (their fields are
+//! declared once, in `entities::{contact, billing}`), the rule each field follows, the views the
+//! page shows, and the two writes — creating the blocks with a new account, and one update path
+//! that both blocks share. Every edit names the version it started from; a stale one is a
+//! `Conflict`, never a silent overwrite.
 
-use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
 
 use crate::accounts::{get_account, AccountView};
+use crate::audit::{Action, Event, Subject};
 use crate::entities::{account, billing, contact};
-use crate::validation::{BillingForm, ContactForm};
-use crate::{audit, search, Error, Result, Store};
+use crate::validation::{
+    country, country_name, email, phone, phone_display, postal_code, text, username, MAX_CITY,
+    MAX_NAME, MAX_REGION, MAX_STREET,
+};
+use crate::write::Write;
+use crate::{Error, Result, Store};
+
+pub use crate::entities::billing::BillingForm;
+pub use crate::entities::contact::ContactForm;
+
+impl ContactForm {
+    /// Checks every field in the order the form shows them and returns the normalised form:
+    /// trimmed text, the country as ISO alpha-2, the phone number in E.164.
+    pub fn validate(&self) -> Result<ContactForm> {
+        let country = country("country", "Country", &self.country)?;
+        Ok(ContactForm {
+            company_name: text(
+                "company_name",
+                "Company name",
+                &self.company_name,
+                MAX_NAME,
+                true,
+            )?,
+            name: text("name", "Name", &self.name, MAX_NAME, true)?,
+            street: text("street", "Street", &self.street, MAX_STREET, false)?,
+            city: text("city", "City", &self.city, MAX_CITY, false)?,
+            region: text("region", "State / region", &self.region, MAX_REGION, false)?,
+            postal_code: postal_code("postal_code", "Postal code", &self.postal_code, &country)?,
+            phone: phone("phone", "Phone number", &self.phone, &country)?,
+            username: username("username", "Username", &self.username)?,
+            email: email("email", "Email address", &self.email)?,
+            country,
+        })
+    }
+}
+
+impl BillingForm {
+    /// Checks every field in the order the form shows them and returns the normalised form.
+    pub fn validate(&self) -> Result<BillingForm> {
+        let country = country("country", "Billing country", &self.country)?;
+        Ok(BillingForm {
+            billing_name: text(
+                "billing_name",
+                "Billing name",
+                &self.billing_name,
+                MAX_NAME,
+                false,
+            )?,
+            street_line1: text(
+                "street_line1",
+                "Billing street",
+                &self.street_line1,
+                MAX_STREET,
+                false,
+            )?,
+            street_line2: text(
+                "street_line2",
+                "Billing street (line 2)",
+                &self.street_line2,
+                MAX_STREET,
+                false,
+            )?,
+            city: text("city", "Billing city", &self.city, MAX_CITY, false)?,
+            region: text(
+                "region",
+                "Billing state / region",
+                &self.region,
+                MAX_REGION,
+                false,
+            )?,
+            postal_code: postal_code(
+                "postal_code",
+                "Billing postal code",
+                &self.postal_code,
+                &country,
+            )?,
+            phone: phone("phone", "Billing phone number", &self.phone, &country)?,
+            email: email("email", "Billing email address", &self.email)?,
+            country,
+        })
+    }
+}
+
+/// A block as the page shows it: the form's values, the country's name, the phone number for
+/// reading, and the version an edit must start from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlockView<F> {
+    #[serde(flatten)]
+    pub form: F,
+    pub country_name: String,
+    pub phone_display: String,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub type ContactView = BlockView<ContactForm>;
+pub type BillingView = BlockView<BillingForm>;
+
+/// What the two blocks share, so one update path serves both.
+trait Block: Sized {
+    type Entity: EntityTrait<Model = Self::Model, ActiveModel = Self::ActiveModel>;
+    type Model: Into<Self::Form> + Clone + Send + Sync;
+    type ActiveModel: ActiveModelTrait<Entity = Self::Entity> + Send;
+    type Form: Clone;
+    /// "The contact information", for errors.
+    const WHAT: &'static str;
+    const UPDATED: Action;
+    fn validate(form: &Self::Form) -> Result<Self::Form>;
+    fn columns(form: Self::Form) -> Self::ActiveModel;
+    fn account_id() -> <Self::Entity as EntityTrait>::Column;
+    fn version() -> <Self::Entity as EntityTrait>::Column;
+    fn updated_at() -> <Self::Entity as EntityTrait>::Column;
+}
+
+macro_rules! block {
+    ($marker:ident, $module:ident, $form:ident, $what:literal, $updated:ident) => {
+        struct $marker;
+        impl Block for $marker {
+            type Entity = $module::Entity;
+            type Model = $module::Model;
+            type ActiveModel = $module::ActiveModel;
+            type Form = $form;
+            const WHAT: &'static str = $what;
+            const UPDATED: Action = Action::$updated;
+            fn validate(form: &$form) -> Result<$form> {
+                form.validate()
+            }
+            fn columns(form: $form) -> $module::ActiveModel {
+                form.columns()
+            }
+            fn account_id() -> $module::Column {
+                $module::Column::AccountId
+            }
+            fn version() -> $module::Column {
+                $module::Column::Version
+            }
+            fn updated_at() -> $module::Column {
+                $module::Column::UpdatedAt
+            }
+        }
+
+        impl From<$module::Model> for BlockView<$form> {
+            fn from(m: $module::Model) -> Self {
+                BlockView {
+                    country_name: country_name(&m.country),
+                    phone_display: phone_display(&m.phone),
+                    version: m.version,
+                    updated_at: m.updated_at,
+                    form: m.into(),
+                }
+            }
+        }
+    };
+}
+
+block!(
+    ContactBlock,
+    contact,
+    ContactForm,
+    "The contact information",
+    ContactUpdated
+);
+block!(
+    BillingBlock,
+    billing,
+    BillingForm,
+    "The billing information",
+    BillingUpdated
+);
+
+/// Creates an account with its two blocks (already validated) inside a write; returns its id.
+/// The account-created event is the caller's (one per account, also in a batch).
+pub(crate) async fn insert_account(
+    write: &Write,
+    contact_form: ContactForm,
+    billing_form: BillingForm,
+) -> Result<i32> {
+    let now = write.now();
+    let account = account::ActiveModel {
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(write.db())
+    .await?;
+    let mut contact = contact_form.columns();
+    contact.account_id = Set(account.id);
+    contact.created_at = Set(now);
+    contact.updated_at = Set(now);
+    contact.version = Set(1);
+    contact::Entity::insert(contact)
+        .exec_without_returning(write.db())
+        .await?;
+    let mut billing = billing_form.columns();
+    billing.account_id = Set(account.id);
+    billing.created_at = Set(now);
+    billing.updated_at = Set(now);
+    billing.version = Set(1);
+    billing::Entity::insert(billing)
+        .exec_without_returning(write.db())
+        .await?;
+    Ok(account.id)
+}
 
 pub async fn update_contact(
     store: &Store,
@@ -16,49 +222,7 @@ pub async fn update_contact(
     expected_version: i32,
     form: &ContactForm,
 ) -> Result<AccountView> {
-    store.ensure_file_in_place()?;
-    let c = form.validate()?;
-    let sort_name = search::sort_name(&c.company_name);
-    let txn = store.connection().begin().await?;
-    let result = contact::Entity::update_many()
-        .col_expr(contact::Column::CompanyName, Expr::value(c.company_name))
-        .col_expr(contact::Column::Name, Expr::value(c.name))
-        .col_expr(contact::Column::Street, Expr::value(c.street))
-        .col_expr(contact::Column::City, Expr::value(c.city))
-        .col_expr(contact::Column::Region, Expr::value(c.region))
-        .col_expr(contact::Column::PostalCode, Expr::value(c.postal_code))
-        .col_expr(contact::Column::Country, Expr::value(c.country))
-        .col_expr(contact::Column::Phone, Expr::value(c.phone))
-        .col_expr(contact::Column::Username, Expr::value(c.username))
-        .col_expr(contact::Column::Email, Expr::value(c.email))
-        .col_expr(contact::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(
-            contact::Column::Version,
-            Expr::col(contact::Column::Version).add(1),
-        )
-        .filter(contact::Column::AccountId.eq(account_id))
-        .filter(contact::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(stale_or_missing(&txn, account_id, "The contact information").await?);
-    }
-    account::Entity::update_many()
-        .col_expr(account::Column::SortName, Expr::value(sort_name))
-        .filter(account::Column::Id.eq(account_id))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        audit::Subject::account(account_id),
-        "contact.updated",
-        "",
-        Utc::now(),
-    )
-    .await?;
-    search::reindex(&txn, account_id).await?;
-    txn.commit().await?;
-    get_account(store, account_id).await
+    update::<ContactBlock>(store, account_id, expected_version, form).await
 }
 
 pub async fn update_billing(
@@ -67,46 +231,38 @@ pub async fn update_billing(
     expected_version: i32,
     form: &BillingForm,
 ) -> Result<AccountView> {
-    store.ensure_file_in_place()?;
-    let b = form.validate()?;
-    let txn = store.connection().begin().await?;
-    let result = billing::Entity::update_many()
-        .col_expr(billing::Column::BillingName, Expr::value(b.billing_name))
-        .col_expr(billing::Column::StreetLine1, Expr::value(b.street_line1))
-        .col_expr(billing::Column::StreetLine2, Expr::value(b.street_line2))
-        .col_expr(billing::Column::City, Expr::value(b.city))
-        .col_expr(billing::Column::Region, Expr::value(b.region))
-        .col_expr(billing::Column::PostalCode, Expr::value(b.postal_code))
-        .col_expr(billing::Column::Country, Expr::value(b.country))
-        .col_expr(billing::Column::Phone, Expr::value(b.phone))
-        .col_expr(billing::Column::Email, Expr::value(b.email))
-        .col_expr(billing::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(
-            billing::Column::Version,
-            Expr::col(billing::Column::Version).add(1),
-        )
-        .filter(billing::Column::AccountId.eq(account_id))
-        .filter(billing::Column::Version.eq(expected_version))
-        .exec(&txn)
+    update::<BillingBlock>(store, account_id, expected_version, form).await
+}
+
+/// Validates, then writes the block only if it is still at `expected_version`.
+async fn update<B: Block>(
+    store: &Store,
+    account_id: i32,
+    expected_version: i32,
+    form: &B::Form,
+) -> Result<AccountView> {
+    let form = B::validate(form)?;
+    let write = store.write().await?;
+    let result = B::Entity::update_many()
+        .set(B::columns(form))
+        .col_expr(B::updated_at(), Expr::value(write.now()))
+        .col_expr(B::version(), Expr::col(B::version()).add(1))
+        .filter(B::account_id().eq(account_id))
+        .filter(B::version().eq(expected_version))
+        .exec(write.db())
         .await?;
     if result.rows_affected == 0 {
-        return Err(stale_or_missing(&txn, account_id, "The billing information").await?);
+        return Err(stale_or_missing(write.db(), account_id, B::WHAT).await?);
     }
-    audit::record(
-        &txn,
-        audit::Subject::account(account_id),
-        "billing.updated",
-        "",
-        Utc::now(),
-    )
-    .await?;
-    txn.commit().await?;
+    write
+        .commit(Event::new(Subject::account(account_id), B::UPDATED, ""))
+        .await?;
     get_account(store, account_id).await
 }
 
 /// Why an edit that named a version changed nothing: the row moved on (a conflict), or the
 /// account is gone.
-async fn stale_or_missing<C: sea_orm::ConnectionTrait>(
+async fn stale_or_missing<C: ConnectionTrait>(
     db: &C,
     account_id: i32,
     what: &'static str,

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clock;
 pub mod contact;
 pub mod credentials;
 pub mod demo;
@@ -17,7 +18,9 @@ pub mod settings;
 pub mod store;
 pub mod validation;
 pub mod vault;
+pub mod write;
 
+pub use clock::Clock;
 pub use error::{Error, Result};
 pub use sea_orm::DbErr;
 pub use store::{Store, StoreLocation};

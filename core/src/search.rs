@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set,
 };
 use serde::Serialize;
 
@@ -20,13 +20,14 @@ pub const MAX_PAGE: u64 = 100;
 const AFTER_EVERY_CHAR: char = char::MAX;
 
 /// The key the account list sorts by (after pinned): the company name, ignoring case. Kept in
-/// `accounts.sort_name` so the list reads in index order; every writer of a company name sets it.
-pub(crate) fn sort_name(company_name: &str) -> String {
+/// `accounts.sort_name` so the list reads in index order; `reindex` keeps it, so no writer of a
+/// company name has to.
+fn sort_name(company_name: &str) -> String {
     company_name.to_lowercase()
 }
 
 /// The terms an account is found by.
-pub(crate) fn terms(contact: &contact::Model, client_ids: &[String]) -> BTreeSet<String> {
+fn terms(contact: &contact::Model, client_ids: &[String]) -> BTreeSet<String> {
     let mut terms = BTreeSet::new();
     let mut words = |text: &str| {
         let lower = text.to_lowercase();
@@ -51,69 +52,72 @@ pub(crate) fn terms(contact: &contact::Model, client_ids: &[String]) -> BTreeSet
     terms
 }
 
-/// Rebuilds the search terms of one account (after it, its contact information or its
-/// credentials changed), inside the caller's transaction.
-pub async fn reindex<C: ConnectionTrait>(db: &C, account_id: i32) -> Result<()> {
-    account_search::Entity::delete_many()
-        .filter(account_search::Column::AccountId.eq(account_id))
-        .exec(db)
-        .await?;
-    let Some(contact) = contact::Entity::find()
-        .filter(contact::Column::AccountId.eq(account_id))
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
-    let client_ids: Vec<String> = credential::Entity::find()
-        .filter(credential::Column::AccountId.eq(account_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.client_id)
-        .collect();
-    let rows: Vec<account_search::ActiveModel> = terms(&contact, &client_ids)
-        .into_iter()
-        .map(|term| account_search::ActiveModel {
-            account_id: Set(account_id),
-            term: Set(term),
-            ..Default::default()
-        })
-        .collect();
-    if !rows.is_empty() {
-        account_search::Entity::insert_many(rows).exec(db).await?;
-    }
-    Ok(())
-}
+/// How many accounts one statement of a rebuild covers: well under both databases' limits on
+/// bound parameters.
+const REINDEX_CHUNK: usize = 500;
 
-/// Makes a new Client ID findable, inside the caller's transaction. One row, not a rebuild:
-/// an account can hold many sets of credentials.
-pub async fn add_client_id<C: ConnectionTrait>(
-    db: &C,
-    account_id: i32,
-    client_id: &str,
-) -> Result<()> {
-    account_search::ActiveModel {
-        account_id: Set(account_id),
-        term: Set(client_id.to_lowercase()),
-        ..Default::default()
+/// Rebuilds the search terms and sort key of the given accounts (after they, their contact
+/// information or their credentials changed), inside the write path's transaction. Called by
+/// `crate::write` only: writers name the change, not the index.
+pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, account_ids: &BTreeSet<i32>) -> Result<()> {
+    let ids: Vec<i32> = account_ids.iter().copied().collect();
+    for chunk in ids.chunks(REINDEX_CHUNK) {
+        account_search::Entity::delete_many()
+            .filter(account_search::Column::AccountId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+        let contacts = contact::Entity::find()
+            .filter(contact::Column::AccountId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        let mut client_ids: std::collections::HashMap<i32, Vec<String>> = Default::default();
+        for c in credential::Entity::find()
+            .filter(credential::Column::AccountId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            client_ids
+                .entry(c.account_id)
+                .or_default()
+                .push(c.client_id);
+        }
+        let sort_names: std::collections::HashMap<i32, String> = account::Entity::find()
+            .filter(account::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.sort_name))
+            .collect();
+        let mut rows = Vec::new();
+        for contact in &contacts {
+            let ids = client_ids
+                .get(&contact.account_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            rows.extend(
+                terms(contact, ids)
+                    .into_iter()
+                    .map(|term| account_search::ActiveModel {
+                        account_id: Set(contact.account_id),
+                        term: Set(term),
+                        ..Default::default()
+                    }),
+            );
+            let wanted = sort_name(&contact.company_name);
+            if sort_names.get(&contact.account_id) != Some(&wanted) {
+                account::Entity::update_many()
+                    .col_expr(account::Column::SortName, Expr::value(wanted))
+                    .filter(account::Column::Id.eq(contact.account_id))
+                    .exec(db)
+                    .await?;
+            }
+        }
+        for rows in rows.chunks(2000) {
+            account_search::Entity::insert_many(rows.to_vec())
+                .exec_without_returning(db)
+                .await?;
+        }
     }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
-/// Forgets a deleted Client ID, inside the caller's transaction.
-pub async fn remove_client_id<C: ConnectionTrait>(
-    db: &C,
-    account_id: i32,
-    client_id: &str,
-) -> Result<()> {
-    account_search::Entity::delete_many()
-        .filter(account_search::Column::AccountId.eq(account_id))
-        .filter(account_search::Column::Term.eq(client_id.to_lowercase()))
-        .exec(db)
-        .await?;
     Ok(())
 }
 

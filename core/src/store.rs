@@ -6,12 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
 };
 use sea_orm_migration::MigratorTrait;
 
+use crate::clock::Clock;
 use crate::migration::{known_migrations, Migrator};
 use crate::{Error, Result};
 
@@ -78,6 +80,8 @@ pub struct Store {
     /// The SQLite file's device and inode when it was opened (Unix), to notice it deleted or
     /// replaced under a running Keydesk.
     file_identity: Option<(u64, u64)>,
+    /// The one clock every write and every check of a secret's lifetime reads.
+    clock: Clock,
 }
 
 impl Store {
@@ -125,6 +129,7 @@ impl Store {
             db,
             location,
             file_identity,
+            clock: Clock::system(),
         };
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
@@ -145,6 +150,20 @@ impl Store {
 
     pub fn location(&self) -> &StoreLocation {
         &self.location
+    }
+
+    /// The same store read through another clock (tests move a manual one).
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Refuses to write when the SQLite file was deleted or replaced since it was opened: SQLite

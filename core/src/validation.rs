@@ -8,7 +8,6 @@ use celes::Country;
 use email_address::EmailAddress;
 use phonenumber::Mode;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
@@ -22,110 +21,6 @@ pub const MAX_USERNAME: usize = 64;
 /// RFC 5321's limit on a forward path.
 pub const MAX_EMAIL: usize = 254;
 pub const MAX_PHONE: usize = 32;
-
-/// The Contact information block, as typed (before `validate`) or normalised (after).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ContactForm {
-    pub company_name: String,
-    pub name: String,
-    pub street: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub country: String,
-    pub phone: String,
-    pub username: String,
-    pub email: String,
-}
-
-/// The Billing information block, as typed (before `validate`) or normalised (after).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BillingForm {
-    pub billing_name: String,
-    pub street_line1: String,
-    pub street_line2: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub country: String,
-    pub phone: String,
-    pub email: String,
-}
-
-impl ContactForm {
-    /// Checks every field in the order the form shows them and returns the normalised form:
-    /// trimmed text, the country as ISO alpha-2, the phone number in E.164.
-    pub fn validate(&self) -> Result<ContactForm> {
-        let country = country("country", "Country", &self.country)?;
-        Ok(ContactForm {
-            company_name: text(
-                "company_name",
-                "Company name",
-                &self.company_name,
-                MAX_NAME,
-                true,
-            )?,
-            name: text("name", "Name", &self.name, MAX_NAME, true)?,
-            street: text("street", "Street", &self.street, MAX_STREET, false)?,
-            city: text("city", "City", &self.city, MAX_CITY, false)?,
-            region: text("region", "State / region", &self.region, MAX_REGION, false)?,
-            postal_code: postal_code("postal_code", "Postal code", &self.postal_code, &country)?,
-            phone: phone("phone", "Phone number", &self.phone, &country)?,
-            username: username("username", "Username", &self.username)?,
-            email: email("email", "Email address", &self.email)?,
-            country,
-        })
-    }
-}
-
-impl BillingForm {
-    /// Checks every field in the order the form shows them and returns the normalised form.
-    pub fn validate(&self) -> Result<BillingForm> {
-        let country = country("country", "Billing country", &self.country)?;
-        Ok(BillingForm {
-            billing_name: text(
-                "billing_name",
-                "Billing name",
-                &self.billing_name,
-                MAX_NAME,
-                false,
-            )?,
-            street_line1: text(
-                "street_line1",
-                "Billing street",
-                &self.street_line1,
-                MAX_STREET,
-                false,
-            )?,
-            street_line2: text(
-                "street_line2",
-                "Billing street (line 2)",
-                &self.street_line2,
-                MAX_STREET,
-                false,
-            )?,
-            city: text("city", "Billing city", &self.city, MAX_CITY, false)?,
-            region: text(
-                "region",
-                "Billing state / region",
-                &self.region,
-                MAX_REGION,
-                false,
-            )?,
-            postal_code: postal_code(
-                "postal_code",
-                "Billing postal code",
-                &self.postal_code,
-                &country,
-            )?,
-            phone: phone("phone", "Billing phone number", &self.phone, &country)?,
-            email: email("email", "Billing email address", &self.email)?,
-            country,
-        })
-    }
-}
 
 /// Free text: trimmed, no control characters, at most `max` characters, present if `required`.
 pub(crate) fn text(
@@ -157,7 +52,7 @@ pub(crate) fn text(
 }
 
 /// A country by ISO 3166 code (alpha-2 or alpha-3) or name; stored as alpha-2.
-fn country(field: &'static str, label: &'static str, value: &str) -> Result<String> {
+pub(crate) fn country(field: &'static str, label: &'static str, value: &str) -> Result<String> {
     let value = text(field, label, value, MAX_NAME, false)?;
     if value.is_empty() {
         return Ok(value);
@@ -187,7 +82,7 @@ pub(crate) fn email(field: &'static str, label: &'static str, value: &str) -> Re
     }
 }
 
-fn username(field: &'static str, label: &'static str, value: &str) -> Result<String> {
+pub(crate) fn username(field: &'static str, label: &'static str, value: &str) -> Result<String> {
     let value = text(field, label, value, MAX_USERNAME, false)?;
     if value.chars().any(char::is_whitespace) {
         return Err(Error::invalid(field, label, "must not contain spaces"));
@@ -196,7 +91,7 @@ fn username(field: &'static str, label: &'static str, value: &str) -> Result<Str
 }
 
 /// A phone number, read in the address's country unless it starts with `+`; stored in E.164.
-fn phone(
+pub(crate) fn phone(
     field: &'static str,
     label: &'static str,
     value: &str,
@@ -264,7 +159,7 @@ static POSTAL_CODE_FORMATS: LazyLock<Vec<(&'static str, Regex, &'static str)>> =
         .collect()
     });
 
-fn postal_code(
+pub(crate) fn postal_code(
     field: &'static str,
     label: &'static str,
     value: &str,
@@ -332,6 +227,7 @@ pub fn countries() -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contact::{BillingForm, ContactForm};
 
     fn contact() -> ContactForm {
         ContactForm {

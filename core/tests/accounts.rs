@@ -2,9 +2,9 @@
 
 use keydesk_core::accounts::{create_account, get_account};
 use keydesk_core::contact::{update_billing, update_contact};
+use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::demo::{example_billing, example_contact};
 use keydesk_core::search::search_accounts;
-use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::Store;
 mod common;
 
@@ -208,7 +208,7 @@ mod switcher {
             email: "ops@alexcompany.example".into(),
             application: "app".into(),
         };
-        let issued = credentials::generate(store, &vault, acme.id, &form, false, Utc::now())
+        let issued = credentials::generate(store, &vault, acme.id, &form, false)
             .await
             .unwrap();
 
@@ -237,7 +237,7 @@ mod switcher {
             names(&search_accounts(store, prefix, 0, 20).await.unwrap()),
             ["Alexcompany"]
         );
-        credentials::delete(store, &vault, issued.credential.id, Utc::now())
+        credentials::delete(store, &vault, issued.credential.id)
             .await
             .unwrap();
         assert!(
@@ -372,14 +372,16 @@ mod switcher {
             .unwrap();
         assert_eq!(last_opened_account(store).await.unwrap(), None);
         let t0 = Utc::now();
-        open_account(store, b.id, t0).await.unwrap();
-        open_account(store, a.id, t0 + Duration::seconds(1))
+        open_account(&common::clocked(store, t0), b.id)
             .await
             .unwrap();
-        open_account(store, c.id, t0 + Duration::seconds(2))
+        open_account(&common::clocked(store, t0 + Duration::seconds(1)), a.id)
             .await
             .unwrap();
-        open_account(store, a.id, t0 + Duration::seconds(3))
+        open_account(&common::clocked(store, t0 + Duration::seconds(2)), c.id)
+            .await
+            .unwrap();
+        open_account(&common::clocked(store, t0 + Duration::seconds(3)), a.id)
             .await
             .unwrap();
         let recent: Vec<i32> = recent_accounts(store, 2)
@@ -391,7 +393,10 @@ mod switcher {
         assert_eq!(recent, [a.id, c.id]);
         assert_eq!(last_opened_account(store).await.unwrap(), Some(a.id));
         assert_eq!(
-            open_account(store, 999, t0).await.unwrap_err().code(),
+            open_account(&common::clocked(store, t0), 999)
+                .await
+                .unwrap_err()
+                .code(),
             "not_found"
         );
     }
@@ -411,32 +416,29 @@ mod switcher {
             application: "app".into(),
         };
         let one = credentials::generate(
-            store,
+            &common::clocked(store, now),
             &vault,
             account.id,
             &form("one@example.com"),
             false,
-            now,
         )
         .await
         .unwrap();
         let two = credentials::generate(
-            store,
+            &common::clocked(store, now),
             &vault,
             account.id,
             &form("two@example.com"),
             false,
-            now,
         )
         .await
         .unwrap();
         credentials::renew(
-            store,
+            &common::clocked(store, now),
             &vault,
             two.credential.id,
             Grace::SevenDays,
             false,
-            now,
         )
         .await
         .unwrap();
@@ -446,20 +448,25 @@ mod switcher {
             (impact.company_name.as_str(), impact.credentials),
             ("Alexcompany", 2)
         );
-        assert!(delete_account(store, &vault, account.id, now)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            delete_account(&common::clocked(store, now), &vault, account.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         assert_eq!(
             get_account(store, account.id).await.unwrap_err().code(),
             "not_found"
         );
         for issued in [&one, &two] {
-            let verdict =
-                credentials::verify(store, &issued.credential.client_id, &issued.secret, now)
-                    .await
-                    .unwrap();
+            let verdict = credentials::verify(
+                &common::clocked(store, now),
+                &issued.credential.client_id,
+                &issued.secret,
+            )
+            .await
+            .unwrap();
             assert!(!verdict.valid);
         }
         assert!(search_accounts(store, "alexcompany", 0, 10)
@@ -476,12 +483,11 @@ mod switcher {
             .await
             .unwrap();
         credentials::generate(
-            store,
+            &common::clocked(store, now),
             &vault,
             other.id,
             &form("one@example.com"),
             false,
-            now,
         )
         .await
         .unwrap();

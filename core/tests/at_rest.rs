@@ -7,7 +7,6 @@ mod common;
 
 use std::path::Path;
 
-use chrono::Utc;
 use common::test_store;
 use keydesk_core::credentials::{self, Grace, KeyringOutcome};
 use keydesk_core::logging::{self, LogLevel};
@@ -55,7 +54,7 @@ async fn no_issued_secret_is_in_the_data_folder_or_the_logs() {
         } else {
             Grace::Now
         };
-        let renewed = credentials::renew(&t.store, &vault, id, grace, in_keyring, Utc::now())
+        let renewed = credentials::renew(&t.store, &vault, id, grace, in_keyring)
             .await
             .unwrap();
         let expected = if in_keyring {
@@ -78,9 +77,7 @@ async fn no_issued_secret_is_in_the_data_folder_or_the_logs() {
             last
         );
     }
-    credentials::delete(&t.store, &vault, id, Utc::now())
-        .await
-        .unwrap();
+    credentials::delete(&t.store, &vault, id).await.unwrap();
 
     // Read every file as it is now, WAL included, without checkpointing first.
     let mut files = Vec::new();

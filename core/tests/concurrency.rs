@@ -24,7 +24,7 @@ async fn renew_many(location: StoreLocation, credential_id: i32) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let vault = Vault::new("keydesk-test-unused");
-            credentials::renew(&store, &vault, credential_id, Grace::Now, false, Utc::now()).await
+            credentials::renew(&store, &vault, credential_id, Grace::Now, false).await
         }));
     }
     for task in tasks {
@@ -84,16 +84,20 @@ async fn a_hundred_renewals_from_two_processes_leave_one_current_secret() {
         assert!(error.starts_with("store: "), "a clear error: {error}");
     }
     let now = Utc::now();
-    let live = credentials::list_credentials(&t.store, account_id, now)
+    let live = credentials::list_credentials(&common::clocked(&t.store, now), account_id)
         .await
         .unwrap();
     assert_eq!(live[0].secrets.len(), 1, "exactly one current secret");
     let mut current = 0;
     for secret in &secrets {
-        if credentials::verify(&t.store, &issued.credential.client_id, secret, now)
-            .await
-            .unwrap()
-            .valid
+        if credentials::verify(
+            &common::clocked(&t.store, now),
+            &issued.credential.client_id,
+            secret,
+        )
+        .await
+        .unwrap()
+        .valid
         {
             current += 1;
         }

@@ -27,10 +27,9 @@ async fn renew_forever(location: StoreLocation, credential_id: i32) {
     let vault = Vault::new("keydesk-test-unused");
     let mut out = std::io::stdout().lock();
     loop {
-        let issued =
-            credentials::renew(&store, &vault, credential_id, Grace::Now, false, Utc::now())
-                .await
-                .unwrap();
+        let issued = credentials::renew(&store, &vault, credential_id, Grace::Now, false)
+            .await
+            .unwrap();
         writeln!(out, "{}", issued.secret.expose()).unwrap();
         out.flush().unwrap();
     }
@@ -118,7 +117,7 @@ async fn renewals_survive_sigkill_at_random_moments() {
             );
         }
         let now = Utc::now();
-        let live = credentials::list_credentials(&store, account_id, now)
+        let live = credentials::list_credentials(&common::clocked(&store, now), account_id)
             .await
             .unwrap();
         assert_eq!(
@@ -132,7 +131,7 @@ async fn renewals_survive_sigkill_at_random_moments() {
             .await
             .unwrap() as usize;
         let last = printed.last().unwrap();
-        let last_verifies = credentials::verify(&store, &client_id, last, now)
+        let last_verifies = credentials::verify(&common::clocked(&store, now), &client_id, last)
             .await
             .unwrap()
             .valid;
@@ -152,7 +151,7 @@ async fn renewals_survive_sigkill_at_random_moments() {
         if printed.len() >= 2 {
             let before = &printed[printed.len() - 2];
             assert!(
-                !credentials::verify(&store, &client_id, before, now)
+                !credentials::verify(&common::clocked(&store, now), &client_id, before)
                     .await
                     .unwrap()
                     .valid,
@@ -163,10 +162,9 @@ async fn renewals_survive_sigkill_at_random_moments() {
         // once more here so the next round starts from a printed secret.
         if renewals - unprinted + 1 > printed.len() {
             unprinted += 1;
-            let again =
-                credentials::renew(&store, &vault, credential_id, Grace::Now, false, Utc::now())
-                    .await
-                    .unwrap();
+            let again = credentials::renew(&store, &vault, credential_id, Grace::Now, false)
+                .await
+                .unwrap();
             printed.push(again.secret.to_string());
         }
         store.close().await.unwrap();

@@ -3,8 +3,8 @@
 use chrono::{Duration, SubsecRound, Utc};
 use keydesk_core::accounts::create_account;
 use keydesk_core::audit::list_activity;
+use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
-use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::vault::Vault;
 use keydesk_core::Store;
 
@@ -47,12 +47,11 @@ impl Fixture {
         now: chrono::DateTime<Utc>,
     ) -> keydesk_core::Result<credentials::Issued> {
         credentials::generate(
-            &self.store,
+            &common::clocked(&self.store, now),
             &self.vault,
             self.account_id,
             &form(email),
             false,
-            now,
         )
         .await
     }
@@ -63,7 +62,14 @@ impl Fixture {
         grace: Grace,
         now: chrono::DateTime<Utc>,
     ) -> keydesk_core::Result<credentials::Issued> {
-        credentials::renew(&self.store, &self.vault, credential_id, grace, false, now).await
+        credentials::renew(
+            &common::clocked(&self.store, now),
+            &self.vault,
+            credential_id,
+            grace,
+            false,
+        )
+        .await
     }
 }
 
@@ -92,18 +98,26 @@ async fn generate_gives_a_hex_client_id_and_a_secret_kept_only_as_hint() {
     assert_eq!(c.secrets[0].hint, issued.secret[39..]);
     assert_eq!(c.secrets[0].expires_at, None);
     assert!(
-        credentials::verify(&f.store, &c.client_id, &issued.secret, now)
-            .await
-            .unwrap()
-            .valid
+        credentials::verify(
+            &common::clocked(&f.store, now),
+            &c.client_id,
+            &issued.secret
+        )
+        .await
+        .unwrap()
+        .valid
     );
     assert!(
-        !credentials::verify(&f.store, &c.client_id, "not-the-secret", now)
-            .await
-            .unwrap()
-            .valid
+        !credentials::verify(
+            &common::clocked(&f.store, now),
+            &c.client_id,
+            "not-the-secret"
+        )
+        .await
+        .unwrap()
+        .valid
     );
-    let listed = credentials::list_credentials(&f.store, f.account_id, now)
+    let listed = credentials::list_credentials(&common::clocked(&f.store, now), f.account_id)
         .await
         .unwrap();
     assert_eq!(listed, vec![issued.credential.clone()]);
@@ -116,7 +130,7 @@ async fn generate_checks_its_fields() {
         email: "nope".into(),
         ..form("")
     };
-    let err = credentials::generate(&f.store, &f.vault, f.account_id, &bad, false, Utc::now())
+    let err = credentials::generate(&f.store, &f.vault, f.account_id, &bad, false)
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("email"));
@@ -129,7 +143,6 @@ async fn generate_checks_its_fields() {
             ..form("a@b.co")
         },
         false,
-        Utc::now(),
     )
     .await
     .unwrap_err();
@@ -137,12 +150,10 @@ async fn generate_checks_its_fields() {
         (err.field(), err.to_string().as_str()),
         (Some("application"), "Application: is required")
     );
-    assert!(
-        credentials::list_credentials(&f.store, f.account_id, Utc::now())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(credentials::list_credentials(&f.store, f.account_id)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -156,9 +167,13 @@ async fn an_email_address_holds_one_set_of_credentials() {
         err.to_string().contains(&first.credential.client_id),
         "{err}"
     );
-    credentials::delete(&f.store, &f.vault, first.credential.id, now)
-        .await
-        .unwrap();
+    credentials::delete(
+        &common::clocked(&f.store, now),
+        &f.vault,
+        first.credential.id,
+    )
+    .await
+    .unwrap();
     f.generate("ops@example.com", now).await.unwrap();
 }
 
@@ -176,13 +191,13 @@ async fn renew_now_keeps_the_client_id_and_invalidates_the_old_secret() {
     assert_ne!(*renewed.secret, *first.secret);
     let id = &first.credential.client_id;
     assert!(
-        !credentials::verify(&f.store, id, &first.secret, later)
+        !credentials::verify(&common::clocked(&f.store, later), id, &first.secret)
             .await
             .unwrap()
             .valid
     );
     assert!(
-        credentials::verify(&f.store, id, &renewed.secret, later)
+        credentials::verify(&common::clocked(&f.store, later), id, &renewed.secret)
             .await
             .unwrap()
             .valid
@@ -215,23 +230,23 @@ async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
     let expiry = t0 + Duration::hours(1);
 
     let at = |minutes| t0 + Duration::minutes(minutes);
-    let old = credentials::verify(&f.store, id, &first.secret, at(59))
+    let old = credentials::verify(&common::clocked(&f.store, at(59)), id, &first.secret)
         .await
         .unwrap();
     assert!(old.valid);
     assert_eq!(old.expires_at, Some(expiry));
     assert!(
-        !credentials::verify(&f.store, id, &first.secret, at(61))
+        !credentials::verify(&common::clocked(&f.store, at(61)), id, &first.secret)
             .await
             .unwrap()
             .valid
     );
-    let new = credentials::verify(&f.store, id, &renewed.secret, at(61))
+    let new = credentials::verify(&common::clocked(&f.store, at(61)), id, &renewed.secret)
         .await
         .unwrap();
     assert_eq!((new.valid, new.expires_at), (true, None));
 
-    let during = credentials::list_credentials(&f.store, f.account_id, at(30))
+    let during = credentials::list_credentials(&common::clocked(&f.store, at(30)), f.account_id)
         .await
         .unwrap();
     let hints: Vec<_> = during[0]
@@ -246,7 +261,7 @@ async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
             (first.secret[39..].to_owned(), Some(expiry))
         ]
     );
-    let after = credentials::list_credentials(&f.store, f.account_id, at(61))
+    let after = credentials::list_credentials(&common::clocked(&f.store, at(61)), f.account_id)
         .await
         .unwrap();
     assert_eq!(after[0].secrets.len(), 1);
@@ -266,19 +281,19 @@ async fn renew_now_also_ends_a_running_grace_period() {
     let id = &first.credential.client_id;
     let t2 = t1 + Duration::seconds(1);
     assert!(
-        !credentials::verify(&f.store, id, &first.secret, t2)
+        !credentials::verify(&common::clocked(&f.store, t2), id, &first.secret)
             .await
             .unwrap()
             .valid
     );
     assert!(
-        !credentials::verify(&f.store, id, &second.secret, t2)
+        !credentials::verify(&common::clocked(&f.store, t2), id, &second.secret)
             .await
             .unwrap()
             .valid
     );
     assert!(
-        credentials::verify(&f.store, id, &third.secret, t2)
+        credentials::verify(&common::clocked(&f.store, t2), id, &third.secret)
             .await
             .unwrap()
             .valid
@@ -294,26 +309,32 @@ async fn delete_stops_every_secret_and_is_recorded() {
         .renew(first.credential.id, Grace::SevenDays, now)
         .await
         .unwrap();
-    credentials::delete(&f.store, &f.vault, first.credential.id, now)
-        .await
-        .unwrap();
+    credentials::delete(
+        &common::clocked(&f.store, now),
+        &f.vault,
+        first.credential.id,
+    )
+    .await
+    .unwrap();
     let id = &first.credential.client_id;
     assert!(
-        !credentials::verify(&f.store, id, &first.secret, now)
+        !credentials::verify(&common::clocked(&f.store, now), id, &first.secret)
             .await
             .unwrap()
             .valid
     );
     assert!(
-        !credentials::verify(&f.store, id, &renewed.secret, now)
+        !credentials::verify(&common::clocked(&f.store, now), id, &renewed.secret)
             .await
             .unwrap()
             .valid
     );
-    assert!(credentials::list_credentials(&f.store, f.account_id, now)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        credentials::list_credentials(&common::clocked(&f.store, now), f.account_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let latest = &list_activity(&f.store, f.account_id, 1).await.unwrap()[0];
     assert_eq!(latest.action, "credential.deleted");
     assert!(latest.detail.contains(id.as_str()));
@@ -343,7 +364,7 @@ async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secr
         let vault = f.vault.clone();
         let id = first.credential.id;
         tasks.push(tokio::spawn(async move {
-            credentials::renew(&store, &vault, id, Grace::Now, false, now).await
+            credentials::renew(&common::clocked(&store, now), &vault, id, Grace::Now, false).await
         }));
     }
     let mut issued = Vec::new();
@@ -354,17 +375,19 @@ async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secr
                 .expect("every renewal commits or waits its turn"),
         );
     }
-    let live = credentials::list_credentials(&f.store, f.account_id, now + Duration::seconds(1))
-        .await
-        .unwrap();
+    let live = credentials::list_credentials(
+        &common::clocked(&f.store, now + Duration::seconds(1)),
+        f.account_id,
+    )
+    .await
+    .unwrap();
     assert_eq!(live[0].secrets.len(), 1, "exactly one current secret");
     let mut valid = 0;
     for i in &issued {
         if credentials::verify(
-            &f.store,
+            &common::clocked(&f.store, now + Duration::seconds(1)),
             &first.credential.client_id,
             &i.secret,
-            now + Duration::seconds(1),
         )
         .await
         .unwrap()

@@ -7,8 +7,8 @@ mod common;
 
 use common::test_store;
 use keydesk_core::accounts::{create_account, get_account};
+use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::CredentialForm;
-use keydesk_core::validation::{BillingForm, ContactForm};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 

@@ -1,12 +1,11 @@
 //! The OS keyring against the real Secret Service (gnome-keyring on a session bus, as
 //! `cargo xtask test` starts it).
 
-use chrono::Utc;
 use keydesk_core::accounts::create_account;
+use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
 use keydesk_core::secrets::new_client_id;
 use keydesk_core::secrets::Secret;
-use keydesk_core::validation::{BillingForm, ContactForm};
 use keydesk_core::vault::Vault;
 use keydesk_core::{Store, StoreLocation};
 
@@ -64,9 +63,8 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     let dir = tempfile::tempdir().unwrap();
     let (store, account_id) = store(&dir).await;
     let vault = vault();
-    let now = Utc::now();
 
-    let issued = credentials::generate(&store, &vault, account_id, &form(), true, now)
+    let issued = credentials::generate(&store, &vault, account_id, &form(), true)
         .await
         .unwrap();
     assert_eq!(issued.keyring, KeyringOutcome::Stored);
@@ -80,13 +78,13 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     );
 
     // Renew with the keyring: the entry is replaced by the new secret.
-    let renewed = credentials::renew(&store, &vault, id, Grace::Now, true, now)
+    let renewed = credentials::renew(&store, &vault, id, Grace::Now, true)
         .await
         .unwrap();
     assert_eq!(renewed.keyring, KeyringOutcome::Stored);
     // The view handed back (built before the keyring was written) says so, as the list does.
     assert!(renewed.credential.in_keyring);
-    let listed = credentials::list_credentials(&store, account_id, now)
+    let listed = credentials::list_credentials(&store, account_id)
         .await
         .unwrap();
     assert!(listed.iter().find(|c| c.id == id).unwrap().in_keyring);
@@ -96,7 +94,7 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     );
 
     // Renew without it: the entry (holding a replaced secret) is removed.
-    let again = credentials::renew(&store, &vault, id, Grace::Now, false, now)
+    let again = credentials::renew(&store, &vault, id, Grace::Now, false)
         .await
         .unwrap();
     assert_eq!(again.keyring, KeyringOutcome::NotRequested);
@@ -111,11 +109,11 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     );
 
     // Delete removes the entry too.
-    credentials::renew(&store, &vault, id, Grace::Now, true, now)
+    credentials::renew(&store, &vault, id, Grace::Now, true)
         .await
         .unwrap();
     assert!(vault.get(&issued.credential.client_id).await.is_ok());
-    credentials::delete(&store, &vault, id, now).await.unwrap();
+    credentials::delete(&store, &vault, id).await.unwrap();
     assert!(vault.get(&issued.credential.client_id).await.is_err());
 }
 
@@ -129,8 +127,7 @@ async fn keyring_unavailable_keeps_the_credential_and_says_why() {
         let dir = tempfile::tempdir().unwrap();
         let (store, account_id) = store(&dir).await;
         let vault = vault();
-        let now = Utc::now();
-        let issued = credentials::generate(&store, &vault, account_id, &form(), true, now)
+        let issued = credentials::generate(&store, &vault, account_id, &form(), true)
             .await
             .unwrap();
         let KeyringOutcome::Failed { message } = &issued.keyring else {
@@ -139,7 +136,7 @@ async fn keyring_unavailable_keeps_the_credential_and_says_why() {
         assert!(message.starts_with("the OS keyring"), "{message}");
         assert!(!issued.credential.in_keyring);
         assert!(
-            credentials::verify(&store, &issued.credential.client_id, &issued.secret, now)
+            credentials::verify(&store, &issued.credential.client_id, &issued.secret)
                 .await
                 .unwrap()
                 .valid

@@ -26,7 +26,7 @@ impl From<keydesk_core::Error> for WireError {
 mod tests {
     //! Pins the JSON the UI reads (ui/api.js) for each error code.
     use super::*;
-    use keydesk_core::validation::ContactForm;
+    use keydesk_core::contact::ContactForm;
     use keydesk_core::Error;
     use serde_json::json;
 

@@ -5,11 +5,12 @@ mod cli;
 mod clipboard;
 mod commands;
 mod error;
+mod events;
 mod state;
 
 use tauri::Manager;
 
-pub use commands::names::COMMANDS;
+pub use commands::COMMANDS;
 pub use error::WireError;
 
 pub fn run() {
@@ -55,36 +56,10 @@ pub fn run() {
             });
             tauri::async_runtime::spawn_blocking(keydesk_core::validation::warm_up);
             app.manage(clipboard::ClipboardGuard::default());
+            app.manage(events::PageEvents::default());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app::app_status,
-            commands::app::page_ready,
-            commands::accounts::create_account,
-            commands::accounts::get_account,
-            commands::contact::update_contact,
-            commands::contact::update_billing,
-            commands::contact::list_countries,
-            commands::credentials::list_credentials,
-            commands::credentials::generate_credentials,
-            commands::credentials::renew_secret,
-            commands::credentials::delete_credentials,
-            commands::credentials::verify_credentials,
-            commands::credentials::copy_client_id,
-            commands::credentials::copy_secret,
-            commands::credentials::copy_secret_from_keyring,
-            commands::activity::list_activity,
-            commands::accounts::open_account,
-            commands::accounts::last_opened_account,
-            commands::accounts::search_accounts,
-            commands::accounts::recent_accounts,
-            commands::accounts::set_pinned,
-            commands::accounts::account_deletion_impact,
-            commands::accounts::delete_account,
-            commands::settings::get_settings,
-            commands::settings::update_settings,
-            commands::app::open_folder,
-        ])
+        .invoke_handler(commands::handler())
         .build(tauri::generate_context!("../tauri.conf.json"));
     match app {
         Ok(app) => app.run(|handle, event| {
@@ -130,12 +105,13 @@ fn single_instance_applies() -> bool {
     std::env::var_os(keydesk_core::store::DATA_DIR_ENV).is_none_or(|v| v.is_empty())
 }
 
-fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+fn show_main_window(app: &tauri::AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
-        // The page says so, so the person knows why nothing new opened.
-        let _ = window.eval("window.dispatchEvent(new CustomEvent('keydesk:second-launch'))");
     }
+    // The page says so, so the person knows why nothing new opened.
+    app.state::<events::PageEvents>()
+        .send(events::PageEvent::SecondLaunch);
 }

@@ -58,6 +58,15 @@ impl App {
         Self::launch_unready(data_dir, args).wait_ready()
     }
 
+    /// Starts Keydesk on the example account (`--demo`) in a fresh data folder, and waits for
+    /// its page: the preamble most tests share. Keep the folder alive as long as the app.
+    pub fn demo() -> (tempfile::TempDir, App) {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::launch(dir.path(), &["--demo"]);
+        app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+        (dir, app)
+    }
+
     /// Starts Keydesk with extra environment variables (e.g. a shorter clipboard delay).
     pub fn launch_with_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
         Self::start(data_dir, args, env).wait_ready()
@@ -182,7 +191,11 @@ impl App {
             if let Some(element) = self.webdriver.find(css) {
                 return element;
             }
-            assert!(Instant::now() < deadline, "no element matches {css}");
+            if Instant::now() >= deadline {
+                // What the page shows instead says most about why.
+                let page = self.exec("return document.body.innerText", json!([]));
+                panic!("no element matches {css}; the page reads:\n{page}");
+            }
             sleep(Duration::from_millis(100));
         }
     }

@@ -11,6 +11,8 @@ pub struct Model {
     pub credential_id: Option<i32>,
     pub action: String,
     pub detail: String,
+    /// Who did it (technician and computer); None before Keydesk recorded it.
+    pub actor: Option<String>,
     pub at: ChronoDateTimeUtc,
 }
 

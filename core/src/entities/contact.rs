@@ -1,45 +1,12 @@
-use sea_orm::entity::prelude::*;
-
-/// Contact information of an account: one row per account.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "contact_information")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    #[sea_orm(unique)]
-    pub account_id: i32,
-    pub company_name: String,
-    pub name: String,
-    pub street: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    /// ISO 3166-1 alpha-2, or empty.
-    pub country: String,
-    /// E.164, or empty.
-    pub phone: String,
-    pub username: String,
-    pub email: String,
-    pub created_at: ChronoDateTimeUtc,
-    pub updated_at: ChronoDateTimeUtc,
-    pub version: i32,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::account::Entity",
-        from = "Column::AccountId",
-        to = "super::account::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Account,
-}
-
-impl Related<super::account::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Account.def()
+information_block! {
+    /// Contact information of an account: one row per account.
+    table = "contact_information", form = ContactForm,
+    fields {
+        company_name, name, street, city, region, postal_code,
+        /// ISO 3166-1 alpha-2, or empty.
+        country,
+        /// E.164, or empty.
+        phone,
+        username, email,
     }
 }
-
-impl ActiveModelBehavior for ActiveModel {}

@@ -55,8 +55,8 @@ impl TestStore {
 /// An account with one set of credentials, for the tests that renew them.
 pub async fn account_with_credentials(store: &Store) -> (i32, keydesk_core::credentials::Issued) {
     use keydesk_core::accounts::create_account;
+    use keydesk_core::contact::{BillingForm, ContactForm};
     use keydesk_core::credentials::{generate, CredentialForm};
-    use keydesk_core::validation::{BillingForm, ContactForm};
     let contact = ContactForm {
         company_name: "Renewals".into(),
         name: "R".into(),
@@ -71,7 +71,7 @@ pub async fn account_with_credentials(store: &Store) -> (i32, keydesk_core::cred
         application: "app".into(),
     };
     let vault = keydesk_core::vault::Vault::new("keydesk-test-unused");
-    let issued = generate(store, &vault, account.id, &form, false, chrono::Utc::now())
+    let issued = generate(store, &vault, account.id, &form, false)
         .await
         .unwrap();
     (account.id, issued)
@@ -91,4 +91,9 @@ pub fn location_from_text(text: &str) -> StoreLocation {
     } else {
         StoreLocation::SqliteFile(text.into())
     }
+}
+
+/// The store read at `at`: a test that moves time hands each call the store as of then.
+pub fn clocked(store: &Store, at: chrono::DateTime<chrono::Utc>) -> Store {
+    store.clone().with_clock(keydesk_core::Clock::manual(at))
 }

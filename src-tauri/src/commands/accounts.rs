@@ -1,7 +1,6 @@
-use chrono::Utc;
 use keydesk_core::accounts::{self, AccountView, DeletionImpact};
+use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::search::{self, AccountHit, SearchPage};
-use keydesk_core::validation::{BillingForm, ContactForm};
 use tauri::State;
 
 use crate::state::AppState;
@@ -33,7 +32,7 @@ pub async fn open_account(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<AccountView, WireError> {
-    Ok(accounts::open_account(state.store().await?, account_id, Utc::now()).await?)
+    Ok(accounts::open_account(state.store().await?, account_id).await?)
 }
 
 #[tauri::command]
@@ -79,8 +78,5 @@ pub async fn delete_account(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<Vec<String>, WireError> {
-    Ok(
-        accounts::delete_account(state.store().await?, &state.vault, account_id, Utc::now())
-            .await?,
-    )
+    Ok(accounts::delete_account(state.store().await?, &state.vault, account_id).await?)
 }

@@ -1,6 +1,10 @@
+use keydesk_core::credentials::Grace;
+use keydesk_core::settings::Settings;
 use serde::Serialize;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
+use crate::events::{PageEvent, PageEvents};
 use crate::state::AppState;
 use crate::WireError;
 
@@ -63,4 +67,27 @@ pub fn open_folder(
             message: format!("{} could not be opened: {err}", path.display()),
             field: None,
         })
+}
+
+/// What the page would otherwise copy by hand: the Renew grace choices with their labels and
+/// the settings' defaults.
+#[derive(Debug, Serialize)]
+pub struct PageConstants {
+    /// `[code, label]`, in the order offered.
+    pub grace_choices: Vec<(Grace, &'static str)>,
+    pub default_settings: Settings,
+}
+
+#[tauri::command]
+pub fn page_constants() -> PageConstants {
+    PageConstants {
+        grace_choices: Grace::ALL.iter().map(|g| (*g, g.label())).collect(),
+        default_settings: Settings::default(),
+    }
+}
+
+/// The page's channel for events from Rust (see `crate::events`).
+#[tauri::command]
+pub fn subscribe_page_events(events: State<'_, PageEvents>, channel: Channel<PageEvent>) {
+    events.attach(channel);
 }

@@ -1,6 +1,7 @@
 use keydesk_core::accounts::AccountView;
 use keydesk_core::contact;
-use keydesk_core::validation::{countries, BillingForm, ContactForm};
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::validation::countries;
 use serde::Serialize;
 use tauri::State;
 

@@ -1,4 +1,3 @@
-use chrono::Utc;
 use keydesk_core::credentials::{
     self, CredentialForm, CredentialView, Grace, Issued, Verification,
 };
@@ -42,7 +41,7 @@ pub async fn list_credentials(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<Vec<CredentialView>, WireError> {
-    Ok(credentials::list_credentials(state.store().await?, account_id, Utc::now()).await?)
+    Ok(credentials::list_credentials(state.store().await?, account_id).await?)
 }
 
 #[tauri::command]
@@ -58,7 +57,6 @@ pub async fn generate_credentials(
         account_id,
         &form,
         store_in_keyring,
-        Utc::now(),
     )
     .await?;
     Ok(IssuedResponse(issued))
@@ -77,7 +75,6 @@ pub async fn renew_secret(
         credential_id,
         grace,
         store_in_keyring,
-        Utc::now(),
     )
     .await?;
     Ok(IssuedResponse(issued))
@@ -88,13 +85,8 @@ pub async fn delete_credentials(
     state: State<'_, AppState>,
     credential_id: i32,
 ) -> Result<Deleted, WireError> {
-    let keyring_error = credentials::delete(
-        state.store().await?,
-        &state.vault,
-        credential_id,
-        Utc::now(),
-    )
-    .await?;
+    let keyring_error =
+        credentials::delete(state.store().await?, &state.vault, credential_id).await?;
     Ok(Deleted { keyring_error })
 }
 
@@ -105,7 +97,7 @@ pub async fn verify_credentials(
     secret: String,
 ) -> Result<Verification, WireError> {
     let secret = Secret::new(secret);
-    Ok(credentials::verify(state.store().await?, &client_id, &secret, Utc::now()).await?)
+    Ok(credentials::verify(state.store().await?, &client_id, &secret).await?)
 }
 
 #[tauri::command]

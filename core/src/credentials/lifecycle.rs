@@ -1,0 +1,215 @@
+//! Generate, renew and delete: each one write (transaction, activity event, search index)
+//! through `Store::write`, then the keyring outside it.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    SqlErr,
+};
+
+use super::keyring::{keep_in_keyring, record_removal};
+use super::views::{find, view};
+use super::{CredentialForm, Grace, Issued};
+use crate::audit::{Action, Event, Subject};
+use crate::entities::{contact, credential, credential_secret};
+use crate::secrets;
+use crate::vault::Vault;
+use crate::{Error, Result, Store};
+
+/// Generates a Client ID and its first secret; optionally stores the secret in the keyring.
+pub async fn generate(
+    store: &Store,
+    vault: &Vault,
+    account_id: i32,
+    form: &CredentialForm,
+    store_in_keyring: bool,
+) -> Result<Issued> {
+    let form = form.validate()?;
+    let email_key = form.email.to_lowercase();
+    let db = store.connection();
+    contact::Entity::find()
+        .filter(contact::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("The account"))?;
+    if let Some(existing) = credential::Entity::find()
+        .filter(credential::Column::EmailKey.eq(&email_key))
+        .one(db)
+        .await?
+    {
+        return Err(email_taken(&existing.client_id));
+    }
+
+    let client_id = secrets::new_client_id()?;
+    let secret = secrets::new_secret()?;
+    let write = store.write().await?;
+    let now = write.now();
+    let inserted = credential::ActiveModel {
+        account_id: Set(account_id),
+        client_id: Set(client_id.clone()),
+        name: Set(form.name.clone()),
+        email: Set(form.email.clone()),
+        email_key: Set(email_key.clone()),
+        application: Set(form.application.clone()),
+        keyring_stored: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(write.db())
+    .await;
+    let created = match inserted {
+        Ok(created) => created,
+        // Another window generated for this address between our check and our insert.
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            drop(write);
+            let existing = credential::Entity::find()
+                .filter(credential::Column::EmailKey.eq(&email_key))
+                .one(db)
+                .await?;
+            return Err(existing
+                .map(|e| email_taken(&e.client_id))
+                .unwrap_or(Error::Store(err)));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    insert_secret(write.db(), created.id, &secret, now).await?;
+    let subject = Subject::credential(account_id, created.id);
+    let detail = format!(
+        "Client ID {client_id} for {} ({})",
+        form.application, form.email
+    );
+    let mut credential = view(write.db(), created, now).await?;
+    write
+        .commit(Event::new(subject, Action::CredentialGenerated, detail))
+        .await?;
+
+    let keyring = keep_in_keyring(store, vault, &mut credential, &secret, store_in_keyring).await?;
+    let issued = Issued {
+        credential,
+        secret,
+        keyring,
+    };
+    tracing::info!(account_id, client_id = %client_id, "credentials generated");
+    // The whole value at debug level: its secret prints as a placeholder (see secrets::Secret).
+    tracing::debug!(?issued);
+    Ok(issued)
+}
+
+async fn insert_secret<C: ConnectionTrait>(
+    db: &C,
+    credential_id: i32,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    credential_secret::Entity::insert(credential_secret::ActiveModel {
+        credential_id: Set(credential_id),
+        digest: Set(secrets::digest(secret)),
+        hint: Set(secrets::hint(secret)),
+        created_at: Set(now),
+        expires_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Same Client ID, new secret. Every live older secret stops working after `grace` (at once by
+/// default), all in one transaction with its audit event.
+pub async fn renew(
+    store: &Store,
+    vault: &Vault,
+    credential_id: i32,
+    grace: Grace,
+    store_in_keyring: bool,
+) -> Result<Issued> {
+    let secret = secrets::new_secret()?;
+    let write = store.write().await?;
+    let now = write.now();
+    // PostgreSQL keeps microseconds; SQLite would keep more. Store the same on both.
+    let cutoff = (now + grace.duration()).trunc_subsecs(6);
+    // Write first: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent
+    // renewals of one credential, so exactly one secret ends up current. RETURNING hands back
+    // the row, so nothing reads it again.
+    let credential = credential::Entity::update_many()
+        .col_expr(
+            credential::Column::Version,
+            Expr::col(credential::Column::Version).add(1),
+        )
+        .col_expr(credential::Column::UpdatedAt, Expr::value(now))
+        .filter(credential::Column::Id.eq(credential_id))
+        .exec_with_returning(write.db())
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("The credentials"))?;
+    credential_secret::Entity::update_many()
+        .col_expr(credential_secret::Column::ExpiresAt, Expr::value(cutoff))
+        .filter(credential_secret::Column::CredentialId.eq(credential_id))
+        .filter(credential_secret::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(credential_secret::Column::ExpiresAt.is_null())
+                .add(credential_secret::Column::ExpiresAt.gt(cutoff)),
+        )
+        .exec(write.db())
+        .await?;
+    insert_secret(write.db(), credential_id, &secret, now).await?;
+    let detail = format!(
+        "Client ID {}: new secret; {}",
+        credential.client_id,
+        grace.describe()
+    );
+    let subject = Subject::credential(credential.account_id, credential.id);
+    // Read inside the transaction: the secrets as committed, without another round trip later.
+    let mut view = view(write.db(), credential, now).await?;
+    write
+        .commit(Event::new(subject, Action::CredentialRenewed, detail))
+        .await?;
+
+    let keyring = keep_in_keyring(store, vault, &mut view, &secret, store_in_keyring).await?;
+    let issued = Issued {
+        credential: view,
+        secret,
+        keyring,
+    };
+    tracing::info!(client_id = %issued.credential.client_id, ?grace, "secret renewed");
+    tracing::debug!(?issued);
+    Ok(issued)
+}
+
+/// Removes the credential: its Client ID and every secret stop verifying, and its keyring
+/// entry is removed. Returns the keyring's complaint, if it had one.
+pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<Option<String>> {
+    let credential = find(store, credential_id).await?;
+    let write = store.write().await?;
+    credential::Entity::delete_by_id(credential_id)
+        .exec(write.db())
+        .await?;
+    let detail = format!(
+        "Client ID {} for {} ({})",
+        credential.client_id, credential.application, credential.email
+    );
+    let subject = Subject::credential(credential.account_id, credential.id);
+    write
+        .commit(Event::new(subject, Action::CredentialDeleted, detail))
+        .await?;
+    tracing::info!(client_id = %credential.client_id, "credentials deleted");
+    if credential.keyring_stored {
+        return record_removal(store, vault, subject, &credential.client_id).await;
+    }
+    // Nothing recorded as stored, but a stray entry (e.g. from a crash) must not outlive it.
+    let _ = vault.remove(&credential.client_id).await;
+    Ok(None)
+}
+
+fn email_taken(existing_client_id: &str) -> Error {
+    Error::invalid(
+        "email",
+        "Email Address",
+        format!("already holds a set of credentials (Client ID {existing_client_id}); renew or delete those instead"),
+    )
+}

@@ -1,0 +1,81 @@
+//! What the page is shown of a credential: never more than a secret's hint.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{CredentialView, SecretView};
+use crate::entities::{credential, credential_secret};
+use crate::{Error, Result, Store};
+
+/// A secret that still verifies at `now`: not revoked, and not past its expiry.
+pub(super) fn live(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(credential_secret::Column::RevokedAt.is_null())
+        .add(
+            Condition::any()
+                .add(credential_secret::Column::ExpiresAt.is_null())
+                .add(credential_secret::Column::ExpiresAt.gt(now)),
+        )
+}
+
+pub(super) async fn view<C: ConnectionTrait>(
+    db: &C,
+    c: credential::Model,
+    now: DateTime<Utc>,
+) -> Result<CredentialView> {
+    let mut secrets: Vec<SecretView> = credential_secret::Entity::find()
+        .filter(credential_secret::Column::CredentialId.eq(c.id))
+        .filter(live(now))
+        .order_by_desc(credential_secret::Column::CreatedAt)
+        .order_by_desc(credential_secret::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| SecretView {
+            id: s.id,
+            hint: s.hint,
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+        })
+        .collect();
+    secrets.sort_by_key(|s| s.expires_at.is_some());
+    Ok(CredentialView {
+        id: c.id,
+        account_id: c.account_id,
+        client_id: c.client_id,
+        name: c.name,
+        email: c.email,
+        application: c.application,
+        in_keyring: c.keyring_stored,
+        created_at: c.created_at,
+        secrets,
+    })
+}
+
+pub(super) async fn find(store: &Store, credential_id: i32) -> Result<credential::Model> {
+    credential::Entity::find_by_id(credential_id)
+        .one(store.connection())
+        .await?
+        .ok_or(Error::NotFound("The credentials"))
+}
+
+/// The account's credentials, newest first.
+pub async fn list_credentials(store: &Store, account_id: i32) -> Result<Vec<CredentialView>> {
+    let now = store.now();
+    let rows = credential::Entity::find()
+        .filter(credential::Column::AccountId.eq(account_id))
+        .order_by_desc(credential::Column::CreatedAt)
+        .order_by_desc(credential::Column::Id)
+        .all(store.connection())
+        .await?;
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        views.push(view(store.connection(), row, now).await?);
+    }
+    Ok(views)
+}
+
+/// The Client ID of a credential, for copying.
+pub async fn client_id(store: &Store, credential_id: i32) -> Result<String> {
+    Ok(find(store, credential_id).await?.client_id)
+}

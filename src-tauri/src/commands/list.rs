@@ -1,0 +1,35 @@
+// Every command the webview may call, declared once. From this list follow: the handler the
+// app registers (`commands::handler`), the command names (`COMMANDS`), their `allow-<command>`
+// permissions and the capability file that grants exactly those (both written by build.rs),
+// and the contract test that ui/api.js calls exactly these. Adding a command: its core
+// function, its wrapper in `commands/<domain>.rs`, one line here, one line in ui/api.js.
+commands! {
+    app::app_status,
+    app::page_ready,
+    app::page_constants,
+    app::subscribe_page_events,
+    accounts::create_account,
+    accounts::get_account,
+    contact::update_contact,
+    contact::update_billing,
+    contact::list_countries,
+    credentials::list_credentials,
+    credentials::generate_credentials,
+    credentials::renew_secret,
+    credentials::delete_credentials,
+    credentials::verify_credentials,
+    credentials::copy_client_id,
+    credentials::copy_secret,
+    credentials::copy_secret_from_keyring,
+    activity::list_activity,
+    accounts::open_account,
+    accounts::last_opened_account,
+    accounts::search_accounts,
+    accounts::recent_accounts,
+    accounts::set_pinned,
+    accounts::account_deletion_impact,
+    accounts::delete_account,
+    settings::get_settings,
+    settings::update_settings,
+    app::open_folder,
+}

@@ -1,0 +1,21 @@
+// Page state in one place. Pages read it; `leavePage` (called by every navigation in main.js)
+// resets what belongs to the page being left, so no page has to remember to forget.
+
+export const state = {
+  /// From Rust at start (`page_constants`): the Renew grace choices, the settings' defaults.
+  constants: { grace_choices: [], default_settings: {} },
+  /// The saved settings (the defaults until loaded).
+  settings: {},
+  countries: [],
+  /// What `app_status` said at start (folders, store).
+  status: null,
+  /// The account on screen; `lastId` the one opened last (Home has none on screen).
+  current: null,
+  lastId: null,
+  /// The secret just generated or renewed: shown once, on this page view only. Never stored.
+  issued: null,
+};
+
+export function leavePage() {
+  state.issued = null;
+}
