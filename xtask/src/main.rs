@@ -209,7 +209,10 @@ fn test(test_args: &[String]) -> Result<(), String> {
         }
         // The token endpoint's suites (issue 15) on the same server.
         eprintln!("xtask: the keydesk-server suite on PostgreSQL");
-        for binary in test_binaries("keydesk-server", &["clauses", "oauth2_client", "load"])? {
+        for binary in test_binaries(
+            "keydesk-server",
+            &["clauses", "instances", "oauth2_client", "load"],
+        )? {
             let mut on_postgres = session_command(&[binary.display().to_string()]);
             on_postgres
                 .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)

@@ -54,7 +54,12 @@ pub fn start() -> Running {
 }
 
 pub fn start_with(limits: Limits) -> Running {
-    start_on(limits, false)
+    start_configured(|config| config.limits = limits)
+}
+
+/// A plain-HTTP server whose settings `configure` changes first.
+pub fn start_configured(configure: impl FnOnce(&mut Config)) -> Running {
+    start_on(configure, false)
 }
 
 /// A throwaway CA and a certificate it signed for 127.0.0.1, made by `openssl` (as in
@@ -131,10 +136,10 @@ pub fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::Pat
 
 /// A server speaking HTTPS with a throwaway certificate; `agent` trusts only that certificate.
 pub fn start_tls() -> Running {
-    start_on(Limits::default(), true)
+    start_on(|_| {}, true)
 }
 
-fn start_on(limits: Limits, tls: bool) -> Running {
+fn start_on(configure: impl FnOnce(&mut Config), tls: bool) -> Running {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -156,7 +161,7 @@ fn start_on(limits: Limits, tls: bool) -> Running {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let mut config = Config::new(&format!("{scheme}://{addr}/"));
-        config.limits = limits;
+        configure(&mut config);
         if tls {
             let (cert, key) = self_signed(dir.path());
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
@@ -249,6 +254,31 @@ pub fn basic(client_id: &str, secret: &str) -> String {
 pub const FORM: &str = "application/x-www-form-urlencoded";
 
 impl Running {
+    /// A second `keydesk-server` on the same store, with its own connection pool (another
+    /// process, as behind a load balancer); its base URL.
+    pub fn another_instance(&self) -> String {
+        let location = self.store.location().clone();
+        let addr = self.rt.block_on(async {
+            let store = Store::open(location).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let config = Config::new(&format!("http://{addr}"));
+            tokio::spawn(keydesk_server::serve(listener, store, config));
+            addr
+        });
+        format!("http://{addr}")
+    }
+
+    /// A form POST to another instance.
+    pub fn form_at(&self, base: &str, path: &str, basic: &str, body: &str) -> Reply {
+        let request = self
+            .agent
+            .post(format!("{base}{path}"))
+            .header("Content-Type", FORM)
+            .header("Authorization", basic);
+        reply(request.send(body).expect("the server answers"))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
