@@ -41,7 +41,19 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--listen" => listen = value("--listen")?,
-            "--issuer" => issuer = Some(value("--issuer")?),
+            "--issuer" => {
+                let url = value("--issuer")?;
+                // RFC 8414 §2: a URL with no query or fragment.
+                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || url.contains(['?', '#'])
+                {
+                    return Err(format!(
+                        "--issuer {url}: give the URL clients reach this server at, e.g. \
+                         https://auth.example.com (no query or fragment)"
+                    ));
+                }
+                issuer = Some(url);
+            }
             "--token-lifetime" => {
                 let text = value("--token-lifetime")?;
                 lifetime = text
@@ -119,6 +131,9 @@ mod tests {
         assert!(parse(args("--listen [::1]:8477")).is_ok());
         assert!(parse(args("--tls-cert c")).is_err());
         assert!(parse(args("--token-lifetime 5")).is_err());
+        assert!(parse(args("--issuer https://auth.example.com/")).is_ok());
+        assert!(parse(args("--issuer auth.example.com")).is_err());
+        assert!(parse(args("--issuer https://a.example?x=1")).is_err());
         assert_eq!(
             parse(args("")).unwrap().listen,
             DEFAULT_LISTEN.parse().unwrap()
