@@ -36,6 +36,9 @@ impl Drop for Params {
 
 /// Checks the content type, reads the body and parses it.
 pub async fn read(headers: &HeaderMap, body: Body) -> Result<Params, OAuthError> {
+    // The body is read before anything is refused: an unread body makes the server close the
+    // connection, and a client reusing it would see a reset instead of the answer.
+    let bytes = read_limited(body).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -46,7 +49,6 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Params, OAuthError>
             "the body must be application/x-www-form-urlencoded",
         ));
     }
-    let bytes = read_limited(body).await?;
     parse(&bytes)
 }
 
