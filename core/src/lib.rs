@@ -16,6 +16,7 @@ pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod tokens;
 pub mod validation;
 pub mod vault;
 pub mod write;

@@ -25,6 +25,9 @@ const TEST_PACKAGES: &[&str] = &[
     "libsecret-tools",
     "xclip",
     "postgresql",
+    // keydesk-server's tests make certificates with openssl and call the TLS endpoint with curl.
+    "openssl",
+    "curl",
 ];
 
 const USAGE: &str = "\
@@ -196,6 +199,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "concurrency",
                 "hostile_input",
                 "at_rest",
+                "tokens",
             ],
             false,
         )? {
@@ -204,6 +208,18 @@ fn test(test_args: &[String]) -> Result<(), String> {
             on_postgres
                 .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
                 .current_dir(root().join("core"));
+            status(on_postgres)?;
+        }
+        // The token endpoint's suites (issue 15) on the same server.
+        eprintln!("xtask: the keydesk-server suite on PostgreSQL");
+        for binary in test_binaries(
+            "keydesk-server",
+            &["clauses", "instances", "oauth2_client", "load"],
+        )? {
+            let mut on_postgres = session_command(&[binary.display().to_string()]);
+            on_postgres
+                .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
+                .current_dir(root().join("server"));
             status(on_postgres)?;
         }
     }
@@ -241,9 +257,30 @@ pub fn session_command(program: &[String]) -> Command {
     command
 }
 
+/// The executables of `package`'s integration tests named `names`, from the workspace debug
+/// test build (no rebuild: same command, same features).
+pub fn test_binaries(package: &str, names: &[&str]) -> Result<Vec<PathBuf>, String> {
+    package_test_binaries(
+        package,
+        &format!("/{}#", package.trim_start_matches("keydesk-")),
+        names,
+        false,
+    )
+}
+
 /// The executables of keydesk-core's integration tests named `names`, as the workspace test
 /// build made them (no rebuild: same command, same features).
 pub fn core_test_binaries(names: &[&str], release: bool) -> Result<Vec<PathBuf>, String> {
+    package_test_binaries("keydesk-core", "/core#", names, release)
+}
+
+/// `package` is the crate name; `path_id` how its folder shows in a path-based package id.
+fn package_test_binaries(
+    package: &str,
+    path_id: &str,
+    names: &[&str],
+    release: bool,
+) -> Result<Vec<PathBuf>, String> {
     let mut command = cargo();
     command.args(["test", "--no-run", "--message-format=json"]);
     if release {
@@ -261,14 +298,14 @@ pub fn core_test_binaries(names: &[&str], release: bool) -> Result<Vec<PathBuf>,
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let is_core = message["package_id"]
+        let is_package = message["package_id"]
             .as_str()
-            .is_some_and(|p| p.contains("keydesk-core") || p.contains("/core#"));
+            .is_some_and(|p| p.contains(package) || p.contains(path_id));
         let name = message["target"]["name"].as_str().unwrap_or_default();
         let is_test = message["target"]["kind"]
             .as_array()
             .is_some_and(|k| k.iter().any(|k| k == "test"));
-        if is_core && is_test && names.contains(&name) {
+        if is_package && is_test && names.contains(&name) {
             if let Some(exe) = message["executable"].as_str() {
                 found.push((name.to_owned(), PathBuf::from(exe)));
             }
@@ -279,7 +316,7 @@ pub fn core_test_binaries(names: &[&str], release: bool) -> Result<Vec<PathBuf>,
     let found: Vec<PathBuf> = found.into_iter().map(|(_, exe)| exe).collect();
     if found.len() != names.len() {
         return Err(format!(
-            "expected the test binaries {names:?} of keydesk-core, found {found:?}"
+            "expected the test binaries {names:?} of {package}, found {found:?}"
         ));
     }
     Ok(found)

@@ -17,6 +17,7 @@ mod views;
 pub use keyring::secret_from_keyring;
 pub use lifecycle::{delete, generate, renew};
 pub use verify::{verify, Verification};
+pub(crate) use views::live;
 pub use views::{client_id, list_credentials};
 
 use chrono::{DateTime, Duration, Utc};

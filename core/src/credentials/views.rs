@@ -8,7 +8,7 @@ use crate::entities::{credential, credential_secret};
 use crate::{Error, Result, Store};
 
 /// A secret that still verifies at `now`: not revoked, and not past its expiry.
-pub(super) fn live(now: DateTime<Utc>) -> Condition {
+pub(crate) fn live(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(credential_secret::Column::RevokedAt.is_null())
         .add(

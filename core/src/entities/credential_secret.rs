@@ -14,6 +14,8 @@ pub struct Model {
     /// None: valid until replaced.
     pub expires_at: Option<ChronoDateTimeUtc>,
     pub revoked_at: Option<ChronoDateTimeUtc>,
+    /// When this secret last obtained an access token (written at most about once a minute).
+    pub last_used_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -70,6 +70,7 @@ macro_rules! information_block {
     };
 }
 
+pub mod access_token;
 pub mod account;
 pub mod account_search;
 pub mod audit_event;

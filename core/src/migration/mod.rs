@@ -7,6 +7,7 @@ mod m20261126_000001_accounts;
 mod m20261126_000002_credentials;
 mod m20261126_000003_account_switcher;
 mod m20261126_000004_account_order;
+mod m20261127_000001_access_tokens;
 mod m20261127_000010_activity_actor;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_credentials::Migration),
             Box::new(m20261126_000003_account_switcher::Migration),
             Box::new(m20261126_000004_account_order::Migration),
+            Box::new(m20261127_000001_access_tokens::Migration),
             Box::new(m20261127_000010_activity_actor::Migration),
         ]
     }

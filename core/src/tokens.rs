@@ -1,0 +1,226 @@
+//! OAuth 2.0 access tokens for the client-credentials grant (issue 15): authenticate a Client ID
+//! and secret, issue a token, introspect it, revoke it, purge expired ones.
+//!
+//! Tokens are 256 random bits from the same CSPRNG as secrets; the store keeps only their
+//! SHA-256 digest. A token is tied to the secret that obtained it and is active only while that
+//! secret is live, so what the page says about a secret (renewed now, grace period, deleted) is
+//! what the token endpoint does, to the second. Time comes from the store's clock (tests move it).
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, RelationTrait, Set};
+use sea_orm::{JoinType, PaginatorTrait};
+
+use crate::credentials::live;
+use crate::entities::{access_token, credential, credential_secret};
+use crate::secrets::{self, Secret};
+use crate::{Result, Store};
+
+/// A secret's "last used" is written again only when older than this, so a busy integration
+/// does not turn every token into a write.
+pub const LAST_USED_RESOLUTION: Duration = Duration::seconds(60);
+
+/// The digest of no secret: an unknown Client ID is compared against it, so it costs the same
+/// as a wrong secret.
+const DUMMY_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A client that proved it holds a live secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub credential_id: i32,
+    pub secret_id: i32,
+    pub client_id: String,
+}
+
+/// A new access token, in plaintext for this one response.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub token: Secret,
+    pub client: Client,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Seconds from `issued_at` to `expires_at`.
+    pub expires_in: i64,
+}
+
+/// What introspection says about an active token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveToken {
+    pub client_id: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// PostgreSQL keeps microseconds; keep the same on SQLite so comparisons agree on both.
+fn at(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.trunc_subsecs(6)
+}
+
+/// The live secret of `client_id` that `secret` is, if any. Every live secret of the Client ID
+/// is compared in constant time (no early exit); an unknown Client ID is compared against a
+/// dummy digest, so both failures cost the same.
+pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Result<Option<Client>> {
+    let now = at(store.now());
+    let candidates = credential_secret::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            credential_secret::Relation::Credential.def(),
+        )
+        .filter(credential::Column::ClientId.eq(client_id))
+        .filter(live(now))
+        .all(store.connection())
+        .await?;
+    if candidates.is_empty() {
+        let _ = secrets::matches(secret, DUMMY_DIGEST);
+        return Ok(None);
+    }
+    let mut found = None;
+    for candidate in candidates {
+        if secrets::matches(secret, &candidate.digest) && found.is_none() {
+            found = Some(Client {
+                credential_id: candidate.credential_id,
+                secret_id: candidate.id,
+                client_id: client_id.to_owned(),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Authenticates the pair and issues a token living `lifetime`, or until the secret's own end
+/// if that comes first. `None`: the pair does not authenticate (unknown, wrong, expired,
+/// revoked — all alike).
+pub async fn issue_token(
+    store: &Store,
+    client_id: &str,
+    secret: &str,
+    lifetime: Duration,
+) -> Result<Option<IssuedToken>> {
+    let Some(client) = authenticate(store, client_id, secret).await? else {
+        return Ok(None);
+    };
+    issue_for(store, client, lifetime).await.map(Some)
+}
+
+/// Issues a token to a client just authenticated. Bookkeeping, not activity: a busy
+/// integration must not turn every token into an event.
+pub async fn issue_for(store: &Store, client: Client, lifetime: Duration) -> Result<IssuedToken> {
+    let write = store.write().await?;
+    let now = at(write.now());
+    let db = write.db();
+    let secret_end = credential_secret::Entity::find_by_id(client.secret_id)
+        .select_only()
+        .column(credential_secret::Column::ExpiresAt)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten();
+    let mut expires_at = at(now + lifetime);
+    if let Some(end) = secret_end {
+        expires_at = expires_at.min(end);
+    }
+    let token = secrets::new_secret()?;
+    access_token::Entity::insert(access_token::ActiveModel {
+        digest: Set(secrets::digest(&token)),
+        credential_id: Set(client.credential_id),
+        secret_id: Set(client.secret_id),
+        issued_at: Set(now),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    // One conditional write, no read: at most about once a minute per secret.
+    credential_secret::Entity::update_many()
+        .col_expr(credential_secret::Column::LastUsedAt, Expr::value(now))
+        .filter(credential_secret::Column::Id.eq(client.secret_id))
+        .filter(
+            Condition::any()
+                .add(credential_secret::Column::LastUsedAt.is_null())
+                .add(credential_secret::Column::LastUsedAt.lt(now - LAST_USED_RESOLUTION)),
+        )
+        .exec(db)
+        .await?;
+    write.commit_bookkeeping().await?;
+    tracing::info!(client_id = %client.client_id, "access token issued");
+    Ok(IssuedToken {
+        token,
+        client,
+        issued_at: now,
+        expires_in: (expires_at - now).num_seconds(),
+        expires_at,
+    })
+}
+
+/// The token's facts if it is active at `now`: unexpired, unrevoked, and its secret still live
+/// (a secret renewed "now", past its grace period, or deleted ends its tokens at once).
+pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken>> {
+    let now = at(store.now());
+    let found = access_token::Entity::find()
+        .filter(access_token::Column::Digest.eq(secrets::digest(token)))
+        .filter(access_token::Column::RevokedAt.is_null())
+        .filter(access_token::Column::ExpiresAt.gt(now))
+        .join(JoinType::InnerJoin, access_token::Relation::Secret.def())
+        .filter(live(now))
+        .find_also_related(credential::Entity)
+        .one(store.connection())
+        .await?;
+    Ok(match found {
+        Some((token, Some(credential))) => Some(ActiveToken {
+            client_id: credential.client_id,
+            issued_at: token.issued_at,
+            expires_at: token.expires_at,
+        }),
+        _ => None,
+    })
+}
+
+/// Revokes `token` if it belongs to `credential_id`; another client's token or an unknown one
+/// is left alone, and is not an error (RFC 7009 §2.2). Whether a token was revoked.
+pub async fn revoke(store: &Store, credential_id: i32, token: &str) -> Result<bool> {
+    let write = store.write().await?;
+    let revoked = access_token::Entity::update_many()
+        .col_expr(
+            access_token::Column::RevokedAt,
+            Expr::value(at(write.now())),
+        )
+        .filter(access_token::Column::Digest.eq(secrets::digest(token)))
+        .filter(access_token::Column::CredentialId.eq(credential_id))
+        .filter(access_token::Column::RevokedAt.is_null())
+        .exec(write.db())
+        .await?
+        .rows_affected;
+    write.commit_bookkeeping().await?;
+    Ok(revoked > 0)
+}
+
+/// Deletes the tokens expired by now; how many.
+pub async fn purge_expired(store: &Store) -> Result<u64> {
+    let write = store.write().await?;
+    let purged = access_token::Entity::delete_many()
+        .filter(access_token::Column::ExpiresAt.lte(at(write.now())))
+        .exec(write.db())
+        .await?
+        .rows_affected;
+    write.commit_bookkeeping().await?;
+    if purged > 0 {
+        tracing::info!(purged, "expired access tokens purged");
+    }
+    Ok(purged)
+}
+
+/// How many token rows the store holds (expired ones included until purged).
+pub async fn count_tokens(store: &Store) -> Result<u64> {
+    Ok(access_token::Entity::find()
+        .count(store.connection())
+        .await?)
+}
+
+/// When the secret last obtained a token.
+pub async fn last_used(store: &Store, secret_id: i32) -> Result<Option<DateTime<Utc>>> {
+    Ok(credential_secret::Entity::find_by_id(secret_id)
+        .one(store.connection())
+        .await?
+        .and_then(|s| s.last_used_at))
+}

@@ -1,0 +1,359 @@
+//! Access tokens over the store, with the clock moved by hand: what the page says about a secret
+//! (renewed now, grace period, deleted) is what the token endpoint does, to the second.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use keydesk_core::accounts::create_account;
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::{self, CredentialForm, Grace, Issued};
+use keydesk_core::tokens;
+use keydesk_core::vault::Vault;
+use keydesk_core::Store;
+
+mod common;
+use common::{test_store, TestStore};
+
+const HOUR: Duration = Duration::hours(1);
+
+struct Fixture {
+    _t: TestStore,
+    store: Store,
+    account_id: i32,
+    vault: Vault,
+    t0: DateTime<Utc>,
+}
+
+async fn fixture() -> Fixture {
+    let t = test_store().await;
+    let store = t.store.clone();
+    let contact = ContactForm {
+        company_name: "Tokens".into(),
+        name: "T".into(),
+        ..Default::default()
+    };
+    let account_id = create_account(&store, &contact, &BillingForm::default())
+        .await
+        .unwrap()
+        .id;
+    Fixture {
+        _t: t,
+        store,
+        account_id,
+        vault: Vault::new("keydesk-test-unused"),
+        t0: Utc::now().trunc_subsecs(0),
+    }
+}
+
+impl Fixture {
+    async fn generate(&self, email: &str) -> Issued {
+        let form = CredentialForm {
+            name: "n".into(),
+            email: email.into(),
+            application: "app".into(),
+        };
+        credentials::generate(
+            &common::clocked(&self.store, self.t0),
+            &self.vault,
+            self.account_id,
+            &form,
+            false,
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn renew(&self, credential_id: i32, grace: Grace, now: DateTime<Utc>) -> Issued {
+        credentials::renew(
+            &common::clocked(&self.store, now),
+            &self.vault,
+            credential_id,
+            grace,
+            false,
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn token(&self, issued: &Issued, now: DateTime<Utc>) -> Option<tokens::IssuedToken> {
+        tokens::issue_token(
+            &common::clocked(&self.store, now),
+            &issued.credential.client_id,
+            issued.secret.expose(),
+            HOUR,
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn active(&self, token: &tokens::IssuedToken, now: DateTime<Utc>) -> bool {
+        tokens::introspect(&common::clocked(&self.store, now), token.token.expose())
+            .await
+            .unwrap()
+            .is_some()
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_256_random_bits_kept_only_as_a_digest_and_introspects_its_facts() {
+    let f = fixture().await;
+    let issued = f.generate("a@example.com").await;
+    let token = f
+        .token(&issued, f.t0)
+        .await
+        .expect("a live secret gets a token");
+    assert_eq!(token.token.len(), 43, "256 bits as URL-safe base64");
+    assert_eq!(token.expires_in, 3600);
+    assert_eq!(token.client.client_id, issued.credential.client_id);
+    let other = f.token(&issued, f.t0).await.unwrap();
+    assert_ne!(token.token, other.token);
+
+    let facts = tokens::introspect(
+        &common::clocked(&f.store, f.t0 + Duration::seconds(5)),
+        &token.token,
+    )
+    .await
+    .unwrap()
+    .expect("active");
+    assert_eq!(facts.client_id, issued.credential.client_id);
+    assert_eq!(facts.issued_at, f.t0);
+    assert_eq!(facts.expires_at, f.t0 + HOUR);
+    // Expired at its end, not a second later.
+    assert!(f.active(&token, f.t0 + HOUR - Duration::seconds(1)).await);
+    assert!(!f.active(&token, f.t0 + HOUR).await);
+    assert!(!f.active(&token, f.t0 + HOUR + Duration::seconds(1)).await);
+
+    // The store holds the digest, never the token.
+    use keydesk_core::entities::access_token;
+    use sea_orm::EntityTrait;
+    let rows = access_token::Entity::find()
+        .all(f.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        assert_ne!(row.digest, token.token.expose());
+        assert_ne!(row.digest, other.token.expose());
+        assert_eq!(row.digest.len(), 64);
+    }
+    assert!(
+        tokens::introspect(&common::clocked(&f.store, f.t0), "not-a-token")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_secret_an_empty_one_and_an_unknown_client_id_are_refused_alike() {
+    let f = fixture().await;
+    let issued = f.generate("a@example.com").await;
+    let id = &issued.credential.client_id;
+    let wrong = keydesk_core::secrets::new_secret().unwrap();
+    assert!(
+        tokens::authenticate(&common::clocked(&f.store, f.t0), id, &wrong)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(tokens::authenticate(
+        &common::clocked(&f.store, f.t0),
+        "0123456789abcdef0123456789abcdef",
+        &issued.secret
+    )
+    .await
+    .unwrap()
+    .is_none());
+    assert!(
+        tokens::authenticate(&common::clocked(&f.store, f.t0), id, "")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let client = tokens::authenticate(&common::clocked(&f.store, f.t0), id, &issued.secret)
+        .await
+        .unwrap()
+        .expect("the right pair");
+    assert_eq!(client.credential_id, issued.credential.id);
+    assert_eq!(client.secret_id, issued.credential.secrets[0].id);
+}
+
+#[tokio::test]
+async fn renew_now_refuses_the_old_secret_at_once_and_ends_its_tokens() {
+    let f = fixture().await;
+    let old = f.generate("a@example.com").await;
+    let t1 = f.t0 + Duration::seconds(10);
+    let token = f.token(&old, t1).await.unwrap();
+    assert!(f.active(&token, t1).await);
+
+    let renewed = f.renew(old.credential.id, Grace::Now, t1).await;
+    assert!(
+        f.token(&old, t1).await.is_none(),
+        "old secret refused at once"
+    );
+    assert!(!f.active(&token, t1).await, "its token is inactive at once");
+    let new_token = f.token(&renewed, t1).await.expect("the new secret works");
+    assert!(f.active(&new_token, t1).await);
+}
+
+#[tokio::test]
+async fn renew_with_a_grace_period_keeps_the_old_secret_to_the_second() {
+    let f = fixture().await;
+    let old = f.generate("a@example.com").await;
+    let t1 = f.t0 + Duration::seconds(10);
+    let renewed = f.renew(old.credential.id, Grace::OneHour, t1).await;
+    let end = t1 + HOUR;
+
+    let late = f
+        .token(&old, end - Duration::seconds(1))
+        .await
+        .expect("the old secret still gets tokens a second before its end");
+    // A token never outlives the secret that obtained it.
+    assert_eq!(late.expires_in, 1);
+    assert!(f.active(&late, end - Duration::seconds(1)).await);
+    assert!(!f.active(&late, end).await);
+    assert!(f.token(&old, end + Duration::seconds(1)).await.is_none());
+
+    // The new secret is unaffected, and both got tokens during the grace period.
+    let early_old = f.token(&old, t1 + Duration::minutes(5)).await.unwrap();
+    let new_token = f.token(&renewed, t1 + Duration::minutes(5)).await.unwrap();
+    assert_eq!(early_old.expires_in, 3600 - 300);
+    assert!(f.active(&early_old, end - Duration::seconds(1)).await);
+    assert!(!f.active(&early_old, end + Duration::seconds(1)).await);
+    assert!(f.active(&new_token, end + Duration::seconds(1)).await);
+    assert!(f
+        .token(&renewed, end + Duration::seconds(1))
+        .await
+        .is_some());
+}
+
+#[tokio::test]
+async fn delete_refuses_every_secret_and_ends_every_token() {
+    let f = fixture().await;
+    let old = f.generate("a@example.com").await;
+    let renewed = f.renew(old.credential.id, Grace::OneDay, f.t0).await;
+    let old_token = f.token(&old, f.t0).await.unwrap();
+    let new_token = f.token(&renewed, f.t0).await.unwrap();
+
+    credentials::delete(
+        &common::clocked(&f.store, f.t0),
+        &f.vault,
+        old.credential.id,
+    )
+    .await
+    .unwrap();
+    assert!(f.token(&old, f.t0).await.is_none());
+    assert!(f.token(&renewed, f.t0).await.is_none());
+    assert!(!f.active(&old_token, f.t0).await);
+    assert!(!f.active(&new_token, f.t0).await);
+    // The rows went with the credential (ON DELETE CASCADE).
+    assert_eq!(tokens::count_tokens(&f.store).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_client_revokes_only_its_own_tokens_and_unknown_ones_are_no_error() {
+    let f = fixture().await;
+    let a = f.generate("a@example.com").await;
+    let b = f.generate("b@example.com").await;
+    let a_token = f.token(&a, f.t0).await.unwrap();
+    let b_token = f.token(&b, f.t0).await.unwrap();
+
+    assert!(!tokens::revoke(
+        &common::clocked(&f.store, f.t0),
+        a.credential.id,
+        &b_token.token
+    )
+    .await
+    .unwrap());
+    assert!(
+        f.active(&b_token, f.t0).await,
+        "another client's token stays active"
+    );
+    assert!(
+        !tokens::revoke(&common::clocked(&f.store, f.t0), a.credential.id, "unknown")
+            .await
+            .unwrap()
+    );
+    assert!(tokens::revoke(
+        &common::clocked(&f.store, f.t0),
+        a.credential.id,
+        &a_token.token
+    )
+    .await
+    .unwrap());
+    assert!(!f.active(&a_token, f.t0).await);
+    assert!(f.active(&b_token, f.t0).await);
+}
+
+#[tokio::test]
+async fn last_used_is_written_at_most_once_a_minute_per_secret() {
+    let f = fixture().await;
+    let issued = f.generate("a@example.com").await;
+    let secret_id = issued.credential.secrets[0].id;
+    assert_eq!(tokens::last_used(&f.store, secret_id).await.unwrap(), None);
+
+    f.token(&issued, f.t0).await.unwrap();
+    assert_eq!(
+        tokens::last_used(&f.store, secret_id).await.unwrap(),
+        Some(f.t0)
+    );
+    // Within the minute: not written again.
+    f.token(&issued, f.t0 + Duration::seconds(30))
+        .await
+        .unwrap();
+    f.token(&issued, f.t0 + Duration::seconds(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens::last_used(&f.store, secret_id).await.unwrap(),
+        Some(f.t0)
+    );
+    // Past it: written.
+    let later = f.t0 + Duration::seconds(61);
+    f.token(&issued, later).await.unwrap();
+    assert_eq!(
+        tokens::last_used(&f.store, secret_id).await.unwrap(),
+        Some(later)
+    );
+    // A refused attempt is not a use.
+    let wrong = keydesk_core::secrets::new_secret().unwrap();
+    let refused = tokens::issue_token(
+        &common::clocked(&f.store, later + Duration::minutes(5)),
+        &issued.credential.client_id,
+        &wrong,
+        HOUR,
+    )
+    .await
+    .unwrap();
+    assert!(refused.is_none());
+    assert_eq!(
+        tokens::last_used(&f.store, secret_id).await.unwrap(),
+        Some(later)
+    );
+}
+
+#[tokio::test]
+async fn purge_deletes_only_expired_tokens() {
+    let f = fixture().await;
+    let issued = f.generate("a@example.com").await;
+    let early = f.token(&issued, f.t0).await.unwrap();
+    let late = f
+        .token(&issued, f.t0 + Duration::minutes(30))
+        .await
+        .unwrap();
+    assert_eq!(tokens::count_tokens(&f.store).await.unwrap(), 2);
+
+    assert_eq!(
+        tokens::purge_expired(&common::clocked(&f.store, f.t0 + Duration::minutes(59)))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        tokens::purge_expired(&common::clocked(&f.store, f.t0 + HOUR))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(!f.active(&early, f.t0 + Duration::minutes(61)).await);
+    assert!(f.active(&late, f.t0 + Duration::minutes(61)).await);
+    assert_eq!(tokens::count_tokens(&f.store).await.unwrap(), 1);
+}

@@ -1,0 +1,164 @@
+//! The four endpoints. Every rule is core's (`keydesk_core::tokens`); this file speaks HTTP.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use keydesk_core::tokens::{self, Client};
+use serde_json::json;
+
+use crate::auth::{presented, Presented};
+use crate::error::{no_store, OAuthError};
+use crate::form::{self, Params};
+use crate::Server;
+
+/// The client behind the request, checked against the store and the rate limit.
+async fn authenticate(
+    server: &Server,
+    peer: SocketAddr,
+    presented: &Presented,
+) -> Result<Client, OAuthError> {
+    let address = peer.ip();
+    if let Err(wait) = server.limiter.check(address, &presented.client_id) {
+        return Err(OAuthError::too_many_failures(wait));
+    }
+    match tokens::authenticate(&server.store, &presented.client_id, &presented.secret).await? {
+        Some(client) => Ok(client),
+        None => {
+            server.limiter.failed(address, &presented.client_id);
+            tracing::info!(%address, "client authentication failed");
+            Err(OAuthError::invalid_client(presented.basic))
+        }
+    }
+}
+
+async fn read(request: Request) -> Result<(HeaderMap, Params), OAuthError> {
+    let (parts, body) = request.into_parts();
+    let params = form::read(&parts.headers, body).await?;
+    Ok((parts.headers, params))
+}
+
+fn into_response(result: Result<Response, OAuthError>) -> Response {
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// RFC 6749 §4.4: the client-credentials grant.
+pub async fn token(
+    State(server): State<Arc<Server>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    into_response(token_inner(&server, peer, request).await)
+}
+
+async fn token_inner(
+    server: &Server,
+    peer: SocketAddr,
+    request: Request,
+) -> Result<Response, OAuthError> {
+    let (headers, params) = read(request).await?;
+    let presented = presented(&headers, &params)?;
+    match params.get("grant_type") {
+        None => return Err(OAuthError::invalid_request("grant_type is required")),
+        Some("client_credentials") => {}
+        Some(_) => return Err(OAuthError::unsupported_grant_type()),
+    }
+    if params.get("scope").is_some() {
+        return Err(OAuthError::invalid_scope());
+    }
+    let client = authenticate(server, peer, &presented).await?;
+    let issued = tokens::issue_for(&server.store, client, server.config.token_lifetime).await?;
+    // RFC 6749 §4.4.3: no refresh token.
+    let body = json!({
+        "access_token": issued.token.expose(),
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+    });
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    no_store(response.headers_mut());
+    Ok(response)
+}
+
+/// RFC 7662: token introspection, for authenticated clients.
+pub async fn introspect(
+    State(server): State<Arc<Server>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    into_response(introspect_inner(&server, peer, request).await)
+}
+
+async fn introspect_inner(
+    server: &Server,
+    peer: SocketAddr,
+    request: Request,
+) -> Result<Response, OAuthError> {
+    let (headers, params) = read(request).await?;
+    let presented = presented(&headers, &params)?;
+    let token = params
+        .get("token")
+        .ok_or(OAuthError::invalid_request("token is required"))?;
+    authenticate(server, peer, &presented).await?;
+    let body = match tokens::introspect(&server.store, token).await? {
+        Some(active) => json!({
+            "active": true,
+            "client_id": active.client_id,
+            "token_type": "Bearer",
+            "iat": active.issued_at.timestamp(),
+            "exp": active.expires_at.timestamp(),
+        }),
+        None => json!({"active": false}),
+    };
+    let mut response = (StatusCode::OK, Json(body)).into_response();
+    no_store(response.headers_mut());
+    Ok(response)
+}
+
+/// RFC 7009: a client revokes its own token; an unknown token is not an error.
+pub async fn revoke(
+    State(server): State<Arc<Server>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    into_response(revoke_inner(&server, peer, request).await)
+}
+
+async fn revoke_inner(
+    server: &Server,
+    peer: SocketAddr,
+    request: Request,
+) -> Result<Response, OAuthError> {
+    let (headers, params) = read(request).await?;
+    let presented = presented(&headers, &params)?;
+    let token = params
+        .get("token")
+        .ok_or(OAuthError::invalid_request("token is required"))?;
+    let client = authenticate(server, peer, &presented).await?;
+    tokens::revoke(&server.store, client.credential_id, token).await?;
+    let mut response = StatusCode::OK.into_response();
+    no_store(response.headers_mut());
+    Ok(response)
+}
+
+/// RFC 8414: authorization server metadata.
+pub async fn metadata(State(server): State<Arc<Server>>) -> Response {
+    let issuer = &server.config.issuer;
+    let methods = ["client_secret_basic", "client_secret_post"];
+    Json(json!({
+        "issuer": issuer,
+        "token_endpoint": format!("{issuer}/oauth2/token"),
+        "introspection_endpoint": format!("{issuer}/oauth2/introspect"),
+        "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
+        "grant_types_supported": ["client_credentials"],
+        // Required by RFC 8414 §2; this server has no authorization endpoint.
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": methods,
+        "introspection_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint_auth_methods_supported": methods,
+    }))
+    .into_response()
+}

@@ -1,0 +1,120 @@
+//! `keydesk-server`: an OAuth 2.0 client-credentials token endpoint (RFC 6749 §4.4) with
+//! introspection (RFC 7662), revocation (RFC 7009) and metadata (RFC 8414) over Keydesk's
+//! store. It holds no rules of its own: `keydesk_core::tokens` decides; this crate speaks HTTP.
+
+pub mod auth;
+pub mod endpoints;
+pub mod error;
+pub mod form;
+pub mod limit;
+pub mod listen;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::Router;
+use keydesk_core::Store;
+
+use crate::limit::{Limiter, Limits};
+
+/// The default access-token lifetime.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// How often expired tokens are deleted.
+pub const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The URL clients reach this server at, without a trailing slash (RFC 8414 `issuer`).
+    pub issuer: String,
+    pub token_lifetime: chrono::Duration,
+    pub limits: Limits,
+    pub purge_every: Duration,
+}
+
+impl Config {
+    pub fn new(issuer: &str) -> Config {
+        Config {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            token_lifetime: chrono::Duration::from_std(DEFAULT_TOKEN_LIFETIME)
+                .expect("an hour fits"),
+            limits: Limits::default(),
+            purge_every: PURGE_EVERY,
+        }
+    }
+}
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct Server {
+    pub store: Store,
+    pub config: Config,
+    pub limiter: Limiter,
+}
+
+/// The routes. Any other method on them is 405; bodies are limited by `form::read`.
+pub fn router(store: Store, config: Config) -> Router {
+    let server = Arc::new(Server {
+        store,
+        limiter: Limiter::new(config.limits),
+        config,
+    });
+    Router::new()
+        .route("/oauth2/token", post(endpoints::token))
+        .route("/oauth2/introspect", post(endpoints::introspect))
+        .route("/oauth2/revoke", post(endpoints::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(endpoints::metadata),
+        )
+        .with_state(server)
+}
+
+/// Deletes expired tokens every `every`, for as long as the runtime runs.
+pub fn spawn_purge(store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        loop {
+            interval.tick().await;
+            if let Err(err) = keydesk_core::tokens::purge_expired(&store).await {
+                tracing::warn!("expired tokens not purged: {err}");
+            }
+        }
+    })
+}
+
+/// Serves plain HTTP on `listener` (loopback, or behind a TLS proxy) until the task ends.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    config: Config,
+) -> std::io::Result<()> {
+    let purge = spawn_purge(store.clone(), config.purge_every);
+    let app = router(store, config);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await;
+    purge.abort();
+    served
+}
+
+/// Serves HTTPS on `listener` with rustls until the task ends.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    store: Store,
+    config: Config,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let server = axum_server::tls_rustls::from_tcp_rustls(listener, tls)?;
+    let purge = spawn_purge(store.clone(), config.purge_every);
+    let app = router(store, config);
+    let served = server
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .await;
+    purge.abort();
+    served
+}

@@ -1,0 +1,142 @@
+//! The command line and where to listen: loopback is plain HTTP; any other address needs TLS
+//! (RFC 6749 §1.6, §3.2) — our own (`--tls-cert`, `--tls-key`) or a proxy's
+//! (`--behind-tls-proxy`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "usage: keydesk-server [--listen ADDR:PORT] [--issuer URL] \
+[--token-lifetime SECONDS] [--tls-cert FILE --tls-key FILE] [--behind-tls-proxy]
+
+  --listen            where to listen (default 127.0.0.1:8477)
+  --issuer            the URL clients reach this server at (default http(s)://ADDR:PORT)
+  --token-lifetime    access-token lifetime in seconds, 60..=86400 (default 3600)
+  --tls-cert/--tls-key  PEM certificate chain and private key: serve HTTPS
+  --behind-tls-proxy  plain HTTP on a non-loopback address, for a proxy that terminates TLS
+
+The store is Keydesk's: KEYDESK_DATABASE_URL if set (postgres://… for a team), otherwise the
+SQLite file in KEYDESK_DATA_DIR or the app's data folder.";
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8477";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub listen: SocketAddr,
+    pub issuer: Option<String>,
+    pub token_lifetime_secs: i64,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub behind_tls_proxy: bool,
+}
+
+/// Parses the arguments (without the program name); the error is the message to print.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+    let mut listen = DEFAULT_LISTEN.to_owned();
+    let mut issuer = None;
+    let mut lifetime = 3600i64;
+    let mut cert = None;
+    let mut key = None;
+    let mut behind_tls_proxy = false;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--listen" => listen = value("--listen")?,
+            "--issuer" => {
+                let url = value("--issuer")?;
+                // RFC 8414 §2: a URL with no query or fragment.
+                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || url.contains(['?', '#'])
+                {
+                    return Err(format!(
+                        "--issuer {url}: give the URL clients reach this server at, e.g. \
+                         https://auth.example.com (no query or fragment)"
+                    ));
+                }
+                issuer = Some(url);
+            }
+            "--token-lifetime" => {
+                let text = value("--token-lifetime")?;
+                lifetime = text
+                    .parse()
+                    .ok()
+                    .filter(|s| (60..=86_400).contains(s))
+                    .ok_or(format!(
+                        "--token-lifetime {text}: give seconds from 60 to 86400"
+                    ))?;
+            }
+            "--tls-cert" => cert = Some(PathBuf::from(value("--tls-cert")?)),
+            "--tls-key" => key = Some(PathBuf::from(value("--tls-key")?)),
+            "--behind-tls-proxy" => behind_tls_proxy = true,
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other}\n\n{USAGE}")),
+        }
+    }
+    let listen: SocketAddr = listen.parse().map_err(|_| {
+        format!("--listen {listen}: give an address and port, e.g. {DEFAULT_LISTEN}")
+    })?;
+    let tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".to_owned()),
+    };
+    let options = Options {
+        listen,
+        issuer,
+        token_lifetime_secs: lifetime,
+        tls,
+        behind_tls_proxy,
+    };
+    check_transport(&options)?;
+    Ok(options)
+}
+
+/// Credentials cross the network only inside TLS.
+pub fn check_transport(options: &Options) -> Result<(), String> {
+    if options.listen.ip().is_loopback() || options.tls.is_some() || options.behind_tls_proxy {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to listen on {} without TLS: client secrets and tokens would cross the network \
+         in clear. Give --tls-cert and --tls-key, or --behind-tls-proxy if a proxy or load \
+         balancer in front terminates TLS, or listen on 127.0.0.1.",
+        options.listen
+    ))
+}
+
+impl Options {
+    /// The `issuer`: as given, or this server's own URL.
+    pub fn issuer(&self, bound: SocketAddr) -> String {
+        match &self.issuer {
+            Some(issuer) => issuer.trim_end_matches('/').to_owned(),
+            None if self.tls.is_some() => format!("https://{bound}"),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_non_loopback_address_needs_tls_or_a_tls_proxy() {
+        let refused = parse(args("--listen 0.0.0.0:8477")).unwrap_err();
+        assert!(refused.contains("without TLS"), "{refused}");
+        assert!(parse(args("--listen 0.0.0.0:8477 --behind-tls-proxy")).is_ok());
+        assert!(parse(args("--listen 0.0.0.0:8477 --tls-cert c --tls-key k")).is_ok());
+        assert!(parse(args("--listen [::1]:8477")).is_ok());
+        assert!(parse(args("--tls-cert c")).is_err());
+        assert!(parse(args("--token-lifetime 5")).is_err());
+        assert!(parse(args("--issuer https://auth.example.com/")).is_ok());
+        assert!(parse(args("--issuer auth.example.com")).is_err());
+        assert!(parse(args("--issuer https://a.example?x=1")).is_err());
+        assert_eq!(
+            parse(args("")).unwrap().listen,
+            DEFAULT_LISTEN.parse().unwrap()
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! `keydesk-server --listen 127.0.0.1:8477`: see `listen::USAGE`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use keydesk_core::{Store, StoreLocation};
+use keydesk_server::listen::{self, Options};
+use keydesk_server::{serve, serve_tls, Config};
+
+/// The desktop app's identifier (tauri.conf.json): the app keeps its data in the OS data
+/// folder under this name, and so the server finds the same store.
+const APP_IDENTIFIER: &str = "app.keydesk.desktop";
+
+fn main() -> ExitCode {
+    let options = match listen::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("keydesk-server: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("keydesk-server: cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("keydesk-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn os_data_dir() -> PathBuf {
+    dirs::data_dir()
+        .map(|d| d.join(APP_IDENTIFIER))
+        .unwrap_or_else(|| PathBuf::from(APP_IDENTIFIER))
+}
+
+async fn run(options: Options) -> Result<(), String> {
+    let data_dir = StoreLocation::data_dir(os_data_dir());
+    let location = StoreLocation::resolve(&data_dir);
+    let described = location.describe();
+    let store = Store::open(location).await.map_err(|e| e.to_string())?;
+    let lifetime = chrono::Duration::seconds(options.token_lifetime_secs);
+    match &options.tls {
+        None => {
+            let listener = tokio::net::TcpListener::bind(options.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+            let bound = listener.local_addr().map_err(|e| e.to_string())?;
+            let mut config = Config::new(&options.issuer(bound));
+            config.token_lifetime = lifetime;
+            announce(bound, &config, &described);
+            serve(listener, store, config)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Some((cert, key)) => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "cannot read the TLS certificate {} or key {}: {e}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let listener = std::net::TcpListener::bind(options.listen)
+                .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+            let bound = listener.local_addr().map_err(|e| e.to_string())?;
+            let mut config = Config::new(&options.issuer(bound));
+            config.token_lifetime = lifetime;
+            announce(bound, &config, &described);
+            serve_tls(listener, tls, store, config)
+                .await
+                .map_err(|e| format!("cannot serve on {bound}: {e}"))
+        }
+    }
+}
+
+fn announce(bound: SocketAddr, config: &Config, store: &str) {
+    tracing::info!(listen = %bound, issuer = %config.issuer, store, "keydesk-server ready");
+    // One line on stdout that scripts (and tests) can wait for.
+    println!("listening on {bound}");
+}

@@ -1,0 +1,580 @@
+//! /work/shared/spec/token-endpoint.md, row by row, against a running `keydesk-server` on
+//! loopback over a real store (SQLite; PostgreSQL when KEYDESK_TEST_POSTGRES_URL is set).
+
+use std::io::{Read, Write};
+
+use keydesk_core::credentials::Grace;
+use keydesk_server::limit::Limits;
+
+mod common;
+use common::{basic, start, start_with, Reply, Running, FORM};
+
+/// Limits high enough that the table's own failures never trip them (the limit has its row).
+fn generous() -> Limits {
+    Limits {
+        per_address: 10_000,
+        per_client_id: 10_000,
+        ..Limits::default()
+    }
+}
+
+struct Expect {
+    status: u16,
+    error: Option<&'static str>,
+    basic_challenge: bool,
+}
+
+const fn ok() -> Expect {
+    Expect {
+        status: 200,
+        error: None,
+        basic_challenge: false,
+    }
+}
+
+const fn status(status: u16) -> Expect {
+    Expect {
+        status,
+        error: None,
+        basic_challenge: false,
+    }
+}
+
+const fn err(status: u16, error: &'static str) -> Expect {
+    Expect {
+        status,
+        error: Some(error),
+        basic_challenge: false,
+    }
+}
+
+const fn challenged(error: &'static str) -> Expect {
+    Expect {
+        status: 401,
+        error: Some(error),
+        basic_challenge: true,
+    }
+}
+
+/// What every 200 from the token endpoint carries (§5.1, §4.4.3).
+fn check_token_success(reply: &Reply) -> Result<(), String> {
+    let json = reply.json();
+    let token = json["access_token"].as_str().ok_or("no access_token")?;
+    if token.len() < 43 {
+        return Err(format!("token too short for 256 bits: {token}"));
+    }
+    if json["token_type"] != "Bearer" {
+        return Err(format!("token_type {}", json["token_type"]));
+    }
+    if json["expires_in"] != 3600 {
+        return Err(format!("expires_in {}", json["expires_in"]));
+    }
+    if json.get("refresh_token").is_some() {
+        return Err("a refresh_token was issued".into());
+    }
+    for (name, value) in [
+        ("Cache-Control", "no-store"),
+        ("Pragma", "no-cache"),
+        ("Content-Type", "application/json"),
+    ] {
+        if reply.header(name) != Some(value) {
+            return Err(format!("{name}: {:?}", reply.header(name)));
+        }
+    }
+    Ok(())
+}
+
+fn check(reply: &Reply, expect: &Expect) -> Result<(), String> {
+    if reply.status != expect.status {
+        return Err(format!(
+            "status {} ≠ {}: {}",
+            reply.status, expect.status, reply.body
+        ));
+    }
+    if let Some(error) = expect.error {
+        let json = reply.json();
+        if json["error"] != error {
+            return Err(format!("error {} ≠ {error}", json["error"]));
+        }
+        if !json["error_description"].is_string() && json.get("error_description").is_some() {
+            return Err("error_description is not text".into());
+        }
+        if reply.header("Content-Type") != Some("application/json") {
+            return Err(format!("Content-Type {:?}", reply.header("Content-Type")));
+        }
+    }
+    let challenge = reply.header("WWW-Authenticate");
+    if expect.basic_challenge != challenge.is_some_and(|c| c.starts_with("Basic")) {
+        return Err(format!("WWW-Authenticate {challenge:?}"));
+    }
+    Ok(())
+}
+
+/// Runs each row, then fails listing every row that did not hold.
+fn table(rows: Vec<(&str, Reply, Expect)>) {
+    let mut failures = Vec::new();
+    for (clause, reply, expect) in &rows {
+        let mut result = check(reply, expect);
+        if result.is_ok()
+            && expect.status == 200
+            && expect.error.is_none()
+            && reply.body.contains("access_token")
+        {
+            result = check_token_success(reply);
+        }
+        match result {
+            Ok(()) => println!("ok   {clause}"),
+            Err(why) => failures.push(format!("{clause}: {why}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "clauses not held:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn rfc_6749_token_endpoint_clauses() {
+    let s = start_with(generous());
+    let c = s.credentials("clauses@example.com");
+    let id = c.credential.client_id.as_str();
+    let secret = c.secret.expose();
+    let good = basic(id, secret);
+    let wrong = basic(id, "not-the-secret");
+    let unknown = basic("0123456789abcdef0123456789abcdef", secret);
+    let grant = "grant_type=client_credentials";
+    let post_auth = format!("{grant}&client_id={id}&client_secret={secret}");
+    let t = "/oauth2/token";
+
+    let mut rows = vec![
+        (
+            "§3.2 GET is not a token request → 405",
+            s.get(t),
+            status(405),
+        ),
+        (
+            "§3.2 repeated parameter → invalid_request",
+            s.form(t, Some(&good), &format!("{grant}&{grant}")),
+            err(400, "invalid_request"),
+        ),
+        (
+            "§3.2 a parameter without a value counts as absent",
+            s.form(t, Some(&good), &format!("{grant}&scope=")),
+            ok(),
+        ),
+        (
+            "§3.2 the body is form-encoded: JSON → invalid_request",
+            s.post(
+                t,
+                &[
+                    ("Content-Type", "application/json"),
+                    ("Authorization", &good),
+                ],
+                r#"{"grant_type":"client_credentials"}"#,
+            ),
+            err(400, "invalid_request"),
+        ),
+        (
+            "§4.4.2 no grant_type → invalid_request",
+            s.form(t, Some(&good), ""),
+            err(400, "invalid_request"),
+        ),
+        (
+            "§4.4.2 empty grant_type is absent → invalid_request",
+            s.form(t, Some(&good), "grant_type="),
+            err(400, "invalid_request"),
+        ),
+        (
+            "§4.4.2 grant_type=password → unsupported_grant_type",
+            s.form(t, Some(&good), "grant_type=password"),
+            err(400, "unsupported_grant_type"),
+        ),
+        (
+            "§4.4.2 grant_type=none → unsupported_grant_type",
+            s.form(t, Some(&good), "grant_type=none"),
+            err(400, "unsupported_grant_type"),
+        ),
+        (
+            "§3.3 a scope this server does not define → invalid_scope",
+            s.form(t, Some(&good), &format!("{grant}&scope=admin")),
+            err(400, "invalid_scope"),
+        ),
+        (
+            "§2.3.1 HTTP Basic → 200",
+            s.form(t, Some(&good), grant),
+            ok(),
+        ),
+        (
+            "§2.3.1 client_secret_post → 200",
+            s.form(t, None, &post_auth),
+            ok(),
+        ),
+        (
+            "§2.3 Basic and body credentials together → invalid_request",
+            s.form(t, Some(&good), &post_auth),
+            err(400, "invalid_request"),
+        ),
+        (
+            "§5.2 wrong secret by Basic → 401 invalid_client + WWW-Authenticate",
+            s.form(t, Some(&wrong), grant),
+            challenged("invalid_client"),
+        ),
+        (
+            "§5.2 unknown Client ID by Basic → the same 401",
+            s.form(t, Some(&unknown), grant),
+            challenged("invalid_client"),
+        ),
+        (
+            "§5.2 wrong secret in the body → 401 invalid_client (no Basic, no challenge)",
+            s.form(
+                t,
+                None,
+                &format!("{grant}&client_id={id}&client_secret=wrong"),
+            ),
+            err(401, "invalid_client"),
+        ),
+        (
+            "§5.2 no client authentication → 401 invalid_client",
+            s.form(t, None, grant),
+            challenged("invalid_client"),
+        ),
+        (
+            "§5.2 a malformed Basic header → 401 invalid_client",
+            s.form(t, Some("Basic !!!not-base64"), grant),
+            challenged("invalid_client"),
+        ),
+        (
+            "bad input: non-UTF-8 body → invalid_request",
+            s.form(t, Some(&good), "grant_type=%FF%FE"),
+            err(400, "invalid_request"),
+        ),
+        (
+            "bad input: raw non-UTF-8 bytes → invalid_request",
+            s.post(
+                t,
+                &[("Content-Type", FORM), ("Authorization", &good)],
+                b"grant_type=\xff\xfe",
+            ),
+            err(400, "invalid_request"),
+        ),
+        (
+            "bad input: a body over the limit → invalid_request",
+            s.form(
+                t,
+                Some(&good),
+                &format!("{grant}&pad={}", "x".repeat(64 * 1024)),
+            ),
+            err(400, "invalid_request"),
+        ),
+        (
+            "bad input: a long Authorization header → invalid_request",
+            s.form(t, Some(&format!("Basic {}", "A".repeat(64 * 1024))), grant),
+            err(400, "invalid_request"),
+        ),
+        (
+            "bad input: no Content-Type → invalid_request",
+            s.post(t, &[("Authorization", &good)], grant),
+            err(400, "invalid_request"),
+        ),
+    ];
+
+    // Same 401 body for a wrong secret and an unknown Client ID (nothing tells them apart).
+    let a = s.form(t, Some(&wrong), grant);
+    let b = s.form(t, Some(&unknown), grant);
+    assert_eq!(a.body, b.body);
+
+    // App. B: user and password are form-url-decoded after base64. Secrets are URL-safe, so
+    // encode characters that need it anyway (%2D is '-', %5F '_') and check they decode.
+    let encoded_secret: String = secret
+        .chars()
+        .map(|ch| match ch {
+            '-' => "%2D".to_owned(),
+            '_' => "%5F".to_owned(),
+            other => other.to_string(),
+        })
+        .collect();
+    let fully_encoded = format!(
+        "Basic {}",
+        base64_std(&format!("{id}:{}", percent_all(secret)))
+    );
+    rows.push((
+        "App. B: every byte percent-encoded in Basic → decoded → 200",
+        s.form(t, Some(&fully_encoded), grant),
+        ok(),
+    ));
+    rows.push((
+        "App. B: '+' in Basic is a space, so a secret with '+' for a space is not the secret → 401",
+        s.form(
+            t,
+            Some(&format!("Basic {}", base64_std(&format!("{id}:{secret}+")))),
+            grant,
+        ),
+        challenged("invalid_client"),
+    ));
+    rows.push((
+        "App. B: '-' / '_' sent as %2D / %5F → 200",
+        s.form(
+            t,
+            Some(&format!(
+                "Basic {}",
+                base64_std(&format!("{id}:{encoded_secret}"))
+            )),
+            grant,
+        ),
+        ok(),
+    ));
+    table(rows);
+}
+
+fn base64_std(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+fn percent_all(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[test]
+fn rfc_7662_introspection_and_rfc_7009_revocation_clauses() {
+    let s = start_with(generous());
+    let a = s.credentials("a@example.com");
+    let b = s.credentials("b@example.com");
+    let (a_id, a_secret) = (a.credential.client_id.as_str(), a.secret.expose());
+    let (b_id, b_secret) = (b.credential.client_id.as_str(), b.secret.expose());
+    let a_auth = basic(a_id, a_secret);
+    let a_token = s.token(a_id, a_secret);
+    let b_token = s.token(b_id, b_secret);
+    let i = "/oauth2/introspect";
+    let r = "/oauth2/revoke";
+
+    let rows = vec![
+        (
+            "7662 missing token → invalid_request",
+            s.form(i, Some(&a_auth), "token_type_hint=access_token"),
+            err(400, "invalid_request"),
+        ),
+        (
+            "7662 the endpoint requires authorization → 401",
+            s.form(i, None, &format!("token={a_token}")),
+            challenged("invalid_client"),
+        ),
+        (
+            "7662 wrong credentials → 401",
+            s.form(i, Some(&basic(a_id, "wrong")), &format!("token={a_token}")),
+            challenged("invalid_client"),
+        ),
+        ("7662 GET → 405", s.get(i), status(405)),
+        (
+            "7009 missing token → invalid_request",
+            s.form(r, Some(&a_auth), ""),
+            err(400, "invalid_request"),
+        ),
+        (
+            "7009 unauthenticated → 401",
+            s.form(r, None, &format!("token={a_token}")),
+            challenged("invalid_client"),
+        ),
+        (
+            "7009 an unknown token is not an error → 200",
+            s.form(r, Some(&a_auth), "token=no-such-token"),
+            ok(),
+        ),
+        (
+            "7009 another client's token: 200, and nothing changes",
+            s.form(
+                r,
+                Some(&a_auth),
+                &format!("token={b_token}&token_type_hint=access_token"),
+            ),
+            ok(),
+        ),
+    ];
+    table(rows);
+
+    // 7662: a live token → active with client_id, token_type, exp, iat matching the token.
+    let live = s.introspect((a_id, a_secret), &a_token);
+    assert_eq!(live["active"], true);
+    assert_eq!(live["client_id"], a_id);
+    assert_eq!(live["token_type"], "Bearer");
+    let (iat, exp) = (live["iat"].as_i64().unwrap(), live["exp"].as_i64().unwrap());
+    assert_eq!(exp - iat, 3600);
+    assert!((iat - chrono::Utc::now().timestamp()).abs() < 60, "{iat}");
+    // Introspected with client_secret_post too.
+    let by_post = s.form(
+        i,
+        None,
+        &format!("token={a_token}&client_id={a_id}&client_secret={a_secret}"),
+    );
+    assert_eq!(by_post.json()["active"], true);
+
+    // 7009: the other client's token is still active; the client's own is revoked.
+    assert_eq!(s.introspect((a_id, a_secret), &b_token)["active"], true);
+    let revoked = s.form(r, Some(&a_auth), &format!("token={a_token}"));
+    assert_eq!(revoked.status, 200);
+    let inactive = s.introspect((b_id, b_secret), &a_token);
+    assert_eq!(inactive, serde_json::json!({"active": false}));
+    // Unknown → exactly {"active": false}.
+    assert_eq!(
+        s.introspect((a_id, a_secret), "no-such-token"),
+        serde_json::json!({"active": false})
+    );
+}
+
+#[test]
+fn keydesk_lifecycle_renew_now_grace_and_delete_through_the_endpoint() {
+    let s = start_with(generous());
+    let first = s.credentials("life@example.com");
+    let id = first.credential.client_id.clone();
+    let s1 = first.secret.expose().to_owned();
+    let t1 = s.token(&id, &s1);
+
+    // Renew with a grace period: both secrets get tokens, both tokens are active.
+    let second = s.renew(first.credential.id, Grace::OneHour);
+    let s2 = second.secret.expose().to_owned();
+    let t1b = s.token(&id, &s1);
+    let t2 = s.token(&id, &s2);
+    for token in [&t1, &t1b, &t2] {
+        assert_eq!(s.introspect((&id, &s2), token)["active"], true);
+    }
+
+    // Renew "now": the secrets before it are refused at once, their tokens inactive at once.
+    let third = s.renew(first.credential.id, Grace::Now);
+    let s3 = third.secret.expose().to_owned();
+    for old in [&s1, &s2] {
+        let refused = s.form(
+            "/oauth2/token",
+            Some(&basic(&id, old)),
+            "grant_type=client_credentials",
+        );
+        assert_eq!(refused.status, 401, "{refused:?}");
+        assert_eq!(refused.json()["error"], "invalid_client");
+    }
+    for token in [&t1, &t1b, &t2] {
+        assert_eq!(
+            s.introspect((&id, &s3), token),
+            serde_json::json!({"active": false})
+        );
+    }
+    let t3 = s.token(&id, &s3);
+    assert_eq!(s.introspect((&id, &s3), &t3)["active"], true);
+
+    // Delete: the Client ID's every secret is refused and every token inactive; a second
+    // client sees it from outside.
+    let other = s.credentials("other@example.com");
+    let (o_id, o_secret) = (
+        other.credential.client_id.clone(),
+        other.secret.expose().to_owned(),
+    );
+    s.delete(first.credential.id);
+    let refused = s.form(
+        "/oauth2/token",
+        Some(&basic(&id, &s3)),
+        "grant_type=client_credentials",
+    );
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        s.introspect((&o_id, &o_secret), &t3),
+        serde_json::json!({"active": false})
+    );
+}
+
+#[test]
+fn rfc_8414_metadata() {
+    let s = start();
+    let reply = s.get("/.well-known/oauth-authorization-server");
+    assert_eq!(reply.status, 200);
+    let m = reply.json();
+    let issuer = s.base.clone();
+    assert_eq!(m["issuer"], issuer.as_str());
+    assert_eq!(m["token_endpoint"], format!("{issuer}/oauth2/token"));
+    assert_eq!(
+        m["introspection_endpoint"],
+        format!("{issuer}/oauth2/introspect")
+    );
+    assert_eq!(m["revocation_endpoint"], format!("{issuer}/oauth2/revoke"));
+    assert_eq!(
+        m["grant_types_supported"],
+        serde_json::json!(["client_credentials"])
+    );
+    assert_eq!(
+        m["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
+    assert!(
+        m["response_types_supported"].is_array(),
+        "required by RFC 8414 §2"
+    );
+}
+
+#[test]
+fn brute_force_is_rate_limited_per_address_with_retry_after() {
+    let s = start();
+    let c = s.credentials("limited@example.com");
+    let id = c.credential.client_id.as_str();
+    let grant = "grant_type=client_credentials";
+    for n in 0..10 {
+        let reply = s.form(
+            "/oauth2/token",
+            Some(&basic(id, &format!("guess{n}"))),
+            grant,
+        );
+        assert_eq!(reply.status, 401, "failure {n}: {reply:?}");
+    }
+    let limited = s.form("/oauth2/token", Some(&basic(id, "guess10")), grant);
+    assert_eq!(limited.status, 429, "{limited:?}");
+    let retry: u64 = limited
+        .header("Retry-After")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(limited.json()["error"].is_string());
+    // While shut out, even the right secret is not tried from this address.
+    let right = s.form("/oauth2/token", Some(&basic(id, c.secret.expose())), grant);
+    assert_eq!(right.status, 429);
+}
+
+#[test]
+fn a_10_mb_authorization_header_is_refused_without_a_500_and_the_server_goes_on() {
+    let s = start_with(generous());
+    let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let head = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Basic ";
+    let mut request = head.as_bytes().to_vec();
+    request.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
+    request.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
+    // The server may answer and close before it has read it all: a failed write is expected.
+    let _ = stream.write_all(&request);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    let status_line = answer.lines().next().unwrap_or("");
+    assert!(
+        status_line.is_empty() || status_line.contains(" 431 ") || status_line.contains(" 400 "),
+        "{status_line}"
+    );
+    assert!(!answer.contains(" 500 "), "{answer}");
+    println!("10 MB Authorization header → {status_line:?}");
+    // And it still serves.
+    let c = s.credentials("after@example.com");
+    s.token(&c.credential.client_id, c.secret.expose());
+}
+
+#[test]
+fn tokens_from_the_endpoint_are_kept_as_digests_only() {
+    let s: Running = start_with(generous());
+    let c = s.credentials("digest@example.com");
+    let token = s.token(&c.credential.client_id, c.secret.expose());
+    use keydesk_core::entities::access_token;
+    use sea_orm::EntityTrait;
+    let rows =
+        s.rt.block_on(access_token::Entity::find().all(s.store.connection()))
+            .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].digest, token);
+    assert_eq!(rows[0].digest, keydesk_core::secrets::digest(&token));
+}

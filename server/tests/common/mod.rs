@@ -1,0 +1,386 @@
+//! A running `keydesk-server` on 127.0.0.1:0 over a fresh real store: an SQLite file, or, when
+//! `KEYDESK_TEST_POSTGRES_URL` names a PostgreSQL server, a fresh database on it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use keydesk_core::accounts::create_account;
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::{self, CredentialForm, Grace, Issued};
+use keydesk_core::vault::Vault;
+use keydesk_core::{Store, StoreLocation};
+use keydesk_server::limit::Limits;
+use keydesk_server::Config;
+use sea_orm::{ConnectionTrait, Database};
+
+pub struct Running {
+    pub rt: tokio::runtime::Runtime,
+    pub store: Store,
+    pub addr: SocketAddr,
+    pub base: String,
+    pub agent: ureq::Agent,
+    account_id: i32,
+    vault: Vault,
+    _dir: tempfile::TempDir,
+}
+
+async fn open_store(dir: &tempfile::TempDir) -> Store {
+    let location = match std::env::var("KEYDESK_TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let name = format!(
+                "keydesk_test_{}",
+                keydesk_core::secrets::new_client_id().unwrap()
+            );
+            let admin = Database::connect(&admin_url).await.unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
+            StoreLocation::Url(format!("{base}/{name}"))
+        }
+        Err(_) => StoreLocation::SqliteFile(dir.path().join("keydesk.sqlite3")),
+    };
+    Store::open(location).await.unwrap()
+}
+
+/// A server with the default limits.
+pub fn start() -> Running {
+    start_with(Limits::default())
+}
+
+pub fn start_with(limits: Limits) -> Running {
+    start_configured(|config| config.limits = limits)
+}
+
+/// A plain-HTTP server whose settings `configure` changes first.
+pub fn start_configured(configure: impl FnOnce(&mut Config)) -> Running {
+    start_on(configure, false)
+}
+
+/// A throwaway CA and a certificate it signed for 127.0.0.1, made by `openssl` (as in
+/// setup.md): the server's (certificate, key) PEM files; the CA is `ca.pem` beside them.
+pub fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let openssl = |args: &[&str]| {
+        let made = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(made.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "1",
+                "-subj",
+                "/CN=test-ca",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    (dir.join("cert.pem"), dir.join("key.pem"))
+}
+
+/// A server speaking HTTPS with a throwaway certificate; `agent` trusts only that certificate.
+pub fn start_tls() -> Running {
+    start_on(|_| {}, true)
+}
+
+fn start_on(configure: impl FnOnce(&mut Config), tls: bool) -> Running {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, addr, account_id) = rt.block_on(async {
+        let store = open_store(&dir).await;
+        let contact = ContactForm {
+            company_name: "Integrations".into(),
+            name: "I".into(),
+            ..Default::default()
+        };
+        let account_id = create_account(&store, &contact, &BillingForm::default())
+            .await
+            .unwrap()
+            .id;
+        let scheme = if tls { "https" } else { "http" };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = Config::new(&format!("{scheme}://{addr}/"));
+        configure(&mut config);
+        if tls {
+            let (cert, key) = self_signed(dir.path());
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .unwrap();
+            tokio::spawn(keydesk_server::serve_tls(
+                listener,
+                tls,
+                store.clone(),
+                config,
+            ));
+        } else {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            tokio::spawn(keydesk_server::serve(listener, store.clone(), config));
+        }
+        (store, addr, account_id)
+    });
+    let mut agent = ureq::Agent::config_builder().http_status_as_error(false);
+    if tls {
+        // The process-wide rustls provider: ring, as the server uses.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let pem = std::fs::read(dir.path().join("ca.pem")).unwrap();
+        let certs = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item.unwrap() {
+                ureq::tls::PemItem::Certificate(cert) => Some(cert),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        agent = agent.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+                .build(),
+        );
+    }
+    let agent = agent.build().into();
+    Running {
+        rt,
+        store,
+        addr,
+        base: format!("{}://{addr}", if tls { "https" } else { "http" }),
+        agent,
+        account_id,
+        vault: Vault::new("keydesk-test-unused"),
+        _dir: dir,
+    }
+}
+
+/// What came back.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// `Basic` with the user and password form-url-encoded first (RFC 6749 Appendix B).
+pub fn basic(client_id: &str, secret: &str) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", enc(client_id), enc(secret)))
+    )
+}
+
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+impl Running {
+    /// A second `keydesk-server` on the same store, with its own connection pool (another
+    /// process, as behind a load balancer); its base URL.
+    pub fn another_instance(&self) -> String {
+        let location = self.store.location().clone();
+        let addr = self.rt.block_on(async {
+            let store = Store::open(location).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let config = Config::new(&format!("http://{addr}"));
+            tokio::spawn(keydesk_server::serve(listener, store, config));
+            addr
+        });
+        format!("http://{addr}")
+    }
+
+    /// A form POST to another instance.
+    pub fn form_at(&self, base: &str, path: &str, basic: &str, body: &str) -> Reply {
+        let request = self
+            .agent
+            .post(format!("{base}{path}"))
+            .header("Content-Type", FORM)
+            .header("Authorization", basic);
+        reply(request.send(body).expect("the server answers"))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn credentials(&self, email: &str) -> Issued {
+        let form = CredentialForm {
+            name: "n".into(),
+            email: email.into(),
+            application: "app".into(),
+        };
+        self.rt
+            .block_on(credentials::generate(
+                &self.store,
+                &self.vault,
+                self.account_id,
+                &form,
+                false,
+            ))
+            .unwrap()
+    }
+
+    pub fn renew(&self, credential_id: i32, grace: Grace) -> Issued {
+        self.rt
+            .block_on(credentials::renew(
+                &self.store,
+                &self.vault,
+                credential_id,
+                grace,
+                false,
+            ))
+            .unwrap()
+    }
+
+    pub fn delete(&self, credential_id: i32) {
+        self.rt
+            .block_on(credentials::delete(&self.store, &self.vault, credential_id))
+            .unwrap();
+    }
+
+    /// A POST with the given headers and body.
+    pub fn post(&self, path: &str, headers: &[(&str, &str)], body: impl AsRef<[u8]>) -> Reply {
+        let mut request = self.agent.post(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send(body.as_ref()).expect("the server answers"))
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        reply(
+            self.agent
+                .get(self.url(path))
+                .call()
+                .expect("the server answers"),
+        )
+    }
+
+    /// A form POST, authenticated with Basic when `basic` is given.
+    pub fn form(&self, path: &str, basic: Option<&str>, body: &str) -> Reply {
+        match basic {
+            Some(auth) => self.post(
+                path,
+                &[("Content-Type", FORM), ("Authorization", auth)],
+                body,
+            ),
+            None => self.post(path, &[("Content-Type", FORM)], body),
+        }
+    }
+
+    /// A token for the pair, by Basic; panics unless 200.
+    pub fn token(&self, client_id: &str, secret: &str) -> String {
+        let reply = self.form(
+            "/oauth2/token",
+            Some(&basic(client_id, secret)),
+            "grant_type=client_credentials",
+        );
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn introspect(&self, auth: (&str, &str), token: &str) -> serde_json::Value {
+        let reply = self.form(
+            "/oauth2/introspect",
+            Some(&basic(auth.0, auth.1)),
+            &format!("token={token}"),
+        );
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.json()
+    }
+}
+
+fn reply(mut response: ureq::http::Response<ureq::Body>) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
