@@ -41,10 +41,22 @@ function issuedPanel() {
   );
 }
 
+/// "last used 3 min ago" / "never used": whether a platform still obtains tokens with a secret
+/// (the token endpoint records it, to about a minute).
+function lastUsed(secret) {
+  if (!secret.last_used_at) return 'never used';
+  const minutes = Math.floor((Date.now() - new Date(secret.last_used_at)) / 60000);
+  if (minutes < 1) return 'last used just now';
+  if (minutes < 60) return `last used ${minutes} min ago`;
+  if (minutes < 24 * 60) return `last used ${Math.floor(minutes / 60)} h ago`;
+  return `last used ${when(secret.last_used_at)}`;
+}
+
 function secretLines(credential) {
   return credential.secrets.map((s) => el('li', { dataset: { secretId: String(s.id) } },
     el('span', { class: 'mono hint', text: `••••••••${s.hint}` }),
     el('span', { class: 'muted', text: s.expires_at ? ` valid until ${when(s.expires_at)}` : ` created ${when(s.created_at)}` }),
+    el('span', { class: 'muted last-used', text: ` · ${lastUsed(s)}` }),
   ));
 }
 
@@ -90,6 +102,7 @@ function renewDialog(credential, refresh) {
     title: 'Renew Client Application',
     message: `Are you sure you want to renew client application [${credential.client_id}]? Renewing these credentials invalidates API credentials currently in use by other platforms. Please confirm this action.`,
     extra: [
+      el('p', { class: 'muted', id: 'renew-last-used', text: `The current secret (••••${credential.secrets[0]?.hint ?? ''}) was ${lastUsed(credential.secrets[0] ?? {})}.` }),
       el('div', { class: 'field' }, el('label', { for: 'renew-grace', text: 'Old secret stops working' }), grace),
       el('div', { class: 'check' }, keep, el('label', { for: 'renew-keyring', text: 'Store the new secret in the OS keyring' })),
     ],

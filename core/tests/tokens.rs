@@ -357,3 +357,26 @@ async fn purge_deletes_only_expired_tokens() {
     assert!(f.active(&late, f.t0 + Duration::minutes(61)).await);
     assert_eq!(tokens::count_tokens(&f.store).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn the_page_sees_when_each_secret_last_obtained_a_token() {
+    let f = fixture().await;
+    let issued = f.generate("last-used@example.com").await;
+    let listed = |at| {
+        let store = common::clocked(&f.store, at);
+        let account_id = f.account_id;
+        async move {
+            credentials::list_credentials(&store, account_id)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(listed(f.t0).await[0].secrets[0].last_used_at, None);
+    f.token(&issued, f.t0 + Duration::seconds(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(f.t0).await[0].secrets[0].last_used_at,
+        Some(f.t0 + Duration::seconds(10))
+    );
+}

@@ -19,6 +19,21 @@ pub use webdriver::{Element, Key};
 /// How long a page may take to show what a test waits for.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// keydesk-server as the workspace's debug build made it (`cargo test --workspace` builds it
+/// for its own tests).
+pub fn server_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug").join("keydesk-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo build -p keydesk-server",
+        bin.display()
+    );
+    bin
+}
+
 /// The app binary: `KEYDESK_APP_BIN`, or the workspace's debug build.
 pub fn app_binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("KEYDESK_APP_BIN") {

@@ -121,6 +121,8 @@ pub struct SecretView {
     pub created_at: DateTime<Utc>,
     /// None for the current secret; set while an old one's grace period runs.
     pub expires_at: Option<DateTime<Utc>>,
+    /// When a platform last obtained a token with it (to about a minute); None: never.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -36,6 +36,7 @@ pub(super) async fn view<C: ConnectionTrait>(
             hint: s.hint,
             created_at: s.created_at,
             expires_at: s.expires_at,
+            last_used_at: s.last_used_at,
         })
         .collect();
     secrets.sort_by_key(|s| s.expires_at.is_some());

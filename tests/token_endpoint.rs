@@ -1,0 +1,193 @@
+//! What the page says about a secret is what the token endpoint does: credentials made on the
+//! page get tokens from a real keydesk-server on the same store; a grace period keeps the old
+//! secret working and the page shows when it was last used; renew "now" and delete end it.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use keydesk_e2e::{server_binary, App};
+use serde_json::{json, Value};
+
+struct Server {
+    child: Child,
+    base: String,
+    http: ureq::Agent,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// keydesk-server on a free loopback port over the app's data folder.
+    fn start(data_dir: &std::path::Path) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(server_binary())
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("KEYDESK_DATA_DIR", data_dir)
+            .env_remove("KEYDESK_DATABASE_URL")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("keydesk-server starts");
+        let http: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .into();
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http,
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while server
+            .http
+            .get(format!(
+                "{}/.well-known/oauth-authorization-server",
+                server.base
+            ))
+            .call()
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "keydesk-server did not answer");
+            sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        let mut response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .send_form(form.iter().copied())
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.body_mut().read_json().unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// A token for the pair (client_secret_post), or the refusal's status.
+    fn token(&self, client_id: &str, secret: &str) -> Result<String, u16> {
+        let (status, body) = self.post(
+            "/oauth2/token",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id),
+                ("client_secret", secret),
+            ],
+        );
+        match status {
+            200 => Ok(body["access_token"].as_str().unwrap().to_owned()),
+            other => Err(other),
+        }
+    }
+
+    fn active(&self, (client_id, secret): (&str, &str), token: &str) -> bool {
+        let (status, body) = self.post(
+            "/oauth2/introspect",
+            &[
+                ("token", token),
+                ("client_id", client_id),
+                ("client_secret", secret),
+            ],
+        );
+        assert_eq!(status, 200, "{body}");
+        body["active"] == json!(true)
+    }
+}
+
+fn generate(app: &App) -> (String, String) {
+    app.find("#credentials-section #credentials");
+    app.fill("#generate-form-name", "alexcnw");
+    app.fill("#generate-form-email", "whatevermail@yeah.com");
+    app.fill("#generate-form-application", "esareit");
+    app.click("#generate-form-submit");
+    app.find("#new-secret-panel");
+    (app.text("#new-secret-client-id"), app.value("#new-secret"))
+}
+
+fn renew(app: &App, grace: &str) -> String {
+    app.click(".credential .renew");
+    app.find("#renew-dialog");
+    app.exec(
+        "document.getElementById('renew-grace').value = arguments[0]",
+        json!([grace]),
+    );
+    app.click("#renew-dialog-yes");
+    app.wait_for("the renew dialog to close", |a| !a.exists("#renew-dialog"));
+    app.find("#new-secret-panel");
+    app.value("#new-secret")
+}
+
+#[test]
+fn what_the_page_says_about_a_secret_is_what_the_token_endpoint_does() {
+    let (dir, app) = App::demo();
+    let server = Server::start(dir.path());
+
+    let (client_id, first) = generate(&app);
+    let first_token = server.token(&client_id, &first).expect("a token");
+    assert!(server.active((&client_id, &first), &first_token));
+
+    // Renew with a 1-hour grace: both secrets get tokens, and the page says which was used.
+    let second = renew(&app, "1h");
+    assert_ne!(second, first);
+    server
+        .token(&client_id, &first)
+        .expect("the old secret within its grace");
+    server.token(&client_id, &second).expect("the new secret");
+    let app = app.reload();
+    app.find("#credentials-section .credential .secrets li");
+    let lines = app.exec(
+        "return [...document.querySelectorAll('.credential .secrets li')].map((li) => li.textContent)",
+        json!([]),
+    );
+    let lines: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].ends_with("· last used just now")
+            && lines[0].contains(&second[second.len() - 4..]),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains(&first[first.len() - 4..])
+            && lines[1].contains("valid until")
+            && lines[1].ends_with("· last used just now"),
+        "{lines:?}"
+    );
+
+    // Renew "now": the grace-period secret and its token end at once.
+    let third = renew(&app, "now");
+    assert_eq!(server.token(&client_id, &first), Err(401));
+    assert_eq!(server.token(&client_id, &second), Err(401));
+    assert!(!server.active((&client_id, &third), &first_token));
+    let third_token = server.token(&client_id, &third).expect("the newest secret");
+
+    // Delete: every secret refused, every token inactive.
+    app.click(".credential .delete");
+    app.click("#delete-dialog-yes");
+    app.wait_text("#credentials h3", "No API credentials yet");
+    assert_eq!(server.token(&client_id, &third), Err(401));
+    let (status, body) = server.post(
+        "/oauth2/introspect",
+        &[
+            ("token", third_token.as_str()),
+            ("client_id", client_id.as_str()),
+            ("client_secret", third.as_str()),
+        ],
+    );
+    assert_eq!(status, 401, "the deleted client cannot even ask: {body}");
+}
