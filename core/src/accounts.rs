@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, QueryOrder, Set, Tr
 use serde::Serialize;
 
 use crate::entities::{account, billing, contact};
-use crate::validation::{country_name, phone_display, BillingForm, ContactForm};
+use crate::validation::{country_name, phone_display, phone_warning, BillingForm, ContactForm};
 use crate::vault::Vault;
 use crate::{audit, search, Error, Result, Store};
 
@@ -25,6 +25,8 @@ pub struct ContactView {
     pub form: ContactForm,
     pub country_name: String,
     pub phone_display: String,
+    /// Beside a number saved as typed because it is not in use in its country.
+    pub phone_warning: Option<String>,
     /// The version an edit must start from (see `contact::update_contact`).
     pub version: i32,
     pub updated_at: DateTime<Utc>,
@@ -36,6 +38,7 @@ pub struct BillingView {
     pub form: BillingForm,
     pub country_name: String,
     pub phone_display: String,
+    pub phone_warning: Option<String>,
     pub version: i32,
     pub updated_at: DateTime<Utc>,
 }
@@ -45,6 +48,7 @@ impl From<contact::Model> for ContactView {
         ContactView {
             country_name: country_name(&m.country),
             phone_display: phone_display(&m.phone),
+            phone_warning: phone_warning(&m.phone, &m.country),
             version: m.version,
             updated_at: m.updated_at,
             form: ContactForm {
@@ -68,6 +72,7 @@ impl From<billing::Model> for BillingView {
         BillingView {
             country_name: country_name(&m.country),
             phone_display: phone_display(&m.phone),
+            phone_warning: phone_warning(&m.phone, &m.country),
             version: m.version,
             updated_at: m.updated_at,
             form: BillingForm {
