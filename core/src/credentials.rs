@@ -117,7 +117,11 @@ pub struct CredentialView {
 pub enum KeyringOutcome {
     NotRequested,
     Stored,
-    Failed { message: String },
+    /// `message` for people; `details` the platform's cause, behind a disclosure.
+    Failed {
+        message: String,
+        details: Option<String>,
+    },
 }
 
 /// A credential with its new secret, in plaintext for this one response.
@@ -344,7 +348,8 @@ async fn keep_in_keyring(
                 (
                     false,
                     KeyringOutcome::Failed {
-                        message: err.to_string(),
+                        message: format!("{err}, so the secret was not stored — copy it now"),
+                        details: err.details().map(str::to_owned),
                     },
                 )
             }
