@@ -63,8 +63,8 @@ export function openSwitcher({ onOpen }) {
       refresh();
     });
     const li = el('li', { role: 'option', id: `switcher-option-${group}-${hit.id}`, dataset: { accountId: String(hit.id) }, 'aria-selected': 'false' },
-      el('span', { class: 'company', text: hit.company_name }),
-      el('span', { class: 'muted', text: hit.name }),
+      el('span', { class: 'company truncate', title: hit.company_name, text: hit.company_name }),
+      el('span', { class: 'muted truncate', title: hit.name, text: hit.name }),
       pin,
     );
     li.addEventListener('click', () => choose(hit.id));
