@@ -52,10 +52,13 @@ export function openSwitcher({ onOpen }) {
   }
 
   function option(hit, group) {
-    const pin = el('button', {
-      type: 'button', class: 'pin', tabindex: '-1',
-      'aria-label': hit.pinned ? `Unpin ${hit.company_name}` : `Pin ${hit.company_name}`,
-      'aria-pressed': String(hit.pinned), text: hit.pinned ? '★' : '☆',
+    // The star is a mouse shortcut, not a control: an option may hold no interactive element
+    // (axe: nested-interactive). The keyboard pins with "Pin account" on the account's page;
+    // screen readers hear "pinned" in the option itself.
+    const pin = el('span', {
+      class: 'pin', 'aria-hidden': 'true',
+      title: hit.pinned ? `Unpin ${hit.company_name}` : `Pin ${hit.company_name}`,
+      text: hit.pinned ? '★' : '☆',
     });
     pin.addEventListener('click', async (event) => {
       event.stopPropagation();
@@ -65,6 +68,7 @@ export function openSwitcher({ onOpen }) {
     const li = el('li', { role: 'option', id: `switcher-option-${group}-${hit.id}`, dataset: { accountId: String(hit.id) }, 'aria-selected': 'false' },
       el('span', { class: 'company truncate', title: hit.company_name, text: hit.company_name }),
       el('span', { class: 'muted truncate', title: hit.name, text: hit.name }),
+      hit.pinned ? el('span', { class: 'visually-hidden', text: ', pinned' }) : null,
       pin,
     );
     li.addEventListener('click', () => choose(hit.id));
