@@ -100,6 +100,8 @@ fn every_page_state_passes_axe_in_both_themes() {
     app.fill("#generate-form-name", "alexcnw");
     app.fill("#generate-form-email", "whatevermail@yeah.com");
     app.fill("#generate-form-application", "esareit");
+    // Stored in the keyring: the green "Stored in the OS keyring" notes are on the page too.
+    app.click("#generate-keyring");
     app.click("#generate-form-submit");
     app.find("#new-secret-panel");
     audit(&app, "credentials with a new secret");
@@ -117,6 +119,13 @@ fn every_page_state_passes_axe_in_both_themes() {
         a.wait_for("a verdict", |a| {
             a.text("#test-result").starts_with("Invalid")
         });
+    });
+    let secret = app.value("#new-secret");
+    audit_dialog(&app, "the test dialog, valid", "#test-dialog", |a| {
+        a.click("#test-credentials-button");
+        a.fill("#test-secret", &secret);
+        a.click("#test-submit");
+        a.wait_for("a verdict", |a| a.text("#test-result").starts_with("Valid"));
     });
     audit_dialog(&app, "the switcher with results", "#switcher", |a| {
         a.press(&format!("{CONTROL}k{RELEASE}"));
