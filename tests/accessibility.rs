@@ -141,9 +141,38 @@ fn every_page_state_passes_axe_in_both_themes() {
         a.click("#preferences-button");
         a.click("#menu-about");
     });
+    audit_dialog(
+        &app,
+        "the delete account dialog",
+        "#delete-account-dialog",
+        |a| a.click("#delete-account"),
+    );
+    app.click("#preferences-button");
+    app.find("#menu-settings");
+    audit(&app, "the Preferences menu, open");
+    app.press(Key::ESCAPE);
     app.click("#crumb-home");
     app.find("#account-list");
     audit(&app, "Home");
+}
+
+#[test]
+fn the_keyring_failure_with_its_details_passes_axe() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_bus = [(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/keydesk-no-bus",
+    )];
+    let app = App::launch_with_env(dir.path(), &["--demo"], &no_bus);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    app.fill("#generate-form-name", "alexcnw");
+    app.fill("#generate-form-email", "whatevermail@yeah.com");
+    app.fill("#generate-form-application", "esareit");
+    app.click("#generate-keyring");
+    app.click("#generate-form-submit");
+    app.find("#new-secret-keyring-details");
+    app.click("#new-secret-keyring-details summary");
+    audit(&app, "a secret the keyring could not store, details open");
 }
 
 const SHIFT: &str = "\u{E008}";
