@@ -95,3 +95,50 @@ fn an_invalid_email_is_shown_beside_it_keeps_what_was_typed_and_saves_nothing() 
         "alex@alexcompany.example"
     );
 }
+
+#[test]
+fn the_source_consoles_phone_numbers_save_with_a_quiet_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    assert!(!app.exists("#contact-block [data-warning='phone']"));
+
+    // Impossible input is refused, naming the field; nothing is saved.
+    app.click("#contact-block-edit");
+    app.fill("#contact-block-form-phone", "123");
+    app.click("#contact-block-form-submit");
+    app.wait_for("the phone error", |app| {
+        !app.text("#contact-block-form-phone-error").is_empty()
+    });
+    let error = app.text("#contact-block-form-phone-error");
+    assert!(
+        error.starts_with("Phone number: must be a phone number"),
+        "{error}"
+    );
+
+    // The console's own contact number: possible, not in use in the US — saved as typed.
+    app.fill("#contact-block-form-phone", "1231231234");
+    app.click("#contact-block-form-submit");
+    app.wait_text(
+        "#contact-block [data-warning='phone']",
+        "not a number in use in the United States — saved as typed",
+    );
+    assert!(app
+        .text("#contact-block [data-field='phone']")
+        .starts_with("1231231234"));
+
+    app.click("#billing-block-edit");
+    app.fill("#billing-block-form-phone", "555-555-5555");
+    app.click("#billing-block-form-submit");
+    app.wait_text(
+        "#billing-block [data-warning='phone']",
+        "not a number in use in the United States — saved as typed",
+    );
+
+    let app = app.restart();
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    assert!(app
+        .text("#billing-block [data-field='phone']")
+        .starts_with("555-555-5555"));
+    assert!(app.is_visible("#contact-block [data-warning='phone']"));
+}

@@ -318,11 +318,23 @@ fn keyring_unavailable_still_shows_the_secret_once_and_says_why() {
     open_contact_page(&app);
     let (client_id, secret) = generate(&app, true);
     assert_eq!(secret.len(), 43, "the secret is still shown");
-    let note = app.text("#new-secret-keyring");
-    assert!(
-        note.starts_with("Not stored in the OS keyring: the OS keyring"),
-        "{note}"
+    // Said as a person would; the platform's words only behind Details.
+    assert_eq!(
+        app.text("#new-secret-keyring-message"),
+        "No OS keyring is running on this computer (no Secret Service on the session bus), \
+         so the secret was not stored — copy it now"
     );
+    let open = |a: &App| {
+        a.exec(
+            "return document.getElementById('new-secret-keyring-details').open",
+            json!([]),
+        ) == json!(true)
+    };
+    assert!(!open(&app), "the platform's words are folded away");
+    app.click("#new-secret-keyring-details summary");
+    app.wait_for("the details", open);
+    let details = app.text("#new-secret-keyring-details p");
+    assert!(details.contains("/nonexistent/keydesk-no-bus"), "{details}");
     assert_eq!(
         app.text(".credential .client-id"),
         client_id,

@@ -181,3 +181,62 @@ fn a_stale_save_shows_the_conflict_and_keeps_the_typed_values() {
     app.wait_text("#contact-block [data-field='name']", "Alex Mine");
     assert_eq!(app.text("#contact-block [data-field='username']"), "mine");
 }
+
+/// A fast typist's Ctrl+K, `zebra`, Enter arrives before the debounced search answers, while
+/// the list still shows the recent accounts: Enter must wait for the answer to `zebra`.
+#[test]
+fn type_then_enter_opens_what_was_typed_not_the_recent_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &[]);
+    app.wait_text("#welcome-title", "Welcome to Keydesk");
+    let made = app.exec_async(
+        "const done = arguments[arguments.length - 1];
+         const invoke = window.__TAURI__.core.invoke;
+         (async () => {
+           const zebra = await invoke('create_account', {contact: {company_name: 'Zebra Unique', name: 'Zed'}});
+           const alpha = await invoke('create_account', {contact: {company_name: 'Alpha Last', name: 'Al'}});
+           await invoke('open_account', {accountId: zebra.id});
+           await invoke('open_account', {accountId: alpha.id});
+           return 'made';
+         })().then(done, (e) => done(JSON.stringify(e)));",
+        json!([]),
+        std::time::Duration::from_secs(15),
+    );
+    assert_eq!(made, json!("made"));
+    let app = app.reload();
+    app.wait_text("#page-heading", "Contact information: Alpha Last (Al)");
+
+    for round in 1..=20 {
+        // Marks the page on screen, to tell it from the one Enter opens (even if it is the same).
+        app.exec(
+            "document.getElementById('page-heading').dataset.before = 'enter'",
+            json!([]),
+        );
+        open_switcher(&app);
+        // One WebDriver call: the keys arrive at typing speed, Enter right after the last letter.
+        app.press(&format!("zebra{}", Key::ENTER));
+        app.wait_for("the page Enter opened", |a| {
+            !a.exists("#switcher") && a.exists("#page-heading:not([data-before])")
+        });
+        assert_eq!(
+            heading(&app),
+            "Contact information: Zebra Unique (Zed)",
+            "round {round}"
+        );
+        // Alpha Last becomes the recent account again, waiting for its row this time.
+        open_switcher(&app);
+        app.press("alpha");
+        app.wait_for("Alpha's row", |a| shown_companies(a) == ["Alpha Last"]);
+        app.press(Key::ENTER);
+        app.wait_text("#page-heading", "Contact information: Alpha Last (Al)");
+    }
+
+    // Enter on text nothing matches opens nothing and says so.
+    open_switcher(&app);
+    app.press(&format!("nothing-like-this{}", Key::ENTER));
+    app.wait_for("no match", |a| {
+        a.text("#switcher-status").starts_with("No account matches")
+    });
+    assert!(app.exists("#switcher"));
+    assert_eq!(heading(&app), "Contact information: Alpha Last (Al)");
+}

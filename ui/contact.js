@@ -7,10 +7,12 @@ import { BILLING_FIELDS, CONTACT_FIELDS, buildForm, focusFirstField } from './fo
 
 const lines = (...parts) => parts.filter((p) => p && p.trim() !== '');
 
-function row(label, field, valueLines) {
+function row(label, field, valueLines, warning) {
   const dd = el('dd', { dataset: { field } });
   if (valueLines.length === 0) dd.append(el('span', { class: 'muted', text: 'Not set' }));
   valueLines.forEach((line, i) => { if (i) dd.append(el('br')); dd.append(document.createTextNode(line)); });
+  // A value kept as typed though core doubts it (a phone number not in use in its country).
+  if (warning) dd.append(el('span', { class: 'field-warning', dataset: { warning: field }, text: warning }));
   return [el('dt', { text: label }), dd];
 }
 
@@ -19,7 +21,7 @@ function contactRows(c) {
     row('Company name', 'company_name', lines(c.company_name)),
     row('Name', 'name', lines(c.name)),
     row('Contact address', 'address', lines(c.street, lines(c.city, lines(c.region, c.postal_code).join(' ')).join(', '), c.country_name)),
-    row('Phone number', 'phone', lines(c.phone_display)),
+    row('Phone number', 'phone', lines(c.phone_display), c.phone_warning),
     row('Username', 'username', lines(c.username)),
     row('Email address', 'email', lines(c.email)),
   ].flat();
@@ -29,7 +31,7 @@ function billingRows(b) {
   return [
     row('Billing name', 'billing_name', lines(b.billing_name)),
     row('Billing address', 'address', lines(b.street_line1, b.street_line2, lines(b.city, lines(b.region, b.postal_code).join(' ')).join(', '), b.country_name)),
-    row('Billing phone number', 'phone', lines(b.phone_display)),
+    row('Billing phone number', 'phone', lines(b.phone_display), b.phone_warning),
     row('Billing email address', 'email', lines(b.email)),
   ].flat();
 }

@@ -19,7 +19,13 @@ const when = (iso) => new Date(iso).toLocaleString();
 function keyringNote(outcome) {
   if (outcome.status === 'stored') return el('p', { class: 'ok', id: 'new-secret-keyring', text: 'Stored in the OS keyring.' });
   if (outcome.status === 'failed') {
-    return el('p', { class: 'warning', id: 'new-secret-keyring', role: 'alert', text: `Not stored in the OS keyring: ${outcome.message}. Copy the secret now.` });
+    // The sentence for people; the platform's own words only on request.
+    return el('div', { id: 'new-secret-keyring', role: 'alert' },
+      el('p', { class: 'warning', id: 'new-secret-keyring-message', text: outcome.message }),
+      outcome.details ? el('details', { class: 'details', id: 'new-secret-keyring-details' },
+        el('summary', { text: 'Details' }),
+        el('p', { class: 'mono', text: outcome.details })) : null,
+    );
   }
   return null;
 }

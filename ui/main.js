@@ -29,7 +29,9 @@ function fatal(title, message, details) {
 function showCurrent(account) {
   state.current = account;
   if (account) state.lastId = account.id;
-  document.getElementById('current-account').textContent = account ? account.contact.company_name : '';
+  const current = document.getElementById('current-account');
+  current.textContent = account ? account.contact.company_name : '';
+  current.title = current.textContent; // The ribbon truncates a long name.
 }
 
 async function openAccount(id) {

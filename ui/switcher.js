@@ -30,6 +30,10 @@ export function openSwitcher({ onOpen }) {
   let hits = [];
   let total = 0;
   let request = 0;
+  // The text the drawn list answers, and the newest search asked for (Enter waits for it).
+  let drawnQuery = null;
+  let pending = null;
+  let chosen = false;
 
   function setActive(index) {
     options.forEach((o, i) => o.setAttribute('aria-selected', String(i === index)));
@@ -41,15 +45,20 @@ export function openSwitcher({ onOpen }) {
   }
 
   function choose(id) {
+    if (chosen) return;
+    chosen = true;
     dialog.close();
     onOpen(id);
   }
 
   function option(hit, group) {
-    const pin = el('button', {
-      type: 'button', class: 'pin', tabindex: '-1',
-      'aria-label': hit.pinned ? `Unpin ${hit.company_name}` : `Pin ${hit.company_name}`,
-      'aria-pressed': String(hit.pinned), text: hit.pinned ? '★' : '☆',
+    // The star is a mouse shortcut, not a control: an option may hold no interactive element
+    // (axe: nested-interactive). The keyboard pins with "Pin account" on the account's page;
+    // screen readers hear "pinned" in the option itself.
+    const pin = el('span', {
+      class: 'pin', 'aria-hidden': 'true',
+      title: hit.pinned ? `Unpin ${hit.company_name}` : `Pin ${hit.company_name}`,
+      text: hit.pinned ? '★' : '☆',
     });
     pin.addEventListener('click', async (event) => {
       event.stopPropagation();
@@ -61,8 +70,9 @@ export function openSwitcher({ onOpen }) {
       }
     });
     const li = el('li', { role: 'option', id: `switcher-option-${group}-${hit.id}`, dataset: { accountId: String(hit.id) }, 'aria-selected': 'false' },
-      el('span', { class: 'company', text: hit.company_name }),
-      el('span', { class: 'muted', text: hit.name }),
+      el('span', { class: 'company truncate', title: hit.company_name, text: hit.company_name }),
+      el('span', { class: 'muted truncate', title: hit.name, text: hit.name }),
+      hit.pinned ? el('span', { class: 'visually-hidden', text: ', pinned' }) : null,
       pin,
     );
     li.addEventListener('click', () => choose(hit.id));
@@ -101,21 +111,43 @@ export function openSwitcher({ onOpen }) {
       ? (query ? `No account matches “${query}”.` : 'No accounts yet.')
       : `${total} ${total === 1 ? 'account' : 'accounts'}${hits.length < total ? `, showing ${hits.length}` : ''}`;
     more.hidden = hits.length >= total;
+    drawnQuery = query;
+  }
+
+  function search() {
+    clearTimeout(timer);
+    const query = input.value.trim();
+    pending = { query, answer: refresh() };
+    return pending.answer;
+  }
+
+  /// Enter acts on the answer to what is in the box: a fast typist's Enter arrives before the
+  /// debounced search has answered, while the list still shows the previous text's rows.
+  async function enter() {
+    const query = input.value.trim();
+    if (query === drawnQuery) {
+      if (active >= 0) choose(Number(options[active].dataset.accountId));
+      return;
+    }
+    await (pending && pending.query === query ? pending.answer : search());
+    if (drawnQuery !== query || !dialog.open) return; // More was typed meanwhile: its own Enter decides.
+    if (options.length) choose(Number(options[0].dataset.accountId));
   }
 
   let timer = null;
+  const showFailure = (e) => { status.textContent = e.message; };
   input.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = setTimeout(() => refresh().catch((e) => { status.textContent = e.message; }), 60);
+    timer = setTimeout(() => search().catch(showFailure), 60);
   });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'ArrowDown' && options.length) { event.preventDefault(); setActive((active + 1) % options.length); }
     if (event.key === 'ArrowUp' && options.length) { event.preventDefault(); setActive((active - 1 + options.length) % options.length); }
-    if (event.key === 'Enter' && active >= 0) { event.preventDefault(); choose(Number(options[active].dataset.accountId)); }
+    if (event.key === 'Enter') { event.preventDefault(); enter().catch(showFailure); }
     // A search field may swallow Escape to clear itself; here Escape always closes.
     if (event.key === 'Escape') { event.preventDefault(); dialog.close(); }
   });
   more.addEventListener('click', () => refresh(true));
   input.focus();
-  refresh().catch((e) => { status.textContent = e.message; });
+  search().catch(showFailure);
 }

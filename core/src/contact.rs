@@ -12,8 +12,8 @@ use crate::accounts::{get_account, AccountView};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{account, billing, contact};
 use crate::validation::{
-    country, country_name, email, phone, phone_display, postal_code, text, username, MAX_CITY,
-    MAX_NAME, MAX_REGION, MAX_STREET,
+    country, country_name, email, phone, phone_display, phone_warning, postal_code, text, username,
+    MAX_CITY, MAX_NAME, MAX_REGION, MAX_STREET,
 };
 use crate::write::Write;
 use crate::{Error, Result, Store};
@@ -102,6 +102,8 @@ pub struct BlockView<F> {
     pub form: F,
     pub country_name: String,
     pub phone_display: String,
+    /// Beside a number saved as typed because it is not in use in its country.
+    pub phone_warning: Option<String>,
     pub version: i32,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -157,6 +159,7 @@ macro_rules! block {
                 BlockView {
                     country_name: country_name(&m.country),
                     phone_display: phone_display(&m.phone),
+                    phone_warning: phone_warning(&m.phone, &m.country),
                     version: m.version,
                     updated_at: m.updated_at,
                     form: m.into(),

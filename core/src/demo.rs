@@ -1,6 +1,6 @@
 //! The example account from the source page, so a newcomer sees a full page at once.
-//! The source's phone numbers (123-123-1234, 555-555-5555) are not valid NANP numbers and
-//! would be refused by the phone rule, so the demo uses valid numbers from the same areas.
+//! The source's phone numbers (123-123-1234, 555-555-5555) are not valid NANP numbers: they
+//! would be saved as typed with a warning, so the demo uses valid numbers from the same areas.
 
 use crate::accounts::{count_accounts, create_account, AccountView};
 use crate::audit::{Action, Event, Subject};

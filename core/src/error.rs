@@ -28,6 +28,10 @@ pub enum Error {
     /// The cause, written as a sentence about the OS keyring.
     #[error("{0}")]
     Keyring(String),
+    /// The OS keyring failed: `message` says so as a person would; `details` is the platform's
+    /// own account (for the log and a "Details" disclosure), never the headline.
+    #[error("{message}")]
+    KeyringFailed { message: String, details: String },
     #[error("the system random number generator failed: {0}")]
     Random(String),
     /// SQLite would go on writing to a deleted file, and every later save would vanish.
@@ -82,10 +86,18 @@ impl Error {
             Error::StoreTooNew { .. } => "store_too_new",
             Error::NotKeydesk { .. } => "not_keydesk",
             Error::DataDir { .. } => "data_dir",
-            Error::Keyring(_) => "keyring",
+            Error::Keyring(_) | Error::KeyringFailed { .. } => "keyring",
             Error::Random(_) => "random",
             Error::StoreMoved { .. } => "store_moved",
             Error::Store(_) => "store",
+        }
+    }
+
+    /// The technical cause behind a message written for people, when there is one.
+    pub fn details(&self) -> Option<&str> {
+        match self {
+            Error::KeyringFailed { details, .. } => Some(details),
+            _ => None,
         }
     }
 

@@ -90,7 +90,12 @@ pub(crate) fn username(field: &'static str, label: &'static str, value: &str) ->
     Ok(value)
 }
 
-/// A phone number, read in the address's country unless it starts with `+`; stored in E.164.
+/// A phone number, read in the address's country unless it starts with `+`. Follows
+/// libphonenumber's distinction: a *possible* number (plausible digits and length, separators,
+/// an optional extension) is kept; it is stored in E.164 (plus ` ext. N`) when it is also *valid*
+/// for its country, and as typed (trimmed) when not — data moved over from elsewhere, such as
+/// 123-123-1234, must not be refused (the page warns instead, see `phone_warning`). Only
+/// impossible input is refused.
 pub(crate) fn phone(
     field: &'static str,
     label: &'static str,
@@ -109,15 +114,135 @@ pub(crate) fn phone(
             "must start with + and the country code when no country is set",
         ));
     }
-    let rule = "must be a valid phone number for its country, such as +1 303 555 0134";
+    let rule = "must be a phone number: digits with spaces, dashes, dots or brackets, the right \
+                number of digits for its country, and optionally an extension (x123), such as \
+                +1 303 555 0134";
     let number =
-        phonenumber::parse(region, &value).map_err(|_| Error::invalid(field, label, rule))?;
-    // A number that merely parses can still be impossible (US area codes never start with 1):
-    // storing it would make a wrong E.164 number look authoritative.
+        possible_number(region, &value).ok_or_else(|| Error::invalid(field, label, rule))?;
     if !number.is_valid() {
-        return Err(Error::invalid(field, label, rule));
+        return Ok(value);
     }
-    Ok(number.format().mode(Mode::E164).to_string())
+    let e164 = number.format().mode(Mode::E164).to_string();
+    Ok(match number.extension() {
+        Some(extension) => format!("{e164} ext. {extension}"),
+        None => e164,
+    })
+}
+
+/// Separators people type between digits, and an extension at the end (`x123`, `ext. 12`).
+static PHONE_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\+?[\d\s().\-/]+(\s*(x|ext\.?|extension|#)\s*\d{1,7})?$")
+        .expect("valid phone pattern")
+});
+
+/// The number when `value` could be a phone number at all (libphonenumber's "possible": only
+/// digits and separators, and a length some number of its country has).
+fn possible_number(
+    region: Option<phonenumber::country::Id>,
+    value: &str,
+) -> Option<phonenumber::PhoneNumber> {
+    if !PHONE_SHAPE.is_match(value) {
+        return None;
+    }
+    let number = phonenumber::parse(region, value).ok()?;
+    let database = &phonenumber::metadata::DATABASE;
+    let national = number.national().to_string().len();
+    let parsed_possible = database
+        .by_code(&number.code().value())
+        .is_some_and(|all| all.iter().any(|m| possible_length(m, national)));
+    // The parser takes a leading 1 of 123-123-1234 for the country code, leaving 9 digits; a
+    // number typed without + is also possible when all its digits fit the address's country.
+    let typed_possible = !value.starts_with('+')
+        && region
+            .and_then(|r| database.by_id(r.as_ref()))
+            .is_some_and(|m| possible_length(m, national_digits(value)));
+    (parsed_possible || typed_possible).then_some(number)
+}
+
+/// The digits before any extension.
+fn national_digits(value: &str) -> usize {
+    value
+        .chars()
+        .take_while(|c| !c.is_ascii_alphabetic() && *c != '#')
+        .filter(char::is_ascii_digit)
+        .count()
+}
+
+/// Whether some kind of number of this country (fixed line, mobile, toll free, …) has `length`
+/// digits, counting numbers dialled locally without their area code.
+fn possible_length(metadata: &phonenumber::Metadata, length: usize) -> bool {
+    let d = metadata.descriptors();
+    [
+        Some(d.general()),
+        d.fixed_line(),
+        d.mobile(),
+        d.toll_free(),
+        d.premium_rate(),
+        d.shared_cost(),
+        d.personal_number(),
+        d.voip(),
+        d.pager(),
+        d.uan(),
+        d.voicemail(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|kind| {
+        kind.possible_length()
+            .iter()
+            .chain(kind.possible_local_length())
+            .any(|&l| usize::from(l) == length)
+    })
+}
+
+/// The quiet warning beside a stored number that is possible but not in use in its country
+/// ("not a number in use in the United States — saved as typed"); None for valid numbers.
+pub fn phone_warning(stored: &str, country_alpha2: &str) -> Option<String> {
+    if stored.is_empty() {
+        return None;
+    }
+    let region = phonenumber::country::Id::from_str(country_alpha2).ok();
+    let number = phonenumber::parse(region, stored).ok();
+    if number.as_ref().is_some_and(|n| n.is_valid()) {
+        return None;
+    }
+    let country = match country_alpha2 {
+        "" => number
+            .and_then(|n| n.country().id())
+            .map(|id| country_name(id.as_ref())),
+        alpha2 => Some(country_name(alpha2)),
+    };
+    Some(match country.filter(|c| !c.is_empty()) {
+        Some(name) => format!(
+            "not a number in use in {} — saved as typed",
+            with_article(&name)
+        ),
+        None => "not a number in use in any country — saved as typed".to_owned(),
+    })
+}
+
+/// "the United States", "the Netherlands", but "Germany".
+fn with_article(name: &str) -> String {
+    let name = name.strip_suffix(" of America").unwrap_or(name);
+    let takes_the = [
+        "United ",
+        "Republic",
+        "Islands",
+        "Kingdom",
+        "Netherlands",
+        "Philippines",
+        "Bahamas",
+        "Gambia",
+        "Maldives",
+        "Comoros",
+        "Seychelles",
+        "Emirates",
+    ];
+    if takes_the.iter().any(|word| name.contains(word)) {
+        format!("the {name}")
+    } else {
+        name.to_owned()
+    }
 }
 
 /// Postal code formats for the countries whose format is well known; elsewhere free text.
@@ -188,10 +313,13 @@ pub fn warm_up() {
 }
 
 /// A stored E.164 number in the international format people read (`+1 303-555-0134`).
-pub fn phone_display(e164: &str) -> String {
-    match phonenumber::parse(None, e164) {
-        Ok(number) => number.format().mode(Mode::International).to_string(),
-        Err(_) => e164.to_owned(),
+/// A number saved as typed (possible, not valid) is shown as typed.
+pub fn phone_display(stored: &str) -> String {
+    match phonenumber::parse(None, stored) {
+        Ok(number) if stored.starts_with('+') && number.is_valid() => {
+            number.format().mode(Mode::International).to_string()
+        }
+        _ => stored.to_owned(),
     }
 }
 
@@ -341,13 +469,6 @@ mod tests {
             ..contact()
         });
         assert_eq!(field, "phone");
-        // The source's example 123-123-1234 parses, but no US area code starts with 1.
-        let (field, message) = rule_broken(ContactForm {
-            phone: "1231231234".into(),
-            ..contact()
-        });
-        assert_eq!(field, "phone");
-        assert!(message.contains("valid phone number"), "{message}");
         let (field, message) = rule_broken(ContactForm {
             country: String::new(),
             postal_code: String::new(),
@@ -363,6 +484,99 @@ mod tests {
             ..contact()
         };
         assert_eq!(international.validate().unwrap().phone, "+442079460958");
+    }
+
+    #[test]
+    fn possible_numbers_are_kept_as_typed_with_a_warning() {
+        // The source console's own data: possible, but no US area code starts with 1 or 555.
+        let console = ContactForm {
+            phone: " 1231231234 ".into(),
+            ..contact()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(console.phone, "1231231234", "trimmed, as typed");
+        assert_eq!(phone_display(&console.phone), "1231231234");
+        assert_eq!(
+            phone_warning(&console.phone, &console.country).as_deref(),
+            Some("not a number in use in the United States — saved as typed")
+        );
+        let billing = BillingForm {
+            country: "US".into(),
+            phone: "555-555-5555".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(billing.phone, "555-555-5555");
+        assert!(phone_warning(&billing.phone, "US").is_some());
+        // A valid number is normalised and has no warning.
+        let valid = contact().validate().unwrap();
+        assert_eq!(phone_warning(&valid.phone, &valid.country), None);
+        assert_eq!(phone_warning("", "US"), None);
+        assert_eq!(
+            phone_warning("+49 30 1", "DE").as_deref(),
+            Some("not a number in use in Germany — saved as typed")
+        );
+    }
+
+    #[test]
+    fn extensions_are_kept() {
+        for typed in [
+            "(303) 555-0134 x123",
+            "303-555-0134 ext. 123",
+            "303.555.0134 ext123",
+        ] {
+            let form = ContactForm {
+                phone: typed.into(),
+                ..contact()
+            }
+            .validate()
+            .unwrap();
+            assert_eq!(form.phone, "+13035550134 ext. 123", "{typed}");
+            assert_eq!(phone_display(&form.phone), "+1 303-555-0134 ext. 123");
+            assert_eq!(phone_warning(&form.phone, "US"), None);
+        }
+        let as_typed = ContactForm {
+            phone: "123-123-1234 x9".into(),
+            ..contact()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(as_typed.phone, "123-123-1234 x9");
+    }
+
+    #[test]
+    fn impossible_numbers_are_refused_naming_the_field() {
+        for typed in [
+            "call me",
+            "303-555-CALL",
+            "12",
+            "123",
+            "30355501",
+            "1234567890123456",
+            "+1 303 555 0134 9999",
+            "555-0134 x",
+        ] {
+            let (field, message) = rule_broken(ContactForm {
+                phone: typed.into(),
+                ..contact()
+            });
+            assert_eq!(field, "phone", "{typed}");
+            assert!(
+                message.starts_with("Phone number: must be a phone number"),
+                "{typed}: {message}"
+            );
+        }
+        let err = BillingForm {
+            country: "US".into(),
+            phone: "555-55".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.field(), Some("phone"));
+        assert!(err.to_string().starts_with("Billing phone number:"));
     }
 
     #[test]

@@ -19,19 +19,36 @@ impl Default for Vault {
     }
 }
 
+/// Where the keyring lives, for the sentence that says it is missing.
+#[cfg(target_os = "linux")]
+const NO_KEYRING: &str =
+    "No OS keyring is running on this computer (no Secret Service on the session bus)";
+#[cfg(not(target_os = "linux"))]
+const NO_KEYRING: &str = "No OS keyring is available on this computer";
+
+/// Says what went wrong as a person would; the platform's own words (a zbus error and a socket
+/// path, say) go to the log and to `details`.
 fn keyring_error(err: keyring::Error) -> Error {
-    let cause = match &err {
-        keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
-            Err(inner) => format!("the OS keyring is not available ({inner})"),
-            Ok(()) => "the OS keyring is not available".to_owned(),
-        },
-        keyring::Error::NoStorageAccess(inner) => {
-            format!("the OS keyring is locked or refused access ({inner})")
-        }
-        keyring::Error::PlatformFailure(inner) => format!("the OS keyring failed ({inner})"),
-        other => format!("the OS keyring failed ({other})"),
+    let (message, details) = match &err {
+        keyring::Error::NoDefaultStore => (
+            NO_KEYRING,
+            match keyring::Entry::store_status() {
+                Err(inner) => inner.to_string(),
+                Ok(()) => err.to_string(),
+            },
+        ),
+        keyring::Error::NoStorageAccess(inner) => (
+            "The OS keyring is locked or refused access",
+            inner.to_string(),
+        ),
+        keyring::Error::PlatformFailure(inner) => ("The OS keyring failed", inner.to_string()),
+        other => ("The OS keyring failed", other.to_string()),
     };
-    Error::Keyring(cause)
+    tracing::warn!("OS keyring: {message}: {details}");
+    Error::KeyringFailed {
+        message: message.to_owned(),
+        details,
+    }
 }
 
 impl Vault {

@@ -111,6 +111,49 @@ async fn edits_are_normalised_saved_and_versioned() {
 }
 
 #[tokio::test]
+async fn the_source_consoles_phone_numbers_save_as_typed_with_a_warning() {
+    let t = test_store().await;
+    let store = &t.store;
+    let account = create_account(
+        store,
+        &company("Alexcompany", "Alex"),
+        &BillingForm::default(),
+    )
+    .await
+    .unwrap();
+    let contact = ContactForm {
+        phone: "1231231234".into(),
+        ..example_contact()
+    };
+    let after = update_contact(store, account.id, 1, &contact)
+        .await
+        .unwrap();
+    assert_eq!(after.contact.form.phone, "1231231234");
+    assert_eq!(after.contact.phone_display, "1231231234");
+    assert_eq!(
+        after.contact.phone_warning.as_deref(),
+        Some("not a number in use in the United States — saved as typed")
+    );
+    let billing = BillingForm {
+        phone: "555-555-5555".into(),
+        ..example_billing()
+    };
+    let after = update_billing(store, account.id, 1, &billing)
+        .await
+        .unwrap();
+    assert_eq!(after.billing.phone_display, "555-555-5555");
+    assert!(after.billing.phone_warning.is_some());
+    // The warning comes from what is stored, so it is there after a reopen too.
+    let reopened = t.another().await;
+    assert_eq!(get_account(&reopened, account.id).await.unwrap(), after);
+    // A valid number carries none.
+    let valid = update_contact(store, account.id, 2, &example_contact())
+        .await
+        .unwrap();
+    assert_eq!(valid.contact.phone_warning, None);
+}
+
+#[tokio::test]
 async fn a_stale_edit_is_a_conflict_and_overwrites_nothing() {
     let t = test_store().await;
     let store = &t.store;

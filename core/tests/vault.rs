@@ -130,10 +130,17 @@ async fn keyring_unavailable_keeps_the_credential_and_says_why() {
         let issued = credentials::generate(&store, &vault, account_id, &form(), true)
             .await
             .unwrap();
-        let KeyringOutcome::Failed { message } = &issued.keyring else {
+        let KeyringOutcome::Failed { message, details } = &issued.keyring else {
             panic!("expected a keyring failure, got {:?}", issued.keyring);
         };
-        assert!(message.starts_with("the OS keyring"), "{message}");
+        assert_eq!(
+            message,
+            "No OS keyring is running on this computer (no Secret Service on the session bus), \
+             so the secret was not stored — copy it now"
+        );
+        // The platform's own words are kept for the log and the Details disclosure.
+        let details = details.as_deref().unwrap_or_default();
+        assert!(details.contains("/nonexistent/keydesk-no-bus"), "{details}");
         assert!(!issued.credential.in_keyring);
         assert!(
             credentials::verify(&store, &issued.credential.client_id, &issued.secret)

@@ -14,6 +14,7 @@ impl Key {
     pub const ESCAPE: &'static str = "\u{E00C}";
     pub const TAB: &'static str = "\u{E004}";
     pub const ARROW_DOWN: &'static str = "\u{E015}";
+    pub const ARROW_UP: &'static str = "\u{E013}";
 }
 
 #[derive(Debug, Clone)]

@@ -39,7 +39,8 @@ pub(super) async fn keep_in_keyring(
                 (
                     false,
                     KeyringOutcome::Failed {
-                        message: err.to_string(),
+                        message: format!("{err}, so the secret was not stored — copy it now"),
+                        details: err.details().map(str::to_owned),
                     },
                 )
             }

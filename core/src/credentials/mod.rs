@@ -145,7 +145,11 @@ pub struct CredentialView {
 pub enum KeyringOutcome {
     NotRequested,
     Stored,
-    Failed { message: String },
+    /// `message` for people; `details` the platform's cause, behind a disclosure.
+    Failed {
+        message: String,
+        details: Option<String>,
+    },
 }
 
 /// A credential with its new secret, in plaintext for this one response.

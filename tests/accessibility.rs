@@ -1,0 +1,285 @@
+//! axe-core (4.14.1, vendored from npm in tests/harness/axe.min.js with its licence) audits
+//! every page state in the real webview, in the light and the dark theme: no violation of the
+//! WCAG 2.0 A/AA and 2.1 AA rules.
+
+use std::time::Duration;
+
+use keydesk_e2e::{App, Key};
+use serde_json::{json, Value};
+
+const AXE: &str = include_str!("harness/axe.min.js");
+const CONTROL: &str = "\u{E009}";
+const RELEASE: &str = "\u{E000}";
+
+/// Runs axe on the page as it is, in both themes; panics with every violation found.
+fn audit(app: &App, state: &str) {
+    if app.exec("return typeof window.axe", json!([])) != json!("object") {
+        // Execute Script runs its body as a function: axe's UMD wrapper puts `axe` on window.
+        app.exec(AXE, json!([]));
+    }
+    let mut found = Vec::new();
+    for theme in ["light", "dark"] {
+        let violations = app.exec_async(
+            "const [theme, done] = arguments;
+             document.documentElement.dataset.theme = theme;
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] }, resultTypes: ['violations'] })
+               .then((r) => done(r.violations.map((v) => ({ rule: v.id, help: v.help,
+                 nodes: v.nodes.map((n) => `${n.target.join(' ')} — ${n.failureSummary}`) }))),
+                 (e) => done([{ rule: 'axe failed', help: String(e), nodes: [] }]));",
+            json!([theme]),
+            Duration::from_secs(60),
+        );
+        for v in violations.as_array().unwrap_or(&Vec::new()) {
+            found.push(format!("{state}, {theme} theme: {}", pretty(v)));
+        }
+    }
+    app.exec("delete document.documentElement.dataset.theme", json!([]));
+    assert!(found.is_empty(), "axe violations:\n{}", found.join("\n"));
+}
+
+fn pretty(v: &Value) -> String {
+    format!(
+        "{} ({}): {}",
+        v["rule"].as_str().unwrap_or_default(),
+        v["help"].as_str().unwrap_or_default(),
+        v["nodes"]
+    )
+}
+
+fn audit_dialog(app: &App, state: &str, dialog: &str, open: impl Fn(&App)) {
+    open(app);
+    app.find(&format!("{dialog}[open]"));
+    audit(app, state);
+    app.press(Key::ESCAPE);
+    app.wait_for(&format!("{dialog} to close"), |a| !a.exists(dialog));
+}
+
+#[test]
+fn every_page_state_passes_axe_in_both_themes() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &[]);
+    app.wait_text("#welcome-title", "Welcome to Keydesk");
+    audit(&app, "the welcome panel");
+
+    app.press(Key::ENTER);
+    app.find("#add-account-form");
+    app.click("#add-account-form-submit");
+    app.wait_for("the required error", |a| {
+        a.is_visible("#add-account-form-company_name-error")
+    });
+    audit(&app, "Add account with an error");
+    app.fill("#add-account-form-company_name", "Alexcompany");
+    app.fill("#add-account-form-name", "Alex");
+    app.click("#add-account-form-submit");
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    audit(&app, "the contact page, no credentials yet");
+
+    app.click("#contact-block-edit");
+    app.fill("#contact-block-form-email", "not-an-email");
+    app.click("#contact-block-form-submit");
+    app.wait_for("the email error", |a| {
+        a.is_visible("#contact-block-form-email-error")
+    });
+    audit(&app, "the contact form with an error");
+    app.click("#contact-block-form-cancel");
+
+    app.click("#billing-block-edit");
+    app.fill("#billing-block-form-email", "not-an-email");
+    app.click("#billing-block-form-submit");
+    app.wait_for("the email error", |a| {
+        a.is_visible("#billing-block-form-email-error")
+    });
+    audit(&app, "the billing form with an error");
+    app.click("#billing-block-form-cancel");
+
+    app.click("#generate-form-submit");
+    app.wait_for("the generate error", |a| {
+        a.is_visible("#generate-form-name-error")
+    });
+    audit(&app, "the generate form with an error");
+    app.fill("#generate-form-name", "alexcnw");
+    app.fill("#generate-form-email", "whatevermail@yeah.com");
+    app.fill("#generate-form-application", "esareit");
+    // Stored in the keyring: the green "Stored in the OS keyring" notes are on the page too.
+    app.click("#generate-keyring");
+    app.click("#generate-form-submit");
+    app.find("#new-secret-panel");
+    audit(&app, "credentials with a new secret");
+
+    audit_dialog(&app, "the renew dialog", "#renew-dialog", |a| {
+        a.click(".credential .renew")
+    });
+    audit_dialog(&app, "the delete dialog", "#delete-dialog", |a| {
+        a.click(".credential .delete")
+    });
+    audit_dialog(&app, "the test dialog", "#test-dialog", |a| {
+        a.click("#test-credentials-button");
+        a.fill("#test-secret", "wrong");
+        a.click("#test-submit");
+        a.wait_for("a verdict", |a| {
+            a.text("#test-result").starts_with("Invalid")
+        });
+    });
+    let secret = app.value("#new-secret");
+    audit_dialog(&app, "the test dialog, valid", "#test-dialog", |a| {
+        a.click("#test-credentials-button");
+        a.fill("#test-secret", &secret);
+        a.click("#test-submit");
+        a.wait_for("a verdict", |a| a.text("#test-result").starts_with("Valid"));
+    });
+    audit_dialog(&app, "the switcher with results", "#switcher", |a| {
+        a.press(&format!("{CONTROL}k{RELEASE}"));
+        a.find("#switcher-search");
+        a.press("alex");
+        a.wait_for("a match", |a| a.text("#switcher-status") == "1 account");
+    });
+    audit_dialog(&app, "Settings", "#settings-dialog", |a| {
+        a.click("#preferences-button");
+        a.click("#menu-settings");
+    });
+    audit_dialog(&app, "About", "#about-dialog", |a| {
+        a.click("#preferences-button");
+        a.click("#menu-about");
+    });
+    audit_dialog(
+        &app,
+        "the delete account dialog",
+        "#delete-account-dialog",
+        |a| a.click("#delete-account"),
+    );
+    app.click("#preferences-button");
+    app.find("#menu-settings");
+    audit(&app, "the Preferences menu, open");
+    app.press(Key::ESCAPE);
+    app.click("#crumb-home");
+    app.find("#account-list");
+    audit(&app, "Home");
+}
+
+#[test]
+fn the_keyring_failure_with_its_details_passes_axe() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_bus = [(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/keydesk-no-bus",
+    )];
+    let app = App::launch_with_env(dir.path(), &["--demo"], &no_bus);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    app.fill("#generate-form-name", "alexcnw");
+    app.fill("#generate-form-email", "whatevermail@yeah.com");
+    app.fill("#generate-form-application", "esareit");
+    app.click("#generate-keyring");
+    app.click("#generate-form-submit");
+    app.find("#new-secret-keyring-details");
+    app.click("#new-secret-keyring-details summary");
+    audit(&app, "a secret the keyring could not store, details open");
+}
+
+const SHIFT: &str = "\u{E008}";
+const SPACE: &str = "\u{E00D}";
+
+fn focused_matches(app: &App, css: &str) -> bool {
+    app.exec(
+        "return !!document.activeElement && document.activeElement.matches(arguments[0])",
+        json!([css]),
+    ) == json!(true)
+}
+
+/// Presses Tab until the element matching `css` has focus (as a person would), at most 60 times.
+fn tab_to(app: &App, css: &str) {
+    for _ in 0..60 {
+        if focused_matches(app, css) {
+            return;
+        }
+        app.press(Key::TAB);
+    }
+    panic!("Tab never reached {css}");
+}
+
+fn wait_toast(app: &App, starts: &str) {
+    app.wait_for(&format!("the toast “{starts}…”"), |a| {
+        a.text("#toast").starts_with(starts)
+    });
+}
+
+/// The console's whole procedure with the keyboard alone: Tab, Shift+Tab, Enter, Space, arrows
+/// and Escape — no clicks.
+#[test]
+fn the_console_procedure_by_keyboard_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+
+    // Preferences → View/Edit Contact Information, by the menu button's arrows.
+    tab_to(&app, "#preferences-button");
+    app.press(Key::ARROW_DOWN);
+    assert_eq!(app.focused_id(), "menu-contact-information");
+    app.press(Key::ARROW_DOWN);
+    assert_eq!(app.focused_id(), "menu-settings");
+    app.press(Key::ARROW_UP);
+    app.press(Key::ENTER);
+    app.find("#credentials-section #credentials");
+
+    // Generate.
+    tab_to(&app, "#generate-form-name");
+    app.press("alexcnw");
+    app.press(Key::TAB);
+    app.press("whatevermail@yeah.com");
+    app.press(Key::TAB);
+    app.press("esareit");
+    app.press(Key::ENTER);
+    app.find("#new-secret-panel");
+    assert_eq!(
+        app.focused_id(),
+        "new-secret-copy",
+        "Copy is where focus lands"
+    );
+    let first = app.value("#new-secret");
+    app.press(Key::ENTER);
+    wait_toast(&app, "Client Secret copied");
+
+    // Renew: No first (Escape would answer the same), then Yes.
+    tab_to(&app, ".credential .renew");
+    app.press(Key::ENTER);
+    app.find("#renew-dialog[open]");
+    assert_eq!(app.focused_id(), "renew-dialog-no");
+    app.press(Key::ENTER);
+    app.wait_for("the renew dialog to close", |a| !a.exists("#renew-dialog"));
+    assert!(
+        focused_matches(&app, ".credential .renew"),
+        "focus returns to Renew"
+    );
+    assert_eq!(app.value("#new-secret"), first, "No changed nothing");
+    app.press(SPACE);
+    app.find("#renew-dialog[open]");
+    // Shift+Tab from No reaches the keyring checkbox; Tab twice comes back past No to Yes.
+    app.press(&format!("{SHIFT}{}{RELEASE}", Key::TAB));
+    assert_eq!(app.focused_id(), "renew-keyring");
+    app.press(Key::TAB);
+    app.press(Key::TAB);
+    assert_eq!(app.focused_id(), "renew-dialog-yes");
+    app.press(Key::ENTER);
+    app.wait_for("the renewed secret", |a| {
+        !a.exists("#renew-dialog") && a.value("#new-secret") != first
+    });
+    assert_eq!(app.text("#new-secret-title"), "New Client Secret");
+    tab_to(&app, "#new-secret-copy");
+    app.press(SPACE);
+    wait_toast(&app, "Client Secret copied");
+
+    // Delete: Escape first, then Yes.
+    tab_to(&app, ".credential .delete");
+    app.press(Key::ENTER);
+    app.find("#delete-dialog[open]");
+    app.press(Key::ESCAPE);
+    app.wait_for("the delete dialog to close", |a| {
+        !a.exists("#delete-dialog")
+    });
+    assert!(focused_matches(&app, ".credential .delete"));
+    app.press(Key::ENTER);
+    app.find("#delete-dialog[open]");
+    app.press(Key::TAB);
+    assert_eq!(app.focused_id(), "delete-dialog-yes");
+    app.press(Key::ENTER);
+    app.wait_text("#credentials h3", "No API credentials yet");
+}
