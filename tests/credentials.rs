@@ -27,18 +27,6 @@ fn open_contact_page(app: &App) {
     app.find("#credentials-section:not([data-stale]) #credentials");
 }
 
-fn generate(app: &App, keyring: bool) -> (String, String) {
-    app.fill("#generate-form-name", "alexcnw");
-    app.fill("#generate-form-email", "whatevermail@yeah.com");
-    app.fill("#generate-form-application", "esareit");
-    if keyring {
-        app.click("#generate-keyring");
-    }
-    app.click("#generate-form-submit");
-    app.find("#new-secret-panel");
-    (app.text("#new-secret-client-id"), app.value("#new-secret"))
-}
-
 fn test_pair(app: &App, client_id: &str, secret: &str) -> String {
     app.click("#test-credentials-button");
     app.fill("#test-client-id", client_id);
@@ -54,17 +42,6 @@ fn test_pair(app: &App, client_id: &str, secret: &str) -> String {
     verdict
 }
 
-fn renew(app: &App, grace: &str) {
-    app.click(".credential .renew");
-    app.find("#renew-dialog");
-    app.exec(
-        "document.getElementById('renew-grace').value = arguments[0]",
-        json!([grace]),
-    );
-    app.click("#renew-dialog-yes");
-    app.wait_for("the renew dialog to close", |a| !a.exists("#renew-dialog"));
-}
-
 #[test]
 fn generate_copy_renew_reload_test_and_delete() {
     let _clipboard = exclusive_clipboard();
@@ -74,7 +51,7 @@ fn generate_copy_renew_reload_test_and_delete() {
     assert_eq!(app.text("#credentials h3"), "No API credentials yet");
 
     // Generate: a 32-hex Client ID and a secret shown once, with the warning.
-    let (client_id, secret) = generate(&app, false);
+    let (client_id, secret) = app.generate_credentials(false);
     assert_eq!(client_id.len(), 32);
     assert!(
         client_id
@@ -127,7 +104,7 @@ fn generate_copy_renew_reload_test_and_delete() {
     app.wait_for("Escape to close the dialog", |a| !a.exists("#renew-dialog"));
 
     // Renew → Yes: same Client ID, a different secret, shown once.
-    renew(&app, "now");
+    app.renew_credentials("now");
     app.wait_for("the new secret", |a| a.value("#new-secret") != secret);
     let renewed = app.value("#new-secret");
     assert_eq!(app.text("#new-secret-client-id"), client_id);
@@ -159,7 +136,7 @@ fn generate_copy_renew_reload_test_and_delete() {
     );
 
     // A renewal with a 1-hour grace keeps the replaced secret working until then.
-    renew(&app, "1h");
+    app.renew_credentials("1h");
     app.find("#new-secret-panel");
     let third = app.value("#new-secret");
     assert!(
@@ -253,7 +230,7 @@ fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() 
         !a.exists("#settings-dialog")
     });
     open_contact_page(&app);
-    let (_, secret) = generate(&app, false);
+    let (_, secret) = app.generate_credentials(false);
 
     app.click("#new-secret-copy");
     app.wait_for("the clipboard to hold the secret", |_| {
@@ -288,7 +265,7 @@ fn a_secret_in_the_os_keyring_is_copied_without_entering_the_page() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(dir.path(), &["--demo"]);
     open_contact_page(&app);
-    let (_, secret) = generate(&app, true);
+    let (_, secret) = app.generate_credentials(true);
     assert_eq!(app.text("#new-secret-keyring"), "Stored in the OS keyring.");
 
     let app = app.restart();
@@ -316,7 +293,7 @@ fn keyring_unavailable_still_shows_the_secret_once_and_says_why() {
     )];
     let app = App::launch_with_env(dir.path(), &["--demo"], &no_bus);
     open_contact_page(&app);
-    let (client_id, secret) = generate(&app, true);
+    let (client_id, secret) = app.generate_credentials(true);
     assert_eq!(secret.len(), 43, "the secret is still shown");
     // Said as a person would; the platform's words only behind Details.
     assert_eq!(

@@ -105,40 +105,19 @@ impl Server {
     }
 }
 
-fn generate(app: &App) -> (String, String) {
-    app.find("#credentials-section #credentials");
-    app.fill("#generate-form-name", "alexcnw");
-    app.fill("#generate-form-email", "whatevermail@yeah.com");
-    app.fill("#generate-form-application", "esareit");
-    app.click("#generate-form-submit");
-    app.find("#new-secret-panel");
-    (app.text("#new-secret-client-id"), app.value("#new-secret"))
-}
-
-fn renew(app: &App, grace: &str) -> String {
-    app.click(".credential .renew");
-    app.find("#renew-dialog");
-    app.exec(
-        "document.getElementById('renew-grace').value = arguments[0]",
-        json!([grace]),
-    );
-    app.click("#renew-dialog-yes");
-    app.wait_for("the renew dialog to close", |a| !a.exists("#renew-dialog"));
-    app.find("#new-secret-panel");
-    app.value("#new-secret")
-}
-
 #[test]
 fn what_the_page_says_about_a_secret_is_what_the_token_endpoint_does() {
     let (dir, app) = App::demo();
     let server = Server::start(dir.path());
 
-    let (client_id, first) = generate(&app);
+    app.find("#credentials-section #credentials");
+    let (client_id, first) = app.generate_credentials(false);
     let first_token = server.token(&client_id, &first).expect("a token");
     assert!(server.active((&client_id, &first), &first_token));
 
     // Renew with a 1-hour grace: both secrets get tokens, and the page says which was used.
-    let second = renew(&app, "1h");
+    app.renew_credentials("1h");
+    let second = app.value("#new-secret");
     assert_ne!(second, first);
     server
         .token(&client_id, &first)
@@ -170,7 +149,8 @@ fn what_the_page_says_about_a_secret_is_what_the_token_endpoint_does() {
     );
 
     // Renew "now": the grace-period secret and its token end at once.
-    let third = renew(&app, "now");
+    app.renew_credentials("now");
+    let third = app.value("#new-secret");
     assert_eq!(server.token(&client_id, &first), Err(401));
     assert_eq!(server.token(&client_id, &second), Err(401));
     assert!(!server.active((&client_id, &third), &first_token));

@@ -82,6 +82,37 @@ impl App {
         (dir, app)
     }
 
+    /// Fills and submits the Generate form on the page shown; returns the Client ID and the
+    /// secret shown once.
+    pub fn generate_credentials(&self, keyring: bool) -> (String, String) {
+        self.fill("#generate-form-name", "alexcnw");
+        self.fill("#generate-form-email", "whatevermail@yeah.com");
+        self.fill("#generate-form-application", "esareit");
+        if keyring {
+            self.click("#generate-keyring");
+        }
+        self.click("#generate-form-submit");
+        self.find("#new-secret-panel");
+        (
+            self.text("#new-secret-client-id"),
+            self.value("#new-secret"),
+        )
+    }
+
+    /// Renews the first credential on the page with `grace` (`now`, `1h`, …); the new secret
+    /// is then in `#new-secret`.
+    pub fn renew_credentials(&self, grace: &str) {
+        self.click(".credential .renew");
+        self.find("#renew-dialog");
+        self.exec(
+            "document.getElementById('renew-grace').value = arguments[0]",
+            json!([grace]),
+        );
+        self.click("#renew-dialog-yes");
+        self.wait_for("the renew dialog to close", |a| !a.exists("#renew-dialog"));
+        self.find("#new-secret-panel");
+    }
+
     /// Starts Keydesk with extra environment variables (e.g. a shorter clipboard delay).
     pub fn launch_with_env(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> App {
         Self::start(data_dir, args, env).wait_ready()
