@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use keydesk_e2e::{server_binary, App};
+use keydesk_e2e::{screenshot, server_binary, App};
 use serde_json::{json, Value};
 
 struct Server {
@@ -147,6 +147,12 @@ fn what_the_page_says_about_a_secret_is_what_the_token_endpoint_does() {
             && lines[1].ends_with("· last used just now"),
         "{lines:?}"
     );
+
+    app.exec(
+        "document.getElementById('credentials-section').scrollIntoView()",
+        json!([]),
+    );
+    screenshot("credentials-last-used");
 
     // Renew "now": the grace-period secret and its token end at once.
     app.renew_credentials("now");
