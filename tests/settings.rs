@@ -58,3 +58,38 @@ fn settings_are_checked_applied_and_kept_across_a_restart() {
     assert_eq!(app.value("#settings-form-clipboard_clear_seconds"), "45");
     assert_eq!(app.value("#settings-form-default_grace"), "24h");
 }
+
+#[test]
+fn the_activity_names_who_made_each_change_and_on_which_computer() {
+    let (_dir, app) = App::demo();
+    let computer = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_owned();
+    let who = || {
+        app.exec(
+            "return [...document.querySelectorAll('#activity li .who')].map((w) => w.textContent)",
+            json!([]),
+        )
+    };
+    // Nothing set: the OS user, on this computer.
+    app.find("#activity li .who");
+    let first = who()[0].as_str().unwrap().to_owned();
+    assert!(first.ends_with(&format!(" on {computer}")), "{first}");
+
+    open_settings(&app);
+    app.fill("#settings-form-technician_name", "Dana Tech");
+    app.click("#settings-form-submit");
+    app.wait_for("the dialog to close", |a| !a.exists("#settings-dialog"));
+    app.click("#contact-block-edit");
+    app.fill("#contact-block-form-city", "Boulder");
+    app.click("#contact-block-form-submit");
+    app.wait_for("the edit to reach the activity", |_| {
+        who().as_array().unwrap().len() == 2
+    });
+    assert_eq!(
+        who(),
+        json!([format!("Dana Tech on {computer}"), first]),
+        "newest first; the earlier event keeps who made it"
+    );
+}

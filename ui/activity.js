@@ -13,6 +13,8 @@ export async function renderActivity(slot, accountId) {
       : el('ol', { class: 'activity', id: 'activity' }, entries.map((e) => el('li', { dataset: { action: e.action } },
         el('time', { datetime: e.at, text: new Date(e.at).toLocaleString() }),
         el('span', { class: 'what', text: e.label }),
+        // Who: events from before Keydesk recorded it read "—".
+        el('span', { class: 'muted who', text: e.actor ?? '—' }),
         e.detail ? el('span', { class: 'muted detail', text: e.detail }) : null,
       ))),
   );

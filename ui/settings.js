@@ -26,6 +26,7 @@ const fields = () => [
   { key: 'default_grace', label: 'Renew: old secret stops working', type: 'choice', choices: state.constants.grace_choices },
   { key: 'theme', label: 'Theme', type: 'choice', choices: [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']] },
   { key: 'log_level', label: 'Log files record', type: 'choice', choices: [['error', 'Errors only'], ['warn', 'Warnings and errors'], ['info', 'What happened (default)'], ['debug', 'Everything, for a bug report']], hint: 'Never a secret, at any level.' },
+  { key: 'technician_name', label: 'Your name', hint: 'The activity names you and this computer beside each change. Empty: your name on this computer.' },
 ];
 
 export function openSettingsDialog(status) {

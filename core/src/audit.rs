@@ -97,6 +97,27 @@ impl Action {
     }
 }
 
+/// Who made a change, as the activity names it: the technician (the "Your name" setting; the OS
+/// user's full name, or login, when it is empty) on this computer.
+pub fn actor(technician: &str) -> String {
+    let name = match technician.trim() {
+        "" => whoami::realname()
+            .ok()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| whoami::username().ok())
+            .unwrap_or_else(|| "someone".to_owned()),
+        name => name.to_owned(),
+    };
+    match whoami::hostname()
+        .or_else(|_| whoami::devicename())
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+    {
+        Some(computer) => format!("{name} on {computer}"),
+        None => name,
+    }
+}
+
 /// One change, as a writer describes it to the write path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {

@@ -32,6 +32,8 @@ pub struct Settings {
     pub theme: Theme,
     /// How much goes to the log files (never a secret, at any level).
     pub log_level: LogLevel,
+    /// "Your name", as the activity names who made a change; empty: the OS user's name.
+    pub technician_name: String,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             default_grace: Grace::Now,
             theme: Theme::System,
             log_level: LogLevel::Info,
+            technician_name: String::new(),
         }
     }
 }
@@ -62,7 +65,16 @@ impl Settings {
                 ),
             ));
         }
-        Ok(self.clone())
+        Ok(Settings {
+            technician_name: crate::validation::text(
+                "technician_name",
+                "Your name",
+                &self.technician_name,
+                crate::validation::MAX_NAME,
+                false,
+            )?,
+            ..self.clone()
+        })
     }
 
     /// The saved settings; defaults when there are none or the file cannot be read as them
@@ -107,6 +119,7 @@ mod tests {
             default_grace: Grace::OneDay,
             theme: Theme::Dark,
             log_level: LogLevel::Debug,
+            technician_name: "Dana Tech".into(),
         };
         chosen.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()), chosen);

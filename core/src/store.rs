@@ -4,6 +4,7 @@
 //! one. Each SQLite connection gets WAL, foreign keys, `synchronous=FULL` and a busy timeout.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -82,6 +83,9 @@ pub struct Store {
     file_identity: Option<(u64, u64)>,
     /// The one clock every write and every check of a secret's lifetime reads.
     clock: Clock,
+    /// Who the activity names for changes made through this store (see `audit::actor`);
+    /// shared by the store's clones, so a new name in Settings applies at once.
+    actor: Arc<RwLock<Option<String>>>,
 }
 
 impl Store {
@@ -130,6 +134,7 @@ impl Store {
             location,
             file_identity,
             clock: Clock::system(),
+            actor: Arc::default(),
         };
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
@@ -164,6 +169,15 @@ impl Store {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Names who makes the changes from now on (the technician and the computer).
+    pub fn set_actor(&self, actor: Option<String>) {
+        *self.actor.write().unwrap_or_else(|e| e.into_inner()) = actor;
+    }
+
+    pub fn actor(&self) -> Option<String> {
+        self.actor.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Refuses to write when the SQLite file was deleted or replaced since it was opened: SQLite

@@ -1,7 +1,7 @@
 //! The one way to change the store. A writer asks the store for a `Write`, does its work on
 //! `write.db()` and hands its activity events to `commit`; the write path owns the rest: the
 //! check that the store file is still in place, the transaction, the time (the store's clock),
-//! recording the events and rebuilding the search terms of every account the events say changed
+//! recording the events with who made them (the store's actor) and rebuilding the search terms of every account the events say changed
 //! what it is found or sorted by. A writer never spells those out, so it cannot forget them.
 //!
 //! Dropping a `Write` without committing rolls everything back.
@@ -17,6 +17,7 @@ use crate::{search, Result, Store};
 pub struct Write {
     txn: DatabaseTransaction,
     now: DateTime<Utc>,
+    actor: Option<String>,
 }
 
 impl Store {
@@ -26,7 +27,11 @@ impl Store {
         self.ensure_file_in_place()?;
         let now = self.now();
         let txn = self.connection().begin().await?;
-        Ok(Write { txn, now })
+        Ok(Write {
+            txn,
+            now,
+            actor: self.actor(),
+        })
     }
 }
 
@@ -48,8 +53,7 @@ impl Write {
 
     /// The same for a batch (the demo seeder, imports): one transaction, all or nothing.
     pub async fn commit_all(self, events: &[Event]) -> Result<()> {
-        // The actor (technician, computer) is filled in by a later issue; the column is there.
-        audit::record(&self.txn, events, None, self.now).await?;
+        audit::record(&self.txn, events, self.actor.as_deref(), self.now).await?;
         let reindexed: BTreeSet<i32> = events
             .iter()
             .filter(|e| e.action.changes_search())

@@ -536,3 +536,30 @@ mod switcher {
         .unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_activity_names_who_made_a_change_from_when_it_is_known() {
+    use keydesk_core::audit::list_activity;
+    let t = test_store().await;
+    let account = create_account(&t.store, &example_contact(), &example_billing())
+        .await
+        .unwrap();
+    // Another technician's Keydesk on the same store: its own name, its own store handle.
+    let theirs = t.another().await;
+    theirs.set_actor(Some("Dana Tech on ws-042".into()));
+    let now = get_account(&theirs, account.id).await.unwrap();
+    update_contact(
+        &theirs,
+        account.id,
+        now.contact.version,
+        &ContactForm {
+            city: "Boulder".into(),
+            ..example_contact()
+        },
+    )
+    .await
+    .unwrap();
+    let activity = list_activity(&t.store, account.id, 10).await.unwrap();
+    let who: Vec<Option<&str>> = activity.iter().map(|e| e.actor.as_deref()).collect();
+    assert_eq!(who, [Some("Dana Tech on ws-042"), None]);
+}

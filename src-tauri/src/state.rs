@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use keydesk_core::logging::{self, LogControl};
 use keydesk_core::settings::Settings;
 use keydesk_core::vault::Vault;
-use keydesk_core::{accounts, demo, Store, StoreLocation};
+use keydesk_core::{accounts, audit, demo, Store, StoreLocation};
 use tokio::sync::OnceCell;
 
 use crate::cli::Options;
@@ -64,6 +64,8 @@ impl AppState {
     async fn open(&self) -> Result<Store, WireError> {
         let opened = async {
             let store = Store::open(self.location.clone()).await?;
+            let technician = self.settings.lock().unwrap().technician_name.clone();
+            store.set_actor(Some(audit::actor(&technician)));
             if self.options.demo {
                 demo::seed_demo(&store).await?;
             }

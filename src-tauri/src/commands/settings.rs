@@ -1,3 +1,4 @@
+use keydesk_core::audit;
 use keydesk_core::settings::Settings;
 use tauri::State;
 
@@ -10,7 +11,7 @@ pub fn get_settings(state: State<'_, AppState>) -> Settings {
 }
 
 #[tauri::command]
-pub fn update_settings(
+pub async fn update_settings(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> Result<Settings, WireError> {
@@ -18,6 +19,10 @@ pub fn update_settings(
     *state.settings.lock().unwrap() = saved.clone();
     if let Some(log) = &state.log {
         log.set_level(saved.log_level);
+    }
+    // The activity names the new name from the next change on.
+    if let Ok(store) = state.store().await {
+        store.set_actor(Some(audit::actor(&saved.technician_name)));
     }
     Ok(saved)
 }
