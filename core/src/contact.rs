@@ -23,7 +23,8 @@ pub use crate::entities::contact::ContactForm;
 
 impl ContactForm {
     /// Checks every field in the order the form shows them and returns the normalised form:
-    /// trimmed text, the country as ISO alpha-2, the phone number in E.164.
+    /// trimmed text, the country as ISO alpha-2, the phone number in E.164 when it is valid (as
+    /// typed when it is only possible: see `validation::phone`).
     pub fn validate(&self) -> Result<ContactForm> {
         let country = country("country", "Country", &self.country)?;
         Ok(ContactForm {

@@ -30,6 +30,8 @@ pub struct Client {
     pub credential_id: i32,
     pub secret_id: i32,
     pub client_id: String,
+    /// When the secret stops working (a grace period's end); None: until replaced.
+    pub secret_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A new access token, in plaintext for this one response.
@@ -81,6 +83,7 @@ pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Resul
                 credential_id: candidate.credential_id,
                 secret_id: candidate.id,
                 client_id: client_id.to_owned(),
+                secret_expires_at: candidate.expires_at,
             });
         }
     }
@@ -99,24 +102,44 @@ pub async fn issue_token(
     let Some(client) = authenticate(store, client_id, secret).await? else {
         return Ok(None);
     };
-    issue_for(store, client, lifetime).await.map(Some)
+    issue_for(store, client, lifetime).await
 }
 
-/// Issues a token to a client just authenticated. Bookkeeping, not activity: a busy
+/// Issues a token to a client just authenticated, if its secret is still live: a renewal
+/// ("now") or a delete may land between the authentication and this write, and then nothing is
+/// issued (`None`, told to the caller like a wrong secret). Bookkeeping, not activity: a busy
 /// integration must not turn every token into an event.
-pub async fn issue_for(store: &Store, client: Client, lifetime: Duration) -> Result<IssuedToken> {
+pub async fn issue_for(
+    store: &Store,
+    client: Client,
+    lifetime: Duration,
+) -> Result<Option<IssuedToken>> {
     let write = store.write().await?;
     let now = at(write.now());
     let db = write.db();
-    let secret_end = credential_secret::Entity::find_by_id(client.secret_id)
-        .select_only()
-        .column(credential_secret::Column::ExpiresAt)
-        .into_tuple::<Option<DateTime<Utc>>>()
+    // A write first: on SQLite the transaction holds the write lock from here, so the read below
+    // sees the latest renewal and the INSERT cannot fail to upgrade a read snapshot (BUSY).
+    // One conditional statement, no read: "last used" moves at most about once a minute.
+    credential_secret::Entity::update_many()
+        .col_expr(credential_secret::Column::LastUsedAt, Expr::value(now))
+        .filter(credential_secret::Column::Id.eq(client.secret_id))
+        .filter(
+            Condition::any()
+                .add(credential_secret::Column::LastUsedAt.is_null())
+                .add(credential_secret::Column::LastUsedAt.lt(now - LAST_USED_RESOLUTION)),
+        )
+        .exec(db)
+        .await?;
+    let Some(secret) = credential_secret::Entity::find_by_id(client.secret_id)
+        .filter(live(now))
         .one(db)
         .await?
-        .flatten();
+    else {
+        return Ok(None);
+    };
+    // A token never outlives the secret that obtained it.
     let mut expires_at = at(now + lifetime);
-    if let Some(end) = secret_end {
+    if let Some(end) = secret.expires_at {
         expires_at = expires_at.min(end);
     }
     let token = secrets::new_secret()?;
@@ -131,26 +154,15 @@ pub async fn issue_for(store: &Store, client: Client, lifetime: Duration) -> Res
     })
     .exec_without_returning(db)
     .await?;
-    // One conditional write, no read: at most about once a minute per secret.
-    credential_secret::Entity::update_many()
-        .col_expr(credential_secret::Column::LastUsedAt, Expr::value(now))
-        .filter(credential_secret::Column::Id.eq(client.secret_id))
-        .filter(
-            Condition::any()
-                .add(credential_secret::Column::LastUsedAt.is_null())
-                .add(credential_secret::Column::LastUsedAt.lt(now - LAST_USED_RESOLUTION)),
-        )
-        .exec(db)
-        .await?;
     write.commit_bookkeeping().await?;
     tracing::info!(client_id = %client.client_id, "access token issued");
-    Ok(IssuedToken {
+    Ok(Some(IssuedToken {
         token,
         client,
         issued_at: now,
         expires_in: (expires_at - now).num_seconds(),
         expires_at,
-    })
+    }))
 }
 
 /// The token's facts if it is active at `now`: unexpired, unrevoked, and its secret still live
@@ -166,14 +178,20 @@ pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken
         .find_also_related(credential::Entity)
         .one(store.connection())
         .await?;
-    Ok(match found {
-        Some((token, Some(credential))) => Some(ActiveToken {
-            client_id: credential.client_id,
-            issued_at: token.issued_at,
-            expires_at: token.expires_at,
-        }),
-        _ => None,
-    })
+    let Some((token, Some(credential))) = found else {
+        return Ok(None);
+    };
+    // A renewal with a grace period shorter than the token's life ends the token with the
+    // secret: say so, so a resource server caching the answer until `exp` stops in time.
+    let secret_end = credential_secret::Entity::find_by_id(token.secret_id)
+        .one(store.connection())
+        .await?
+        .and_then(|s| s.expires_at);
+    Ok(Some(ActiveToken {
+        client_id: credential.client_id,
+        issued_at: token.issued_at,
+        expires_at: secret_end.map_or(token.expires_at, |end| end.min(token.expires_at)),
+    }))
 }
 
 /// Revokes `token` if it belongs to `credential_id`; another client's token or an unknown one

@@ -380,3 +380,53 @@ async fn the_page_sees_when_each_secret_last_obtained_a_token() {
         Some(f.t0 + Duration::seconds(10))
     );
 }
+
+#[tokio::test]
+async fn a_secret_renewed_between_authentication_and_issue_gets_no_token() {
+    let f = fixture().await;
+    let issued = f.generate("race@example.com").await;
+    let client = tokens::authenticate(
+        &common::clocked(&f.store, f.t0),
+        &issued.credential.client_id,
+        issued.secret.expose(),
+    )
+    .await
+    .unwrap()
+    .expect("authenticated");
+    f.renew(issued.credential.id, Grace::Now, f.t0).await;
+    let token = tokens::issue_for(
+        &common::clocked(&f.store, f.t0 + Duration::seconds(1)),
+        client,
+        HOUR,
+    )
+    .await
+    .unwrap();
+    assert!(
+        token.is_none(),
+        "a token for a secret that has stopped working"
+    );
+}
+
+#[tokio::test]
+async fn introspection_never_promises_more_than_the_secret_has_left() {
+    let f = fixture().await;
+    let issued = f.generate("grace@example.com").await;
+    let token = tokens::issue_token(
+        &common::clocked(&f.store, f.t0),
+        &issued.credential.client_id,
+        issued.secret.expose(),
+        Duration::hours(24),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(token.expires_at, f.t0 + Duration::hours(24));
+    let renewed_at = f.t0 + Duration::minutes(5);
+    f.renew(issued.credential.id, Grace::OneHour, renewed_at)
+        .await;
+    let facts = tokens::introspect(&common::clocked(&f.store, renewed_at), token.token.expose())
+        .await
+        .unwrap()
+        .expect("active during the grace period");
+    assert_eq!(facts.expires_at, renewed_at + HOUR);
+}

@@ -71,7 +71,12 @@ async fn token_inner(
         return Err(OAuthError::invalid_scope());
     }
     let client = authenticate(server, peer, &presented).await?;
-    let issued = tokens::issue_for(&server.store, client, server.config.token_lifetime).await?;
+    let Some(issued) =
+        tokens::issue_for(&server.store, client, server.config.token_lifetime).await?
+    else {
+        // The secret was renewed or deleted a moment ago: refused like a wrong one.
+        return Err(OAuthError::invalid_client(presented.basic));
+    };
     // RFC 6749 §4.4.3: no refresh token.
     let body = json!({
         "access_token": issued.token.expose(),

@@ -112,6 +112,8 @@ fn show_main_window(app: &tauri::AppHandle) {
         let _ = window.set_focus();
     }
     // The page says so, so the person knows why nothing new opened.
-    app.state::<events::PageEvents>()
-        .send(events::PageEvent::SecondLaunch);
+    // A second launch can arrive before setup has registered the channel: then nobody listens.
+    if let Some(events) = app.try_state::<events::PageEvents>() {
+        events.send(events::PageEvent::SecondLaunch);
+    }
 }

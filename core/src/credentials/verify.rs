@@ -1,12 +1,9 @@
 //! Does a (Client ID, secret) pair work? Any live secret of the credential does.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use super::views::live;
-use crate::entities::{credential, credential_secret};
-use crate::{secrets, Result, Store};
+use crate::{Result, Store};
 
 /// The answer to "does this pair work?".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,38 +13,15 @@ pub struct Verification {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Accepts any live secret of the credential; digests are compared in constant time.
+/// Accepts any live secret of the credential — the token endpoint's own rule
+/// (`tokens::authenticate`: constant-time, an unknown Client ID costs the same as a wrong
+/// secret). A pasted pair is trimmed first.
 pub async fn verify(store: &Store, client_id: &str, secret: &str) -> Result<Verification> {
-    let now = store.now();
-    let invalid = Verification {
-        valid: false,
-        expires_at: None,
-    };
     let client_id = client_id.trim();
-    let Some(credential) = credential::Entity::find()
-        .filter(credential::Column::ClientId.eq(client_id))
-        .one(store.connection())
-        .await?
-    else {
-        // Hash anyway, so an unknown Client ID costs the same as a wrong secret.
-        let _ = secrets::digest(secret);
-        return Ok(invalid);
-    };
-    let candidates = credential_secret::Entity::find()
-        .filter(credential_secret::Column::CredentialId.eq(credential.id))
-        .filter(live(now))
-        .all(store.connection())
-        .await?;
-    let mut result = invalid;
-    for candidate in candidates {
-        // No early exit: every live secret is compared.
-        if secrets::matches(secret.trim(), &candidate.digest) && !result.valid {
-            result = Verification {
-                valid: true,
-                expires_at: candidate.expires_at,
-            };
-        }
-    }
-    tracing::info!(client_id, valid = result.valid, "credentials tested");
-    Ok(result)
+    let client = crate::tokens::authenticate(store, client_id, secret.trim()).await?;
+    tracing::info!(client_id, valid = client.is_some(), "credentials tested");
+    Ok(Verification {
+        valid: client.is_some(),
+        expires_at: client.and_then(|c| c.secret_expires_at),
+    })
 }

@@ -5,7 +5,7 @@ information_block! {
         company_name, name, street, city, region, postal_code,
         /// ISO 3166-1 alpha-2, or empty.
         country,
-        /// E.164, or empty.
+        /// E.164 when valid for its country, as typed when only possible (see `contact`), or empty.
         phone,
         username, email,
     }
