@@ -312,3 +312,35 @@ fn the_app_runs_the_token_endpoint_for_this_computer_when_settings_say_so() {
         other => panic!("expected connection refused, got {other:?}"),
     }
 }
+
+#[test]
+fn a_token_endpoint_left_on_starts_with_the_app_or_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        json!({ "token_endpoint": true, "token_endpoint_port": port }).to_string(),
+    )
+    .unwrap();
+
+    // Another program holds the port: the section says so, by port.
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text(
+        "#token-endpoint-error",
+        &format!(
+            "The token endpoint for this computer is not running: port {port} is in use by \
+             another program; choose another port."
+        ),
+    );
+    assert!(!app.exists("#token-endpoint-url"));
+
+    // Freed: the next launch starts it.
+    drop(taken);
+    let app = app.restart();
+    app.wait_text(
+        "#token-endpoint-url",
+        &format!("http://127.0.0.1:{port}/oauth2/token"),
+    );
+    assert!(!app.exists("#token-endpoint-error"));
+}

@@ -49,9 +49,10 @@ pub fn run() {
                 app.path().app_log_dir()?,
                 &options,
             ));
+            app.manage(events::PageEvents::default());
+            app.manage(token_endpoint::TokenEndpoint::default());
             // Open the store and load the phone metadata now, beside the window's start
             // rather than before it or when the page first needs them.
-            app.manage(token_endpoint::TokenEndpoint::default());
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let state = handle.state::<state::AppState>();
@@ -60,11 +61,15 @@ pub fn run() {
                     let wanted = state.settings.lock().unwrap().token_endpoint_port();
                     let endpoint = handle.state::<token_endpoint::TokenEndpoint>();
                     endpoint.apply(store, wanted, None).await;
+                    if wanted.is_some() {
+                        handle
+                            .state::<events::PageEvents>()
+                            .send(events::PageEvent::TokenEndpointChanged);
+                    }
                 }
             });
             tauri::async_runtime::spawn_blocking(keydesk_core::validation::warm_up);
             app.manage(clipboard::ClipboardGuard::default());
-            app.manage(events::PageEvents::default());
             Ok(())
         })
         .invoke_handler(commands::handler())
