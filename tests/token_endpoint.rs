@@ -177,3 +177,157 @@ fn what_the_page_says_about_a_secret_is_what_the_token_endpoint_does() {
     );
     assert_eq!(status, 401, "the deleted client cannot even ask: {body}");
 }
+
+/// HTTP Basic's `user:password` in base64 (RFC 7617), as curl's `-u` sends it.
+fn basic(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("{user}:{password}").into_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+        out.push_str(&"=".repeat(3 - chunk.len()));
+    }
+    out
+}
+
+/// POSTs a client-credentials request with HTTP Basic to `url` on a fresh connection.
+fn token_by_basic(url: &str, client_id: &str, secret: &str) -> Result<(u16, Value), ureq::Error> {
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let mut response = http
+        .post(url)
+        .header(
+            "Authorization",
+            format!("Basic {}", basic(client_id, secret)),
+        )
+        .send_form([("grant_type", "client_credentials")])?;
+    let status = response.status().as_u16();
+    Ok((
+        status,
+        response.body_mut().read_json().unwrap_or(Value::Null),
+    ))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn save_endpoint_setting(app: &App, on: bool, port: u16) {
+    app.exec(
+        "document.getElementById('preferences-button').click()",
+        json!([]),
+    );
+    app.click("#menu-settings");
+    app.find("#settings-form");
+    app.exec(
+        "document.getElementById('settings-form-token_endpoint').value = arguments[0]",
+        json!([on.to_string()]),
+    );
+    app.fill("#settings-form-token_endpoint_port", &port.to_string());
+    app.click("#settings-form-submit");
+}
+
+#[test]
+fn the_app_runs_the_token_endpoint_for_this_computer_when_settings_say_so() {
+    let (_dir, app) = App::demo();
+    app.find("#credentials-section #credentials");
+    let (client_id, secret) = app.generate_credentials(false);
+    assert!(
+        !app.exists("#token-endpoint-url"),
+        "off by default: no endpoint shown"
+    );
+
+    let port = free_port();
+    save_endpoint_setting(&app, true, port);
+    app.wait_for("the settings dialog to close", |a| {
+        !a.exists("#settings-dialog")
+    });
+    let url = format!("http://127.0.0.1:{port}/oauth2/token");
+    app.wait_text("#token-endpoint-url", &url);
+    let example = app.text("#token-endpoint-curl");
+    assert_eq!(
+        example,
+        format!("curl -u '<client id>:<your secret>' -d grant_type=client_credentials {url}")
+    );
+    assert!(!example.contains(&secret), "never the secret itself");
+
+    // The URL the page shows hands out tokens for the credentials the page made.
+    let (status, body) = token_by_basic(&url, &client_id, &secret).expect("it answers");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], json!("Bearer"));
+    assert!(body["access_token"].as_str().is_some_and(|t| !t.is_empty()));
+    let (status, body) = token_by_basic(&url, &client_id, "wrong").unwrap();
+    assert_eq!((status, &body["error"]), (401, &json!("invalid_client")));
+
+    // A port another program holds: said by the field, nothing saved, the endpoint stays.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port();
+    save_endpoint_setting(&app, true, taken_port);
+    app.wait_text(
+        "#settings-form-token_endpoint_port-error",
+        &format!(
+            "Token endpoint port: port {taken_port} is in use by another program; choose another port"
+        ),
+    );
+    app.click("#settings-form-cancel");
+    assert_eq!(app.text("#token-endpoint-url"), url);
+    assert_eq!(token_by_basic(&url, &client_id, &secret).unwrap().0, 200);
+    drop(taken);
+
+    // Off: the page stops showing it and the port refuses connections.
+    save_endpoint_setting(&app, false, port);
+    app.wait_for("the settings dialog to close", |a| {
+        !a.exists("#settings-dialog")
+    });
+    app.wait_for("the endpoint to leave the page", |a| {
+        !a.exists("#token-endpoint-url")
+    });
+    match token_by_basic(&url, &client_id, &secret) {
+        Err(ureq::Error::Io(err)) => {
+            assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}")
+        }
+        other => panic!("expected connection refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_token_endpoint_left_on_starts_with_the_app_or_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        json!({ "token_endpoint": true, "token_endpoint_port": port }).to_string(),
+    )
+    .unwrap();
+
+    // Another program holds the port: the section says so, by port.
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text(
+        "#token-endpoint-error",
+        &format!(
+            "The token endpoint for this computer is not running: port {port} is in use by \
+             another program; choose another port."
+        ),
+    );
+    assert!(!app.exists("#token-endpoint-url"));
+
+    // Freed: the next launch starts it.
+    drop(taken);
+    let app = app.restart();
+    app.wait_text(
+        "#token-endpoint-url",
+        &format!("http://127.0.0.1:{port}/oauth2/token"),
+    );
+    assert!(!app.exists("#token-endpoint-error"));
+}

@@ -59,4 +59,6 @@ export const api = {
   deleteAccount: (accountId) => call('delete_account', { accountId }),
   getSettings: () => call('get_settings'),
   updateSettings: (settings) => call('update_settings', { settings }),
+  tokenEndpointStatus: () => call('token_endpoint_status'),
+  copyTokenEndpointExample: () => call('copy_token_endpoint_example'),
 };

@@ -134,6 +134,30 @@ function deleteDialog(credential, refresh) {
   });
 }
 
+/// Settings → "Token endpoint for this computer": while it runs, its URL and a `curl` example
+/// (placeholders only, never a secret); when it could not start, why. Redrawn when the
+/// settings are saved.
+export async function showTokenEndpoint() {
+  const slot = document.getElementById('token-endpoint');
+  if (!slot) return;
+  const status = await api.tokenEndpointStatus();
+  clear(slot);
+  if (status.error) {
+    slot.append(el('p', { class: 'warning', id: 'token-endpoint-error', role: 'alert', text: `The token endpoint for this computer is not running: ${status.error}.` }));
+    return;
+  }
+  if (!status.url) return;
+  const copy = el('button', { type: 'button', id: 'token-endpoint-copy', text: 'Copy', 'aria-label': 'Copy the curl example' });
+  copy.addEventListener('click', async () => {
+    await api.copyTokenEndpointExample().then(() => toast('curl example copied')).catch((e) => toast(e.message));
+  });
+  slot.append(el('div', { class: 'card token-endpoint' },
+    el('p', {}, 'Token endpoint on this computer: ', el('code', { id: 'token-endpoint-url', class: 'mono', text: status.url })),
+    el('p', { class: 'muted', text: 'A platform asks it for an access token with a Client ID and its secret (HTTP Basic), for example:' }),
+    el('div', { class: 'secret-row' }, el('code', { id: 'token-endpoint-curl', class: 'mono', text: status.curl_example }), copy),
+  ));
+}
+
 function testDialog(clientId) {
   const id = el('input', { id: 'test-client-id', class: 'mono', autocomplete: 'off', spellcheck: 'false' });
   id.value = clientId ?? '';
@@ -221,8 +245,10 @@ export function renderCredentials(slot, accountId, { onChanged }) {
       el('div', { class: 'section-head' },
         el('h2', { class: 'section-title', id: 'credentials-title', text: 'API CREDENTIALS' }),
         test),
+      el('div', { id: 'token-endpoint' }),
       el('div', { class: 'credentials', id: 'credentials' }, body),
     );
+    showTokenEndpoint().catch((e) => toast(e.message));
     if (state.issued) document.getElementById('new-secret-copy')?.focus();
   }
 

@@ -5,7 +5,7 @@ import { api } from './api.js';
 import { renderAddAccount, renderHome, renderWelcome } from './accounts.js';
 import { renderActivity } from './activity.js';
 import { renderContactPage } from './contact.js';
-import { renderCredentials } from './credentials.js';
+import { renderCredentials, showTokenEndpoint } from './credentials.js';
 import { confirmDialog } from './dialog.js';
 import { clear, el, showBanner, toast } from './dom.js';
 import { menuButton } from './menu.js';
@@ -106,6 +106,8 @@ function guard(promise) {
 function onPageEvent(event) {
   // A second launch of Keydesk focuses this window (Rust does that) and says so here.
   if (event.kind === 'second_launch') toast('Keydesk is already open — here it is.');
+  // The token endpoint left on in Settings started (or could not) after the page was drawn.
+  if (event.kind === 'token_endpoint_changed') guard(showTokenEndpoint());
 }
 
 function switcher() {

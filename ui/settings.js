@@ -1,8 +1,9 @@
 // Preferences → Settings: clipboard clear delay, the default grace period of Renew, theme, log
-// level; and where the data folder is.
+// level; the token endpoint for this computer; and where the data folder is.
 
 import { folderRow } from './about.js';
 import { api } from './api.js';
+import { showTokenEndpoint } from './credentials.js';
 import { el, toast } from './dom.js';
 import { openDialog } from './dialog.js';
 import { buildForm } from './forms.js';
@@ -27,6 +28,8 @@ const fields = () => [
   { key: 'theme', label: 'Theme', type: 'choice', choices: [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']] },
   { key: 'log_level', label: 'Log files record', type: 'choice', choices: [['error', 'Errors only'], ['warn', 'Warnings and errors'], ['info', 'What happened (default)'], ['debug', 'Everything, for a bug report']], hint: 'Never a secret, at any level.' },
   { key: 'technician_name', label: 'Your name', hint: 'The activity names you and this computer beside each change. Empty: your name on this computer.' },
+  { key: 'token_endpoint', label: 'Token endpoint for this computer', type: 'choice', choices: [['false', 'Off'], ['true', 'On (127.0.0.1 only)']], hint: 'Runs the OAuth 2.0 token endpoint inside Keydesk, for trying an integration on this computer. A team runs keydesk-server.' },
+  { key: 'token_endpoint_port', label: 'Token endpoint port', type: 'number' },
 ];
 
 export function openSettingsDialog(status) {
@@ -35,10 +38,21 @@ export function openSettingsDialog(status) {
     id: 'settings-form',
     legend: 'Settings',
     fields: fields(),
-    values: { ...state.settings, clipboard_clear_seconds: String(state.settings.clipboard_clear_seconds) },
+    values: {
+      ...state.settings,
+      clipboard_clear_seconds: String(state.settings.clipboard_clear_seconds),
+      token_endpoint: String(state.settings.token_endpoint),
+      token_endpoint_port: String(state.settings.token_endpoint_port),
+    },
     onSubmit: async (values) => {
-      state.settings = await api.updateSettings({ ...values, clipboard_clear_seconds: Number(values.clipboard_clear_seconds) });
+      state.settings = await api.updateSettings({
+        ...values,
+        clipboard_clear_seconds: Number(values.clipboard_clear_seconds),
+        token_endpoint: values.token_endpoint === 'true',
+        token_endpoint_port: Number(values.token_endpoint_port),
+      });
       applyTheme();
+      await showTokenEndpoint();
       toast('Settings saved');
       dialog.close();
     },

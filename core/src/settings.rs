@@ -12,6 +12,10 @@ use crate::{Error, Result};
 
 pub const SETTINGS_FILE: &str = "settings.json";
 pub const CLIPBOARD_CLEAR_RANGE: std::ops::RangeInclusive<u32> = 1..=3600;
+/// Ports the app's own token endpoint may listen on: not the privileged ones.
+pub const TOKEN_ENDPOINT_PORT_RANGE: std::ops::RangeInclusive<u32> = 1024..=65535;
+/// keydesk-server's default port, so a tried integration moves to a team server unchanged.
+pub const DEFAULT_TOKEN_ENDPOINT_PORT: u32 = 8477;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +38,12 @@ pub struct Settings {
     pub log_level: LogLevel,
     /// "Your name", as the activity names who made a change; empty: the OS user's name.
     pub technician_name: String,
+    /// Runs the OAuth 2.0 token endpoint inside the app, on 127.0.0.1 only, for one person
+    /// trying an integration (a team runs keydesk-server instead).
+    pub token_endpoint: bool,
+    /// Its port (kept while it is off). A u32 so a number out of range gets a field error
+    /// rather than failing to arrive.
+    pub token_endpoint_port: u32,
 }
 
 impl Default for Settings {
@@ -44,6 +54,8 @@ impl Default for Settings {
             theme: Theme::System,
             log_level: LogLevel::Info,
             technician_name: String::new(),
+            token_endpoint: false,
+            token_endpoint_port: DEFAULT_TOKEN_ENDPOINT_PORT,
         }
     }
 }
@@ -65,6 +77,17 @@ impl Settings {
                 ),
             ));
         }
+        if !TOKEN_ENDPOINT_PORT_RANGE.contains(&self.token_endpoint_port) {
+            return Err(Error::invalid(
+                "token_endpoint_port",
+                "Token endpoint port",
+                format!(
+                    "must be from {} to {}",
+                    TOKEN_ENDPOINT_PORT_RANGE.start(),
+                    TOKEN_ENDPOINT_PORT_RANGE.end()
+                ),
+            ));
+        }
         Ok(Settings {
             technician_name: crate::validation::text(
                 "technician_name",
@@ -75,6 +98,13 @@ impl Settings {
             )?,
             ..self.clone()
         })
+    }
+
+    /// The port the token endpoint should listen on, when it should run.
+    pub fn token_endpoint_port(&self) -> Option<u16> {
+        self.token_endpoint
+            .then(|| u16::try_from(self.token_endpoint_port).ok())
+            .flatten()
     }
 
     /// The saved settings; defaults when there are none or the file cannot be read as them
@@ -120,6 +150,8 @@ mod tests {
             theme: Theme::Dark,
             log_level: LogLevel::Debug,
             technician_name: "Dana Tech".into(),
+            token_endpoint: true,
+            token_endpoint_port: 9000,
         };
         chosen.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()), chosen);
@@ -140,6 +172,30 @@ mod tests {
             "Clear copied secrets after: must be from 1 to 3600 seconds"
         );
         assert!(!dir.path().join(SETTINGS_FILE).exists());
+    }
+
+    #[test]
+    fn the_token_endpoint_is_off_by_default_and_its_port_is_checked_by_name() {
+        assert_eq!(Settings::default().token_endpoint_port(), None);
+        for port in [0, 80, 65536] {
+            let err = Settings {
+                token_endpoint: true,
+                token_endpoint_port: port,
+                ..Settings::default()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(err.field(), Some("token_endpoint_port"));
+            assert_eq!(
+                err.to_string(),
+                "Token endpoint port: must be from 1024 to 65535"
+            );
+        }
+        let on = Settings {
+            token_endpoint: true,
+            ..Settings::default()
+        };
+        assert_eq!(on.validate().unwrap().token_endpoint_port(), Some(8477));
     }
 
     #[test]

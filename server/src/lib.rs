@@ -101,6 +101,27 @@ pub async fn serve(
     served
 }
 
+/// Serves plain HTTP on `listener` until `shutdown` completes: the listener closes at once
+/// (new connections are refused), requests in flight finish. For a host that starts and stops
+/// the endpoint while it runs (the desktop app's "Token endpoint for this computer").
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let purge = spawn_purge(store.clone(), config.purge_every);
+    let app = router(store, config);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    purge.abort();
+    served
+}
+
 /// Serves HTTPS on `listener` with rustls until the task ends.
 pub async fn serve_tls(
     listener: std::net::TcpListener,

@@ -13,6 +13,9 @@ use tauri::ipc::Channel;
 pub enum PageEvent {
     /// Someone started Keydesk again; this window came to the front instead.
     SecondLaunch,
+    /// The token endpoint for this computer started or could not (at launch, after the store
+    /// opened): the API CREDENTIALS section asks `token_endpoint_status` again.
+    TokenEndpointChanged,
 }
 
 /// The page's channel, once it has opened one. A reload opens a new one and replaces it.

@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod events;
 mod state;
+mod token_endpoint;
 
 use tauri::Manager;
 
@@ -48,15 +49,27 @@ pub fn run() {
                 app.path().app_log_dir()?,
                 &options,
             ));
+            app.manage(events::PageEvents::default());
+            app.manage(token_endpoint::TokenEndpoint::default());
             // Open the store and load the phone metadata now, beside the window's start
             // rather than before it or when the page first needs them.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let _ = handle.state::<state::AppState>().store().await;
+                let state = handle.state::<state::AppState>();
+                if let Ok(store) = state.store().await {
+                    // Settings → "Token endpoint for this computer", if it was left on.
+                    let wanted = state.settings.lock().unwrap().token_endpoint_port();
+                    let endpoint = handle.state::<token_endpoint::TokenEndpoint>();
+                    endpoint.apply(store, wanted, None).await;
+                    if wanted.is_some() {
+                        handle
+                            .state::<events::PageEvents>()
+                            .send(events::PageEvent::TokenEndpointChanged);
+                    }
+                }
             });
             tauri::async_runtime::spawn_blocking(keydesk_core::validation::warm_up);
             app.manage(clipboard::ClipboardGuard::default());
-            app.manage(events::PageEvents::default());
             Ok(())
         })
         .invoke_handler(commands::handler())

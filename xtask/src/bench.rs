@@ -24,6 +24,14 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         None => 10,
     };
     let launch_only = args.iter().any(|a| a == "--launch-only");
+    if args.iter().any(|a| a == "--tokens-only") {
+        // The token endpoint's part alone, printed; BENCHMARKS.md is left as it is.
+        print!(
+            "{}",
+            crate::token_bench::markdown(&crate::token_bench::run()?)
+        );
+        return Ok(());
+    }
     if args.iter().any(|a| a == "--inner") {
         return inner(runs, launch_only);
     }
@@ -391,6 +399,7 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
     let ipc = ipc(&template)?;
     // The outer process built everything; this (a no-op build) names the bench executables.
     let store = store_benches(&crate::bundle::build_release()?)?;
+    let tokens = crate::token_bench::run()?;
     let (bin_kd, bin_bare) = (
         size_mib(&release("keydesk")),
         size_mib(&release("keydesk-bare")),
@@ -513,6 +522,8 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
             us / 1000.0
         ));
     }
+    md.push('\n');
+    md.push_str(&crate::token_bench::markdown(&tokens));
     std::fs::write(root().join("BENCHMARKS.md"), &md).map_err(|e| e.to_string())?;
     println!("{md}");
     Ok(())

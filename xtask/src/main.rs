@@ -6,6 +6,7 @@ mod bundle;
 mod postgres;
 mod soak;
 mod system;
+mod token_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -35,7 +36,7 @@ Usage: cargo xtask <task> [args]
 
   run [app args]     install what is missing, build and open Keydesk (e.g. cargo xtask run --demo)
   test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
-  bench [--runs N] [--launch-only]
+  bench [--runs N] [--launch-only | --tokens-only]
                      Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md
   bundle [--windows] a .deb in target/bundle (or keydesk.exe cross-compiled with mingw)
   soak               the reliability suites at full length (1,000 kills, 100,000 cases, 1,000 renewals)";

@@ -31,5 +31,7 @@ commands! {
     accounts::delete_account,
     settings::get_settings,
     settings::update_settings,
+    settings::token_endpoint_status,
+    settings::copy_token_endpoint_example,
     app::open_folder,
 }
