@@ -80,6 +80,7 @@ async fn read_limited(mut body: Body) -> Result<Zeroizing<Vec<u8>>, OAuthError> 
 /// Parses a form body.
 pub fn parse(body: &[u8]) -> Result<Params, OAuthError> {
     let mut params = Params::default();
+    let mut seen = std::collections::HashSet::new();
     for pair in body.split(|b| *b == b'&') {
         if pair.is_empty() {
             continue;
@@ -90,15 +91,16 @@ pub fn parse(body: &[u8]) -> Result<Params, OAuthError> {
         };
         let name = decode(name)?;
         let value = decode(value)?;
-        if value.is_empty() {
-            continue;
-        }
-        if params.0.contains_key(&name) {
+        // RFC 6749 §3.2: none may appear twice — also when one of them is empty.
+        if !seen.insert(name.clone()) {
             return Err(OAuthError::invalid_request(
                 "a parameter appears more than once",
             ));
         }
-        params.0.insert(name, value);
+        // A parameter sent with no value counts as absent.
+        if !value.is_empty() {
+            params.0.insert(name, value);
+        }
     }
     Ok(params)
 }
@@ -125,6 +127,10 @@ mod tests {
         assert_eq!(p.get("scope"), None);
         assert_eq!(p.get("x"), None);
         assert!(parse(b"a=1&a=2").is_err());
+        assert!(
+            parse(b"client_secret=&client_secret=x").is_err(),
+            "an empty one counts too"
+        );
         assert_eq!(parse(b"a=%2B+b%3A").unwrap().get("a"), Some("+ b:"));
         assert!(parse(b"a=%FF").is_err());
     }

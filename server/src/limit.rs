@@ -59,6 +59,7 @@ impl Limiter {
 
     /// `Err(seconds to wait)` while the address or the Client ID is shut out.
     pub fn check(&self, address: IpAddr, client_id: &str) -> Result<(), u64> {
+        let address = network(address);
         let now = Instant::now();
         let wait = [
             locked(&self.addresses, &address, now),
@@ -74,6 +75,7 @@ impl Limiter {
     }
 
     pub fn failed(&self, address: IpAddr, client_id: &str) {
+        let address = network(address);
         let now = Instant::now();
         let l = self.limits;
         count(
@@ -143,9 +145,35 @@ fn count<K: std::hash::Hash + Eq>(
     }
 }
 
+/// What counts as one source: an IPv4 address, or an IPv6 /64 (one subscriber's network: a
+/// single host can take any address in it, so counting per address would not limit it).
+fn network(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::from(segments)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_ipv6_network_counts_as_one_source() {
+        let limiter = Limiter::new(Limits::default());
+        for i in 0..10u16 {
+            let address = IpAddr::from([0x2001, 0xdb8, 0, 1, i, i, i, i]);
+            limiter.failed(address, "guess");
+        }
+        let fresh_in_the_same_64 = IpAddr::from([0x2001, 0xdb8, 0, 1, 0xbeef, 0, 0, 1]);
+        assert!(limiter.check(fresh_in_the_same_64, "other").is_err());
+        let another_64 = IpAddr::from([0x2001, 0xdb8, 0, 2, 0, 0, 0, 1]);
+        assert!(limiter.check(another_64, "other").is_ok());
+    }
 
     #[test]
     fn an_address_is_shut_out_after_its_failures_and_another_is_not() {
