@@ -7,6 +7,7 @@ pub mod audit;
 pub mod clock;
 pub mod contact;
 pub mod credentials;
+pub mod database_url;
 pub mod demo;
 pub mod entities;
 pub mod error;

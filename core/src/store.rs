@@ -14,6 +14,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::clock::Clock;
+use crate::database_url;
 use crate::migration::{known_migrations, Migrator};
 use crate::{Error, Result};
 
@@ -53,22 +54,22 @@ impl StoreLocation {
     pub fn describe(&self) -> String {
         match self {
             StoreLocation::SqliteFile(path) => path.display().to_string(),
-            StoreLocation::Url(url) => redact_password(url),
+            StoreLocation::Url(url) => database_url::describe(url),
         }
     }
-}
 
-fn redact_password(url: &str) -> String {
-    // scheme://user:password@host/... → scheme://user:***@host/...
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+    /// A database error as it may be shown: a URL store's password and sensitive parameters
+    /// scrubbed from its text (a driver may quote the URL, e.g. for a mistyped scheme).
+    fn connect_error(&self, err: DbErr) -> Error {
+        match self {
+            StoreLocation::SqliteFile(path) => {
+                not_keydesk_or_store(&path.display().to_string(), err)
+            }
+            StoreLocation::Url(url) => Error::Connect {
+                store: database_url::describe(url),
+                cause: database_url::scrub(&err.to_string(), url),
+            },
+        }
     }
 }
 
@@ -123,7 +124,7 @@ impl Store {
 
         let db = Database::connect(options)
             .await
-            .map_err(|e| not_keydesk_or_store(&described, e))?;
+            .map_err(|e| location.connect_error(e))?;
         let file_identity = file_identity(&location);
         let store = Store {
             db,
@@ -134,7 +135,7 @@ impl Store {
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
             .await
-            .map_err(|e| not_keydesk_or_store(&described, e))?;
+            .map_err(|e| store.location.connect_error(e))?;
         tracing::info!(store = %described, "store opened");
         Ok(store)
     }
@@ -196,7 +197,7 @@ impl Store {
             .db
             .query_all_raw(Statement::from_string(backend, tables_sql))
             .await
-            .map_err(|e| not_keydesk_or_store(&path, e))?
+            .map_err(|e| self.location.connect_error(e))?
             .iter()
             .filter_map(|row| row.try_get::<String>("", "name").ok())
             .collect();
@@ -264,22 +265,5 @@ fn not_keydesk_or_store(path: &str, err: DbErr) -> Error {
         }
     } else {
         Error::Store(err)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            redact_password("postgres://keydesk:s3cret@db:5432/x"),
-            "postgres://keydesk:***@db:5432/x"
-        );
-        assert_eq!(
-            redact_password("postgres://keydesk@db/x"),
-            "postgres://keydesk@db/x"
-        );
     }
 }
