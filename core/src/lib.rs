@@ -13,6 +13,7 @@ pub mod entities;
 pub mod error;
 pub mod logging;
 pub mod migration;
+pub mod private_files;
 pub mod search;
 pub mod secrets;
 pub mod settings;

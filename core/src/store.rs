@@ -16,6 +16,7 @@ use sea_orm_migration::MigratorTrait;
 use crate::clock::Clock;
 use crate::database_url;
 use crate::migration::{known_migrations, Migrator};
+use crate::private_files;
 use crate::{Error, Result};
 
 /// Moves the whole data folder (tests use it for a fresh store each).
@@ -93,8 +94,15 @@ impl Store {
         let options = match &location {
             StoreLocation::SqliteFile(path) => {
                 if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::DataDir {
+                    private_files::private_dir(parent).map_err(|e| Error::DataDir {
                         path: parent.to_owned(),
+                        cause: e.to_string(),
+                    })?;
+                }
+                // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode.
+                if !path.exists() {
+                    private_files::create_private_file(path).map_err(|e| Error::DataDir {
+                        path: path.clone(),
                         cause: e.to_string(),
                     })?;
                 }
@@ -136,6 +144,7 @@ impl Store {
         Migrator::up(&store.db, None)
             .await
             .map_err(|e| store.location.connect_error(e))?;
+        store.make_files_private()?;
         tracing::info!(store = %described, "store opened");
         Ok(store)
     }
@@ -143,6 +152,24 @@ impl Store {
     /// Closes every connection, so the file is complete on disk when this returns.
     pub async fn close(self) -> Result<()> {
         Ok(self.db.close().await?)
+    }
+
+    /// The SQLite file and its -wal and -shm companions, `rw-------` whatever mode an older
+    /// Keydesk or the umask left them in.
+    fn make_files_private(&self) -> Result<()> {
+        let StoreLocation::SqliteFile(path) = &self.location else {
+            return Ok(());
+        };
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let file = PathBuf::from(file);
+            private_files::make_private(&file).map_err(|e| Error::DataDir {
+                path: file.clone(),
+                cause: e.to_string(),
+            })?;
+        }
+        Ok(())
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
