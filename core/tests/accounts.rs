@@ -506,7 +506,7 @@ mod switcher {
             let verdict = credentials::verify(
                 &common::clocked(store, now),
                 &issued.credential.client_id,
-                &issued.secret,
+                issued.secret.expose(),
             )
             .await
             .unwrap();

@@ -75,7 +75,7 @@ pub async fn generate(
         }
         Err(err) => return Err(err.into()),
     };
-    insert_secret(write.db(), created.id, &secret, now).await?;
+    insert_secret(write.db(), created.id, secret.expose(), now).await?;
     let subject = Subject::credential(account_id, created.id);
     let detail = format!(
         "Client ID {client_id} for {} ({})",
@@ -157,7 +157,7 @@ pub async fn renew(
         )
         .exec(write.db())
         .await?;
-    insert_secret(write.db(), credential_id, &secret, now).await?;
+    insert_secret(write.db(), credential_id, secret.expose(), now).await?;
     let detail = format!(
         "Client ID {}: new secret; {}",
         credential.client_id,
