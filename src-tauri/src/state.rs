@@ -64,6 +64,10 @@ impl AppState {
     async fn open(&self) -> Result<Store, WireError> {
         let opened = async {
             let store = Store::open(self.location.clone()).await?;
+            // run() refused this already; never seed a shared store unasked all the same.
+            if self.options.demo_refusal(&self.location).is_some() {
+                return Ok(store);
+            }
             if self.options.demo {
                 demo::seed_demo(&store).await?;
             }
