@@ -28,10 +28,23 @@ pub const DATABASE_FILE: &str = "keydesk.sqlite3";
 /// How long a connection waits for another writer before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum StoreLocation {
     SqliteFile(PathBuf),
     Url(String),
+}
+
+/// The URL without its password even in a `{:?}` (a `Store` in a log line or a panic).
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::SqliteFile(path) => f.debug_tuple("SqliteFile").field(path).finish(),
+            StoreLocation::Url(url) => f
+                .debug_tuple("Url")
+                .field(&database_url::describe(url))
+                .finish(),
+        }
+    }
 }
 
 impl StoreLocation {
