@@ -230,8 +230,16 @@ impl Store {
         let path = self.location.describe();
         let backend = self.db.get_database_backend();
         let tables_sql = match backend {
-            DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()",
+            DbBackend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
+            // pg_catalog, not information_schema: the latter hides tables this user has no
+            // rights on, and a database with only those would look empty and be migrated into.
+            _ => {
+                "SELECT c.relname::text AS name FROM pg_catalog.pg_class c \
+                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = current_schema()"
+            }
         };
         let tables: Vec<String> = self
             .db

@@ -200,6 +200,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "hostile_input",
                 "at_rest",
                 "tokens",
+                "postgres",
             ],
             false,
         )? {
