@@ -19,6 +19,8 @@ use crate::migration::{known_migrations, Migrator};
 use crate::private_files;
 use crate::{Error, Result};
 
+mod postgres_tls;
+
 /// Moves the whole data folder (tests use it for a fresh store each).
 pub const DATA_DIR_ENV: &str = "KEYDESK_DATA_DIR";
 /// Points the store at another database (`sqlite://…` or `postgres://…`).
@@ -79,10 +81,19 @@ impl StoreLocation {
             StoreLocation::SqliteFile(path) => {
                 not_keydesk_or_store(&path.display().to_string(), err)
             }
-            StoreLocation::Url(url) => Error::Connect {
-                store: database_url::describe(url),
-                cause: database_url::scrub(&err.to_string(), url),
-            },
+            StoreLocation::Url(url) => {
+                let mut cause = database_url::scrub(&err.to_string(), url);
+                if cause.contains("certificate") {
+                    cause.push_str(
+                        " — the server's TLS certificate is not signed by a CA Keydesk trusts \
+                         (the system's, or the one named by sslrootcert=), or it names another host",
+                    );
+                }
+                Error::Connect {
+                    store: database_url::describe(url),
+                    cause,
+                }
+            }
         }
     }
 }
@@ -135,6 +146,13 @@ impl Store {
             StoreLocation::Url(url) => {
                 let mut options = ConnectOptions::new(url.clone());
                 options.map_sqlx_sqlite_opts(sqlite_pragmas);
+                let mode = postgres_tls::required_mode(url).map_err(|cause| Error::Connect {
+                    store: described.clone(),
+                    cause,
+                })?;
+                if let Some(mode) = mode {
+                    options.map_sqlx_postgres_opts(move |o| o.ssl_mode(mode));
+                }
                 options
             }
         };

@@ -80,3 +80,73 @@ async fn a_database_whose_tables_we_cannot_read_is_refused_as_foreign() {
         .await
         .unwrap();
 }
+
+/// TLS on a real server with `ssl=on` and a certificate from a throwaway CA:
+/// `KEYDESK_TEST_POSTGRES_TLS_URL` (a URL naming the server as `localhost`), with
+/// `KEYDESK_TEST_POSTGRES_TLS_CA` (the CA that signed its certificate) and
+/// `KEYDESK_TEST_POSTGRES_OTHER_CA` (a CA that did not).
+#[tokio::test]
+async fn tls_with_the_right_ca_connects_and_a_wrong_ca_is_refused_naming_the_cause() {
+    let (Ok(url), Ok(ca), Ok(other_ca)) = (
+        std::env::var("KEYDESK_TEST_POSTGRES_TLS_URL"),
+        std::env::var("KEYDESK_TEST_POSTGRES_TLS_CA"),
+        std::env::var("KEYDESK_TEST_POSTGRES_OTHER_CA"),
+    ) else {
+        eprintln!("skipped: KEYDESK_TEST_POSTGRES_TLS_URL / _TLS_CA / _OTHER_CA are not set");
+        return;
+    };
+    let with_ca = |ca: &str| format!("{url}?sslmode=verify-full&sslrootcert={ca}");
+
+    let store = Store::open(StoreLocation::Url(with_ca(&ca)))
+        .await
+        .expect("verify-full with the right CA connects");
+    let row = store
+        .connection()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let ssl: bool = row.try_get("", "ssl").unwrap();
+    let version: String = row.try_get("", "version").unwrap();
+    eprintln!("right CA: connected, ssl={ssl} {version}");
+    assert!(ssl, "the connection is encrypted");
+    store.close().await.unwrap();
+
+    let err = Store::open(StoreLocation::Url(with_ca(&other_ca)))
+        .await
+        .expect_err("a certificate from another CA is refused");
+    eprintln!("wrong CA: {err}");
+    assert!(
+        err.to_string()
+            .contains("invalid peer certificate: UnknownIssuer"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("not signed by a CA Keydesk trusts"),
+        "{err}"
+    );
+}
+
+/// Refused before a byte is sent: no server is needed (and `.invalid` names none).
+#[tokio::test]
+async fn a_remote_server_without_certificate_verification_is_refused_before_connecting() {
+    for weak in ["disable", "allow", "prefer", "require"] {
+        let url = format!("postgres://u:s3cret@db.invalid/keydesk?sslmode={weak}");
+        let err = Store::open(StoreLocation::Url(url))
+            .await
+            .expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!(
+                "refusing to connect to db.invalid with sslmode={weak}"
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert_eq!(err.code(), "store");
+    }
+}
