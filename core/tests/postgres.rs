@@ -131,6 +131,21 @@ async fn tls_with_the_right_ca_connects_and_a_wrong_ca_is_refused_naming_the_cau
     );
 }
 
+/// A server without TLS (`KEYDESK_TEST_POSTGRES_PLAIN_URL`, naming it as `localhost`) is refused
+/// under verify-full, with the cause named.
+#[tokio::test]
+async fn a_server_without_tls_is_refused_under_verify_full() {
+    let Ok(url) = std::env::var("KEYDESK_TEST_POSTGRES_PLAIN_URL") else {
+        eprintln!("skipped: KEYDESK_TEST_POSTGRES_PLAIN_URL is not set");
+        return;
+    };
+    let err = Store::open(StoreLocation::Url(format!("{url}?sslmode=verify-full")))
+        .await
+        .expect_err("no TLS, no connection");
+    eprintln!("server without TLS: {err}");
+    assert!(err.to_string().contains("TLS"), "{err}");
+}
+
 /// Refused before a byte is sent: no server is needed (and `.invalid` names none).
 #[tokio::test]
 async fn a_remote_server_without_certificate_verification_is_refused_before_connecting() {
