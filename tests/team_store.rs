@@ -36,7 +36,7 @@ fn two_instances_share_renewals_and_refuse_stale_edits() {
     let env = [("KEYDESK_DATABASE_URL", url.as_str())];
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
-    let a = App::launch_with_env(dir_a.path(), &["--demo"], &env);
+    let a = App::launch_with_env(dir_a.path(), &["--demo", "--yes"], &env);
     a.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
     a.fill("#generate-form-name", "alexcnw");
     a.fill("#generate-form-email", "whatevermail@yeah.com");

@@ -64,7 +64,7 @@ async fn generate_floor(store: &Store, account_id: i32) {
         .to_owned();
     let row: QueryResult = txn.query_one(&insert).await.unwrap().unwrap();
     let id: i32 = row.try_get_by_index(0).unwrap();
-    insert_secret_floor(&txn, id, &secret).await;
+    insert_secret_floor(&txn, id, secret.expose()).await;
     insert_event_floor(&txn, account_id, id).await;
     txn.commit().await.unwrap();
 }
@@ -131,7 +131,7 @@ async fn renew_floor(store: &Store, account_id: i32, credential_id: i32) {
         .and_where(Expr::col(credential_secret::Column::ExpiresAt).is_null())
         .to_owned();
     txn.execute(&end).await.unwrap();
-    insert_secret_floor(&txn, credential_id, &secret).await;
+    insert_secret_floor(&txn, credential_id, secret.expose()).await;
     insert_event_floor(&txn, account_id, credential_id).await;
     txn.commit().await.unwrap();
 }
@@ -198,7 +198,7 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
         ))
         .unwrap();
     let (credential_id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
-    let secret = issued.secret.to_string();
+    let secret = issued.secret.expose().to_string();
     rt.block_on(demo::seed_accounts(store, 10_000)).unwrap();
 
     let mut group = c.benchmark_group(format!("store/{backend}"));
@@ -243,7 +243,7 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
             false,
         ))
         .unwrap();
-    let current = current.secret.to_string();
+    let current = current.secret.expose().to_string();
     drop(secret);
     group.bench_function("verify/keydesk", |b| {
         b.iter(|| {

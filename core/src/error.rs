@@ -40,6 +40,10 @@ pub enum Error {
          restart Keydesk to open the store at that path again"
     )]
     StoreMoved { path: String },
+    /// A database server could not be reached or refused us; both texts are already scrubbed of
+    /// the URL's password.
+    #[error("cannot open the store {store}: {cause}")]
+    Connect { store: String, cause: String },
     #[error("{}", store_failure(.0))]
     Store(#[from] sea_orm::DbErr),
 }
@@ -89,7 +93,7 @@ impl Error {
             Error::Keyring(_) | Error::KeyringFailed { .. } => "keyring",
             Error::Random(_) => "random",
             Error::StoreMoved { .. } => "store_moved",
-            Error::Store(_) => "store",
+            Error::Store(_) | Error::Connect { .. } => "store",
         }
     }
 

@@ -4,14 +4,17 @@
 //! No secret reaches a log line: plaintext secrets are `secrets::Secret`, whose `Debug` prints a
 //! placeholder and which has no `Display`; forms' values are never logged, only ids and codes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_appender::rolling::{RollingFileAppender, RollingWriter, Rotation};
 use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::{reload, Registry};
 
+use crate::private_files;
 use crate::{Error, Result};
 
 /// How many daily files are kept.
@@ -55,6 +58,21 @@ pub fn init(dir: &Path, level: LogLevel) -> Result<LogControl> {
         path: dir.to_owned(),
         cause,
     };
+    private_files::private_dir(dir).map_err(|e| cannot(e.to_string()))?;
+    // Files an older Keydesk left under the umask.
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| cannot(e.to_string()))?
+        .flatten()
+    {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(FILE_PREFIX) && name.ends_with(".log") {
+            private_files::make_private(&entry.path()).map_err(|e| cannot(e.to_string()))?;
+        }
+    }
+    // Today's file exists, private, before the appender opens it.
+    let today = todays_file_name();
+    private_files::create_private_file(&dir.join(&today)).map_err(|e| cannot(e.to_string()))?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(FILE_PREFIX)
@@ -67,9 +85,52 @@ pub fn init(dir: &Path, level: LogLevel) -> Result<LogControl> {
         tracing_subscriber::fmt::layer()
             .with_ansi(false)
             .with_target(false)
-            .with_writer(appender),
+            .with_writer(PrivateDailyFiles {
+                dir: dir.to_owned(),
+                today: Mutex::new(today),
+                appender,
+            }),
     );
     tracing::subscriber::set_global_default(subscriber)
         .map_err(|e| cannot(format!("a logger is already running ({e})")))?;
     Ok(LogControl(handle))
+}
+
+/// The daily appender, with each day's file created `rw-------` before the appender opens it
+/// (tracing-appender itself creates files under the umask).
+struct PrivateDailyFiles {
+    dir: PathBuf,
+    /// The name of the file last made private.
+    today: Mutex<String>,
+    appender: RollingFileAppender,
+}
+
+/// The appender's name for today's file (it dates files in UTC).
+fn todays_file_name() -> String {
+    format!(
+        "{FILE_PREFIX}.{}.log",
+        chrono::Utc::now().format("%Y-%m-%d")
+    )
+}
+
+impl PrivateDailyFiles {
+    fn make_today_private(&self) {
+        let name = todays_file_name();
+        let mut today = self.today.lock().unwrap_or_else(|e| e.into_inner());
+        if *today != name {
+            if let Err(err) = private_files::create_private_file(&self.dir.join(&name)) {
+                eprintln!("keydesk: cannot make the log file {name} private: {err}");
+            }
+            *today = name;
+        }
+    }
+}
+
+impl<'a> MakeWriter<'a> for PrivateDailyFiles {
+    type Writer = RollingWriter<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.make_today_private();
+        self.appender.make_writer()
+    }
 }

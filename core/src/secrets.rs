@@ -1,9 +1,10 @@
 //! Client IDs and secrets: generated from a ChaCha20 CSPRNG seeded by the OS, kept at rest
-//! only as SHA-256 digests, compared in constant time. Plaintext lives in `Zeroizing` buffers.
+//! only as SHA-256 digests, compared in constant time. Plaintext lives in `Zeroizing` buffers,
+//! and the generator wipes its key, state and output buffer when dropped.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand_chacha::ChaCha20Rng;
+use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -34,8 +35,9 @@ pub fn new_client_id() -> Result<String> {
 
 /// A plaintext secret. Wiped from memory when dropped; `Debug` prints a placeholder and there
 /// is no `Display`, so a log line or an error that formats one cannot leak it: redaction by
-/// type. The text is read on purpose, through `expose` (or `Deref`).
-#[derive(Clone, PartialEq, Eq)]
+/// type. The text is read on purpose, through `expose` only: no `Deref`, so no code reads or
+/// copies it by accident. Equality is constant-time.
+#[derive(Clone)]
 pub struct Secret(Zeroizing<String>);
 
 impl Secret {
@@ -48,13 +50,13 @@ impl Secret {
     }
 }
 
-impl std::ops::Deref for Secret {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
     }
 }
+
+impl Eq for Secret {}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +66,12 @@ impl std::fmt::Debug for Secret {
 
 pub fn new_secret() -> Result<Secret> {
     let bytes = random_bytes::<SECRET_BYTES>()?;
-    Ok(Secret::new(URL_SAFE_NO_PAD.encode(bytes.as_ref())))
+    // Encoded straight into its final buffer: no reallocation leaves an unwiped copy behind.
+    let mut text = Zeroizing::new(String::with_capacity(
+        base64::encoded_len(SECRET_BYTES, false).expect("32 bytes encode"),
+    ));
+    URL_SAFE_NO_PAD.encode_string(bytes.as_ref(), &mut text);
+    Ok(Secret(text))
 }
 
 /// Lower-case hex SHA-256 of a secret: what the store keeps.
@@ -82,11 +89,14 @@ pub fn matches(secret: &str, stored_digest: &str) -> bool {
 }
 
 /// The last characters of a secret, to tell secrets apart on the page.
+/// Only those characters are copied.
 pub fn hint(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    chars[chars.len().saturating_sub(HINT_CHARS)..]
-        .iter()
-        .collect()
+    let start = secret
+        .char_indices()
+        .rev()
+        .nth(HINT_CHARS - 1)
+        .map_or(0, |(at, _)| at);
+    secret[start..].to_owned()
 }
 
 #[cfg(test)]
@@ -111,7 +121,7 @@ mod tests {
     #[test]
     fn secrets_are_256_bit_url_safe_and_unique() {
         let secrets: HashSet<String> = (0..1000)
-            .map(|_| new_secret().unwrap().to_string())
+            .map(|_| new_secret().unwrap().expose().to_owned())
             .collect();
         assert_eq!(secrets.len(), 1000);
         for s in &secrets {
@@ -127,13 +137,25 @@ mod tests {
     #[test]
     fn digests_match_only_their_secret() {
         let secret = new_secret().unwrap();
-        let stored = digest(&secret);
+        let stored = digest(secret.expose());
         assert_eq!(stored.len(), 64);
         assert!(!stored.contains(secret.expose()));
-        assert!(matches(&secret, &stored));
-        assert!(!matches(&new_secret().unwrap(), &stored));
+        assert!(matches(secret.expose(), &stored));
+        assert!(!matches(new_secret().unwrap().expose(), &stored));
         assert!(!matches("", &stored));
         assert_eq!(hint("abcdefXYZ1"), "XYZ1");
+        assert_eq!(hint("abc"), "abc");
+        assert_eq!(hint("xxé€😀ü"), "é€😀ü");
+        assert_eq!(hint(""), "");
+    }
+
+    #[test]
+    fn secrets_are_equal_only_to_the_same_text() {
+        let secret = new_secret().unwrap();
+        assert_eq!(secret, secret.clone());
+        assert_eq!(secret, Secret::new(secret.expose().to_owned()));
+        assert_ne!(secret, new_secret().unwrap());
+        assert_ne!(Secret::new("abc".into()), Secret::new("abcd".into()));
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! default grace period of Renew, the theme and the log level. Kept per user in the data folder as JSON
 //! (never a secret in it), so a shared team store does not impose one person's choices.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::Grace;
 use crate::logging::LogLevel;
+use crate::private_files;
 use crate::{Error, Result};
 
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -124,13 +126,14 @@ impl Settings {
             path: data_dir.to_owned(),
             cause: e.to_string(),
         };
-        std::fs::create_dir_all(data_dir).map_err(io)?;
+        private_files::private_dir(data_dir).map_err(io)?;
         let partial = data_dir.join(format!("{SETTINGS_FILE}.partial"));
-        std::fs::write(
-            &partial,
-            serde_json::to_vec_pretty(&valid).expect("settings serialise"),
-        )
-        .map_err(io)?;
+        // Made private before a byte is written; truncated in case a crash left one behind.
+        let mut file = private_files::create_private_file(&partial).map_err(io)?;
+        file.set_len(0).map_err(io)?;
+        file.write_all(&serde_json::to_vec_pretty(&valid).expect("settings serialise"))
+            .map_err(io)?;
+        drop(file);
         std::fs::rename(&partial, path(data_dir)).map_err(io)?;
         Ok(valid)
     }

@@ -15,8 +15,12 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::clock::Clock;
+use crate::database_url;
 use crate::migration::{known_migrations, Migrator};
+use crate::private_files;
 use crate::{Error, Result};
+
+mod postgres_tls;
 
 /// Moves the whole data folder (tests use it for a fresh store each).
 pub const DATA_DIR_ENV: &str = "KEYDESK_DATA_DIR";
@@ -27,10 +31,23 @@ pub const DATABASE_FILE: &str = "keydesk.sqlite3";
 /// How long a connection waits for another writer before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum StoreLocation {
     SqliteFile(PathBuf),
     Url(String),
+}
+
+/// The URL without its password even in a `{:?}` (a `Store` in a log line or a panic).
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::SqliteFile(path) => f.debug_tuple("SqliteFile").field(path).finish(),
+            StoreLocation::Url(url) => f
+                .debug_tuple("Url")
+                .field(&database_url::describe(url))
+                .finish(),
+        }
+    }
 }
 
 impl StoreLocation {
@@ -54,22 +71,31 @@ impl StoreLocation {
     pub fn describe(&self) -> String {
         match self {
             StoreLocation::SqliteFile(path) => path.display().to_string(),
-            StoreLocation::Url(url) => redact_password(url),
+            StoreLocation::Url(url) => database_url::describe(url),
         }
     }
-}
 
-fn redact_password(url: &str) -> String {
-    // scheme://user:password@host/... → scheme://user:***@host/...
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+    /// A database error as it may be shown: a URL store's password and sensitive parameters
+    /// scrubbed from its text (a driver may quote the URL, e.g. for a mistyped scheme).
+    fn connect_error(&self, err: DbErr) -> Error {
+        match self {
+            StoreLocation::SqliteFile(path) => {
+                not_keydesk_or_store(&path.display().to_string(), err)
+            }
+            StoreLocation::Url(url) => {
+                let mut cause = database_url::scrub(&err.to_string(), url);
+                if cause.contains("certificate") {
+                    cause.push_str(
+                        " — the server's TLS certificate is not signed by a CA Keydesk trusts \
+                         (the system's, or the one named by sslrootcert=), or it names another host",
+                    );
+                }
+                Error::Connect {
+                    store: database_url::describe(url),
+                    cause,
+                }
+            }
+        }
     }
 }
 
@@ -96,8 +122,15 @@ impl Store {
         let options = match &location {
             StoreLocation::SqliteFile(path) => {
                 if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| Error::DataDir {
+                    private_files::private_dir(parent).map_err(|e| Error::DataDir {
                         path: parent.to_owned(),
+                        cause: e.to_string(),
+                    })?;
+                }
+                // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode.
+                if !path.exists() {
+                    private_files::create_private_file(path).map_err(|e| Error::DataDir {
+                        path: path.clone(),
                         cause: e.to_string(),
                     })?;
                 }
@@ -117,6 +150,13 @@ impl Store {
             StoreLocation::Url(url) => {
                 let mut options = ConnectOptions::new(url.clone());
                 options.map_sqlx_sqlite_opts(sqlite_pragmas);
+                let mode = postgres_tls::required_mode(url).map_err(|cause| Error::Connect {
+                    store: described.clone(),
+                    cause,
+                })?;
+                if let Some(mode) = mode {
+                    options.map_sqlx_postgres_opts(move |o| o.ssl_mode(mode));
+                }
                 options
             }
         };
@@ -127,7 +167,7 @@ impl Store {
 
         let db = Database::connect(options)
             .await
-            .map_err(|e| not_keydesk_or_store(&described, e))?;
+            .map_err(|e| location.connect_error(e))?;
         let file_identity = file_identity(&location);
         let store = Store {
             db,
@@ -139,7 +179,8 @@ impl Store {
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
             .await
-            .map_err(|e| not_keydesk_or_store(&described, e))?;
+            .map_err(|e| store.location.connect_error(e))?;
+        store.make_files_private()?;
         tracing::info!(store = %described, "store opened");
         Ok(store)
     }
@@ -147,6 +188,24 @@ impl Store {
     /// Closes every connection, so the file is complete on disk when this returns.
     pub async fn close(self) -> Result<()> {
         Ok(self.db.close().await?)
+    }
+
+    /// The SQLite file and its -wal and -shm companions, `rw-------` whatever mode an older
+    /// Keydesk or the umask left them in.
+    fn make_files_private(&self) -> Result<()> {
+        let StoreLocation::SqliteFile(path) = &self.location else {
+            return Ok(());
+        };
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let file = PathBuf::from(file);
+            private_files::make_private(&file).map_err(|e| Error::DataDir {
+                path: file.clone(),
+                cause: e.to_string(),
+            })?;
+        }
+        Ok(())
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
@@ -203,14 +262,22 @@ impl Store {
         let path = self.location.describe();
         let backend = self.db.get_database_backend();
         let tables_sql = match backend {
-            DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()",
+            DbBackend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
+            // pg_catalog, not information_schema: the latter hides tables this user has no
+            // rights on, and a database with only those would look empty and be migrated into.
+            _ => {
+                "SELECT c.relname::text AS name FROM pg_catalog.pg_class c \
+                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = current_schema()"
+            }
         };
         let tables: Vec<String> = self
             .db
             .query_all_raw(Statement::from_string(backend, tables_sql))
             .await
-            .map_err(|e| not_keydesk_or_store(&path, e))?
+            .map_err(|e| self.location.connect_error(e))?
             .iter()
             .filter_map(|row| row.try_get::<String>("", "name").ok())
             .collect();
@@ -278,22 +345,5 @@ fn not_keydesk_or_store(path: &str, err: DbErr) -> Error {
         }
     } else {
         Error::Store(err)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            redact_password("postgres://keydesk:s3cret@db:5432/x"),
-            "postgres://keydesk:***@db:5432/x"
-        );
-        assert_eq!(
-            redact_password("postgres://keydesk@db/x"),
-            "postgres://keydesk@db/x"
-        );
     }
 }

@@ -144,7 +144,7 @@ pub async fn issue_for(
     }
     let token = secrets::new_secret()?;
     access_token::Entity::insert(access_token::ActiveModel {
-        digest: Set(secrets::digest(&token)),
+        digest: Set(secrets::digest(token.expose())),
         credential_id: Set(client.credential_id),
         secret_id: Set(client.secret_id),
         issued_at: Set(now),

@@ -74,7 +74,7 @@ impl Vault {
         let secret = secret.clone();
         self.blocking(move |service| {
             let entry = keyring::Entry::new(&service, &client_id).map_err(keyring_error)?;
-            entry.set_password(&secret).map_err(keyring_error)
+            entry.set_password(secret.expose()).map_err(keyring_error)
         })
         .await
     }

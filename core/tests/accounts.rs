@@ -506,7 +506,7 @@ mod switcher {
             let verdict = credentials::verify(
                 &common::clocked(store, now),
                 &issued.credential.client_id,
-                &issued.secret,
+                issued.secret.expose(),
             )
             .await
             .unwrap();
@@ -562,4 +562,45 @@ async fn the_activity_names_who_made_a_change_from_when_it_is_known() {
     let activity = list_activity(&t.store, account.id, 10).await.unwrap();
     let who: Vec<Option<&str>> = activity.iter().map(|e| e.actor.as_deref()).collect();
     assert_eq!(who, [Some("Dana Tech on ws-042"), None]);
+}
+
+/// Decided (SECURITY.md): the activity is an audit trail, so a deleted account's events stay,
+/// with the company name and the credentials' emails they were written with.
+#[tokio::test]
+async fn a_deleted_accounts_activity_is_kept_as_the_audit_trail() {
+    use keydesk_core::accounts::delete_account;
+    use keydesk_core::credentials::{generate, CredentialForm};
+    use keydesk_core::entities::audit_event;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let t = test_store().await;
+    let account = create_account(
+        &t.store,
+        &company("Gone Tomorrow Ltd", "G"),
+        &BillingForm::default(),
+    )
+    .await
+    .unwrap();
+    let vault = keydesk_core::vault::Vault::new("keydesk-test-unused");
+    let form = CredentialForm {
+        name: "n".into(),
+        email: "kept@gone.example".into(),
+        application: "app".into(),
+    };
+    generate(&t.store, &vault, account.id, &form, false)
+        .await
+        .unwrap();
+    delete_account(&t.store, &vault, account.id).await.unwrap();
+
+    assert!(get_account(&t.store, account.id).await.is_err());
+    let details: Vec<String> = audit_event::Entity::find()
+        .filter(audit_event::Column::AccountId.eq(account.id))
+        .all(t.store.connection())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    let all = details.join("\n");
+    assert!(all.contains("Gone Tomorrow Ltd"), "{all}");
+    assert!(all.contains("kept@gone.example"), "{all}");
 }

@@ -46,7 +46,7 @@ async fn no_issued_secret_is_in_the_data_folder_or_the_logs() {
 
     let (_, first) = common::account_with_credentials(&t.store).await;
     let id = first.credential.id;
-    let mut issued = vec![first.secret.to_string()];
+    let mut issued = vec![first.secret.expose().to_string()];
     for i in 0..renewals {
         let in_keyring = i % 2 == 0;
         let grace = if i % 3 == 0 {
@@ -63,7 +63,7 @@ async fn no_issued_secret_is_in_the_data_folder_or_the_logs() {
             KeyringOutcome::NotRequested
         };
         assert_eq!(renewed.keyring, expected, "renewal {i}");
-        issued.push(renewed.secret.to_string());
+        issued.push(renewed.secret.expose().to_string());
     }
     // The last one went to the keyring (it is where it belongs) only when asked.
     let last = issued.last().unwrap();

@@ -61,7 +61,7 @@ async fn renewals_survive_sigkill_at_random_moments() {
     let (account_id, issued) = account_with_credentials(&t.store).await;
     let vault = Vault::new("keydesk-test-unused");
     let (credential_id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
-    let mut printed: Vec<String> = vec![issued.secret.to_string()];
+    let mut printed: Vec<String> = vec![issued.secret.expose().to_string()];
     // Renewals committed whose secret was never printed (killed in between).
     let mut unprinted = 0;
 
@@ -165,7 +165,7 @@ async fn renewals_survive_sigkill_at_random_moments() {
             let again = credentials::renew(&store, &vault, credential_id, Grace::Now, false)
                 .await
                 .unwrap();
-            printed.push(again.secret.to_string());
+            printed.push(again.secret.expose().to_string());
         }
         store.close().await.unwrap();
     }

@@ -92,16 +92,16 @@ async fn generate_gives_a_hex_client_id_and_a_secret_kept_only_as_hint() {
         .client_id
         .chars()
         .all(|ch| matches!(ch, '0'..='9' | 'a'..='f')));
-    assert_eq!(issued.secret.len(), 43);
+    assert_eq!(issued.secret.expose().len(), 43);
     assert_eq!(issued.keyring, KeyringOutcome::NotRequested);
     assert_eq!(c.secrets.len(), 1);
-    assert_eq!(c.secrets[0].hint, issued.secret[39..]);
+    assert_eq!(c.secrets[0].hint, issued.secret.expose()[39..]);
     assert_eq!(c.secrets[0].expires_at, None);
     assert!(
         credentials::verify(
             &common::clocked(&f.store, now),
             &c.client_id,
-            &issued.secret
+            issued.secret.expose()
         )
         .await
         .unwrap()
@@ -188,19 +188,23 @@ async fn renew_now_keeps_the_client_id_and_invalidates_the_old_secret() {
         .await
         .unwrap();
     assert_eq!(renewed.credential.client_id, first.credential.client_id);
-    assert_ne!(*renewed.secret, *first.secret);
+    assert_ne!(renewed.secret.expose(), first.secret.expose());
     let id = &first.credential.client_id;
     assert!(
-        !credentials::verify(&common::clocked(&f.store, later), id, &first.secret)
+        !credentials::verify(&common::clocked(&f.store, later), id, first.secret.expose())
             .await
             .unwrap()
             .valid
     );
     assert!(
-        credentials::verify(&common::clocked(&f.store, later), id, &renewed.secret)
-            .await
-            .unwrap()
-            .valid
+        credentials::verify(
+            &common::clocked(&f.store, later),
+            id,
+            renewed.secret.expose()
+        )
+        .await
+        .unwrap()
+        .valid
     );
     assert_eq!(
         renewed.credential.secrets.len(),
@@ -230,20 +234,32 @@ async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
     let expiry = t0 + Duration::hours(1);
 
     let at = |minutes| t0 + Duration::minutes(minutes);
-    let old = credentials::verify(&common::clocked(&f.store, at(59)), id, &first.secret)
-        .await
-        .unwrap();
+    let old = credentials::verify(
+        &common::clocked(&f.store, at(59)),
+        id,
+        first.secret.expose(),
+    )
+    .await
+    .unwrap();
     assert!(old.valid);
     assert_eq!(old.expires_at, Some(expiry));
     assert!(
-        !credentials::verify(&common::clocked(&f.store, at(61)), id, &first.secret)
-            .await
-            .unwrap()
-            .valid
-    );
-    let new = credentials::verify(&common::clocked(&f.store, at(61)), id, &renewed.secret)
+        !credentials::verify(
+            &common::clocked(&f.store, at(61)),
+            id,
+            first.secret.expose()
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .valid
+    );
+    let new = credentials::verify(
+        &common::clocked(&f.store, at(61)),
+        id,
+        renewed.secret.expose(),
+    )
+    .await
+    .unwrap();
     assert_eq!((new.valid, new.expires_at), (true, None));
 
     let during = credentials::list_credentials(&common::clocked(&f.store, at(30)), f.account_id)
@@ -257,8 +273,8 @@ async fn renew_with_grace_keeps_the_old_secret_until_it_expires() {
     assert_eq!(
         hints,
         vec![
-            (renewed.secret[39..].to_owned(), None),
-            (first.secret[39..].to_owned(), Some(expiry))
+            (renewed.secret.expose()[39..].to_owned(), None),
+            (first.secret.expose()[39..].to_owned(), Some(expiry))
         ]
     );
     let after = credentials::list_credentials(&common::clocked(&f.store, at(61)), f.account_id)
@@ -281,19 +297,19 @@ async fn renew_now_also_ends_a_running_grace_period() {
     let id = &first.credential.client_id;
     let t2 = t1 + Duration::seconds(1);
     assert!(
-        !credentials::verify(&common::clocked(&f.store, t2), id, &first.secret)
+        !credentials::verify(&common::clocked(&f.store, t2), id, first.secret.expose())
             .await
             .unwrap()
             .valid
     );
     assert!(
-        !credentials::verify(&common::clocked(&f.store, t2), id, &second.secret)
+        !credentials::verify(&common::clocked(&f.store, t2), id, second.secret.expose())
             .await
             .unwrap()
             .valid
     );
     assert!(
-        credentials::verify(&common::clocked(&f.store, t2), id, &third.secret)
+        credentials::verify(&common::clocked(&f.store, t2), id, third.secret.expose())
             .await
             .unwrap()
             .valid
@@ -318,13 +334,13 @@ async fn delete_stops_every_secret_and_is_recorded() {
     .unwrap();
     let id = &first.credential.client_id;
     assert!(
-        !credentials::verify(&common::clocked(&f.store, now), id, &first.secret)
+        !credentials::verify(&common::clocked(&f.store, now), id, first.secret.expose())
             .await
             .unwrap()
             .valid
     );
     assert!(
-        !credentials::verify(&common::clocked(&f.store, now), id, &renewed.secret)
+        !credentials::verify(&common::clocked(&f.store, now), id, renewed.secret.expose())
             .await
             .unwrap()
             .valid
@@ -387,7 +403,7 @@ async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secr
         if credentials::verify(
             &common::clocked(&f.store, now + Duration::seconds(1)),
             &first.credential.client_id,
-            &i.secret,
+            i.secret.expose(),
         )
         .await
         .unwrap()
@@ -414,15 +430,15 @@ async fn no_issued_secret_is_found_anywhere_in_the_data_folder() {
     let f = fixture().await;
     let now = Utc::now();
     let first = f.generate("a@example.com", now).await.unwrap();
-    let mut issued = vec![first.secret.to_string()];
+    let mut issued = vec![first.secret.expose().to_string()];
     let mut digests = Vec::new();
     for _ in 0..10 {
         let r = f
             .renew(first.credential.id, Grace::OneDay, now)
             .await
             .unwrap();
-        digests.push(keydesk_core::secrets::digest(&r.secret));
-        issued.push(r.secret.to_string());
+        digests.push(keydesk_core::secrets::digest(r.secret.expose()));
+        issued.push(r.secret.expose().to_string());
     }
     // Read every file as it is now, WAL included, without checkpointing first.
     let mut contents = Vec::new();

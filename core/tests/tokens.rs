@@ -100,7 +100,11 @@ async fn a_token_is_256_random_bits_kept_only_as_a_digest_and_introspects_its_fa
         .token(&issued, f.t0)
         .await
         .expect("a live secret gets a token");
-    assert_eq!(token.token.len(), 43, "256 bits as URL-safe base64");
+    assert_eq!(
+        token.token.expose().len(),
+        43,
+        "256 bits as URL-safe base64"
+    );
     assert_eq!(token.expires_in, 3600);
     assert_eq!(token.client.client_id, issued.credential.client_id);
     let other = f.token(&issued, f.t0).await.unwrap();
@@ -108,7 +112,7 @@ async fn a_token_is_256_random_bits_kept_only_as_a_digest_and_introspects_its_fa
 
     let facts = tokens::introspect(
         &common::clocked(&f.store, f.t0 + Duration::seconds(5)),
-        &token.token,
+        token.token.expose(),
     )
     .await
     .unwrap()
@@ -149,7 +153,7 @@ async fn a_wrong_secret_an_empty_one_and_an_unknown_client_id_are_refused_alike(
     let id = &issued.credential.client_id;
     let wrong = keydesk_core::secrets::new_secret().unwrap();
     assert!(
-        tokens::authenticate(&common::clocked(&f.store, f.t0), id, &wrong)
+        tokens::authenticate(&common::clocked(&f.store, f.t0), id, wrong.expose())
             .await
             .unwrap()
             .is_none()
@@ -157,7 +161,7 @@ async fn a_wrong_secret_an_empty_one_and_an_unknown_client_id_are_refused_alike(
     assert!(tokens::authenticate(
         &common::clocked(&f.store, f.t0),
         "0123456789abcdef0123456789abcdef",
-        &issued.secret
+        issued.secret.expose()
     )
     .await
     .unwrap()
@@ -168,7 +172,7 @@ async fn a_wrong_secret_an_empty_one_and_an_unknown_client_id_are_refused_alike(
             .unwrap()
             .is_none()
     );
-    let client = tokens::authenticate(&common::clocked(&f.store, f.t0), id, &issued.secret)
+    let client = tokens::authenticate(&common::clocked(&f.store, f.t0), id, issued.secret.expose())
         .await
         .unwrap()
         .expect("the right pair");
@@ -259,7 +263,7 @@ async fn a_client_revokes_only_its_own_tokens_and_unknown_ones_are_no_error() {
     assert!(!tokens::revoke(
         &common::clocked(&f.store, f.t0),
         a.credential.id,
-        &b_token.token
+        b_token.token.expose()
     )
     .await
     .unwrap());
@@ -275,7 +279,7 @@ async fn a_client_revokes_only_its_own_tokens_and_unknown_ones_are_no_error() {
     assert!(tokens::revoke(
         &common::clocked(&f.store, f.t0),
         a.credential.id,
-        &a_token.token
+        a_token.token.expose()
     )
     .await
     .unwrap());
@@ -318,7 +322,7 @@ async fn last_used_is_written_at_most_once_a_minute_per_secret() {
     let refused = tokens::issue_token(
         &common::clocked(&f.store, later + Duration::minutes(5)),
         &issued.credential.client_id,
-        &wrong,
+        wrong.expose(),
         HOUR,
     )
     .await

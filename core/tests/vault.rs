@@ -71,10 +71,11 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     assert!(issued.credential.in_keyring);
     let id = issued.credential.id;
     assert_eq!(
-        *credentials::secret_from_keyring(&store, &vault, id)
+        credentials::secret_from_keyring(&store, &vault, id)
             .await
-            .unwrap(),
-        *issued.secret
+            .unwrap()
+            .expose(),
+        issued.secret.expose()
     );
 
     // Renew with the keyring: the entry is replaced by the new secret.
@@ -89,8 +90,12 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
         .unwrap();
     assert!(listed.iter().find(|c| c.id == id).unwrap().in_keyring);
     assert_eq!(
-        *vault.get(&issued.credential.client_id).await.unwrap(),
-        *renewed.secret
+        vault
+            .get(&issued.credential.client_id)
+            .await
+            .unwrap()
+            .expose(),
+        renewed.secret.expose()
     );
 
     // Renew without it: the entry (holding a replaced secret) is removed.
@@ -143,7 +148,7 @@ async fn keyring_unavailable_keeps_the_credential_and_says_why() {
         assert!(details.contains("/nonexistent/keydesk-no-bus"), "{details}");
         assert!(!issued.credential.in_keyring);
         assert!(
-            credentials::verify(&store, &issued.credential.client_id, &issued.secret)
+            credentials::verify(&store, &issued.credential.client_id, issued.secret.expose())
                 .await
                 .unwrap()
                 .valid

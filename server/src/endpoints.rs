@@ -26,7 +26,13 @@ async fn authenticate(
     if let Err(wait) = server.limiter.check(address, &presented.client_id) {
         return Err(OAuthError::too_many_failures(wait));
     }
-    match tokens::authenticate(&server.store, &presented.client_id, &presented.secret).await? {
+    match tokens::authenticate(
+        &server.store,
+        &presented.client_id,
+        presented.secret.expose(),
+    )
+    .await?
+    {
         Some(client) => Ok(client),
         None => {
             server.limiter.failed(address, &presented.client_id);

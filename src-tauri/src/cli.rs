@@ -1,10 +1,15 @@
 //! Command-line options. Few on purpose: a desktop app is configured in its window.
 
+use keydesk_core::StoreLocation;
+
 pub const USAGE: &str = "\
-Usage: keydesk [--demo] [--demo-accounts N]
+Usage: keydesk [--demo] [--demo-accounts N] [--yes]
 
   --demo               fill an empty store with the example account (Alexcompany)
   --demo-accounts N    add N generated accounts, once (to try the switcher with thousands)
+  --yes                allow --demo / --demo-accounts on a database named by
+                       KEYDESK_DATABASE_URL (they are refused there otherwise: it may be
+                       the team's shared store)
   --help               show this help
 
 Environment:
@@ -15,6 +20,8 @@ Environment:
 pub struct Options {
     pub demo: bool,
     pub demo_accounts: u32,
+    /// The user confirmed example data may go into a database named by URL.
+    pub yes: bool,
     pub help: bool,
 }
 
@@ -35,11 +42,36 @@ impl Options {
                             "--demo-accounts takes a number from 1 to 1000000, not {n}"
                         ))?;
                 }
+                "--yes" => options.yes = true,
                 "--help" | "-h" => options.help = true,
                 other => return Err(format!("unknown option {other}")),
             }
         }
         Ok(options)
+    }
+}
+
+impl Options {
+    /// Why the example data must not be added to this store, if it must not: a database named
+    /// by URL may be the team's shared store, and thousands of made-up accounts there are
+    /// everyone's problem. `--yes` says the user means it.
+    pub fn demo_refusal(&self, location: &StoreLocation) -> Option<String> {
+        let asked = match (self.demo, self.demo_accounts) {
+            (false, 0) => return None,
+            (true, 0) => "--demo".to_owned(),
+            (false, n) => format!("--demo-accounts {n}"),
+            (true, n) => format!("--demo and --demo-accounts {n}"),
+        };
+        match location {
+            StoreLocation::Url(_) if !self.yes => Some(format!(
+                "{asked} would add example accounts to the database {} (set by \
+                 KEYDESK_DATABASE_URL), which may be a store your team shares; nothing was \
+                 added. Add --yes to do it anyway, or unset KEYDESK_DATABASE_URL to use the \
+                 local store",
+                location.describe()
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -79,5 +111,41 @@ mod tests {
             .unwrap_err()
             .contains("from 1 to 1000000"));
         assert!(parse(&["--demo-accounts"]).is_err());
+        assert!(parse(&["--demo", "--yes"]).unwrap().yes);
+    }
+
+    #[test]
+    fn demo_data_goes_to_a_url_store_only_with_yes() {
+        let parse = |args: &[&str]| Options::parse(args.iter().map(|s| s.to_string())).unwrap();
+        let team = StoreLocation::Url("postgres://keydesk:s3cret@db.example/keydesk".into());
+        let local = StoreLocation::SqliteFile("/home/x/keydesk.sqlite3".into());
+
+        let refused = parse(&["--demo"]).demo_refusal(&team).unwrap();
+        assert!(
+            refused.starts_with("--demo would add example accounts"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("postgres://keydesk:***@db.example/keydesk"),
+            "{refused}"
+        );
+        assert!(refused.contains("--yes"), "{refused}");
+        assert!(!refused.contains("s3cret"), "{refused}");
+        let refused = parse(&["--demo-accounts", "1000000"])
+            .demo_refusal(&team)
+            .unwrap();
+        assert!(
+            refused.starts_with("--demo-accounts 1000000 would"),
+            "{refused}"
+        );
+
+        assert_eq!(parse(&["--demo", "--yes"]).demo_refusal(&team), None);
+        assert_eq!(
+            parse(&["--demo-accounts", "5", "--yes"]).demo_refusal(&team),
+            None
+        );
+        assert_eq!(parse(&["--demo"]).demo_refusal(&local), None);
+        assert_eq!(parse(&["--demo-accounts", "5"]).demo_refusal(&local), None);
+        assert_eq!(parse(&[]).demo_refusal(&team), None);
     }
 }

@@ -26,6 +26,12 @@ pub fn run() {
         println!("{}", cli::USAGE);
         return;
     }
+    // Only whether KEYDESK_DATABASE_URL names a database matters here, not the data folder.
+    let location = keydesk_core::StoreLocation::resolve(std::path::Path::new(""));
+    if let Some(message) = options.demo_refusal(&location) {
+        eprintln!("keydesk: {message}");
+        std::process::exit(2);
+    }
     if let Some(message) = cli::missing_display() {
         eprintln!("keydesk: {message}");
         std::process::exit(1);

@@ -66,6 +66,10 @@ impl AppState {
             let store = Store::open(self.location.clone()).await?;
             let technician = self.settings.lock().unwrap().technician_name.clone();
             store.set_actor(Some(audit::actor(&technician)));
+            // run() refused this already; never seed a shared store unasked all the same.
+            if self.options.demo_refusal(&self.location).is_some() {
+                return Ok(store);
+            }
             if self.options.demo {
                 demo::seed_demo(&store).await?;
             }

@@ -201,6 +201,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "hostile_input",
                 "at_rest",
                 "tokens",
+                "postgres",
             ],
             false,
         )? {

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::keyring::{keep_in_keyring, record_removal};
 use super::views::{find, view};
-use super::{CredentialForm, Grace, Issued};
+use super::{CredentialForm, Grace, Issued, KeyringOutcome};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{contact, credential, credential_secret};
 use crate::secrets;
@@ -75,7 +75,7 @@ pub async fn generate(
         }
         Err(err) => return Err(err.into()),
     };
-    insert_secret(write.db(), created.id, &secret, now).await?;
+    insert_secret(write.db(), created.id, secret.expose(), now).await?;
     let subject = Subject::credential(account_id, created.id);
     let detail = format!(
         "Client ID {client_id} for {} ({})",
@@ -93,8 +93,7 @@ pub async fn generate(
         keyring,
     };
     tracing::info!(account_id, client_id = %client_id, "credentials generated");
-    // The whole value at debug level: its secret prints as a placeholder (see secrets::Secret).
-    tracing::debug!(?issued);
+    debug_issued(&issued);
     Ok(issued)
 }
 
@@ -157,7 +156,7 @@ pub async fn renew(
         )
         .exec(write.db())
         .await?;
-    insert_secret(write.db(), credential_id, &secret, now).await?;
+    insert_secret(write.db(), credential_id, secret.expose(), now).await?;
     let detail = format!(
         "Client ID {}: new secret; {}",
         credential.client_id,
@@ -177,7 +176,7 @@ pub async fn renew(
         keyring,
     };
     tracing::info!(client_id = %issued.credential.client_id, ?grace, "secret renewed");
-    tracing::debug!(?issued);
+    debug_issued(&issued);
     Ok(issued)
 }
 
@@ -212,4 +211,22 @@ fn email_taken(existing_client_id: &str) -> Error {
         "Email Address",
         format!("already holds a set of credentials (Client ID {existing_client_id}); renew or delete those instead"),
     )
+}
+
+/// Ids and counts only: the form's name, email and application are what a person typed, and a
+/// debug log is what they attach to a bug report.
+fn debug_issued(issued: &Issued) {
+    let keyring = match &issued.keyring {
+        KeyringOutcome::NotRequested => "not requested",
+        KeyringOutcome::Stored => "stored",
+        KeyringOutcome::Failed { .. } => "failed",
+    };
+    tracing::debug!(
+        credential_id = issued.credential.id,
+        account_id = issued.credential.account_id,
+        client_id = %issued.credential.client_id,
+        live_secrets = issued.credential.secrets.len(),
+        keyring,
+        "issued"
+    );
 }

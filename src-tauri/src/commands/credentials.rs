@@ -97,7 +97,7 @@ pub async fn verify_credentials(
     secret: String,
 ) -> Result<Verification, WireError> {
     let secret = Secret::new(secret);
-    Ok(credentials::verify(state.store().await?, &client_id, &secret).await?)
+    Ok(credentials::verify(state.store().await?, &client_id, secret.expose()).await?)
 }
 
 #[tauri::command]

@@ -1,0 +1,88 @@
+//! A debug-level log — the level the settings offer "for a bug report" — holds ids, not what a
+//! person typed: after create, generate, renew and delete, no form value and no secret is in it.
+
+use keydesk_core::accounts::{create_account, delete_account};
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::{self, CredentialForm, Grace};
+use keydesk_core::logging::{self, LogLevel};
+use keydesk_core::vault::Vault;
+use keydesk_core::{Store, StoreLocation};
+
+#[tokio::test]
+async fn a_debug_log_holds_no_form_value_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_dir = dir.path().join("logs");
+    logging::init(&log_dir, LogLevel::Debug).unwrap();
+    let store = Store::open(StoreLocation::SqliteFile(
+        dir.path().join("keydesk.sqlite3"),
+    ))
+    .await
+    .unwrap();
+    let contact = ContactForm {
+        company_name: "Quillfeather Holdings".into(),
+        name: "Ottoline Vasquez".into(),
+        street: "77 Marrowbone Lane".into(),
+        city: "Tumblewick".into(),
+        region: "CO".into(),
+        postal_code: "80202".into(),
+        country: "US".into(),
+        phone: "(303) 555-0177".into(),
+        username: "ovasquez-login".into(),
+        email: "ottoline@quillfeather.example".into(),
+    };
+    let billing = BillingForm {
+        billing_name: "Barnaby Quint".into(),
+        email: "ledger@quillfeather.example".into(),
+        ..BillingForm::default()
+    };
+    let form = CredentialForm {
+        name: "Integration Robot Zed".into(),
+        email: "robot-zed@quillfeather.example".into(),
+        application: "Nightly Invoice Sync".into(),
+    };
+    let account = create_account(&store, &contact, &billing).await.unwrap();
+    let vault = Vault::new("keydesk-test-unused");
+    let first = credentials::generate(&store, &vault, account.id, &form, false)
+        .await
+        .unwrap();
+    let id = first.credential.id;
+    let client_id = first.credential.client_id.clone();
+    let renewed = credentials::renew(&store, &vault, id, Grace::OneHour, false)
+        .await
+        .unwrap();
+    let again = credentials::renew(&store, &vault, id, Grace::Now, false)
+        .await
+        .unwrap();
+    credentials::delete(&store, &vault, id).await.unwrap();
+    delete_account(&store, &vault, account.id).await.unwrap();
+    store.close().await.unwrap();
+
+    let mut logged = String::new();
+    for entry in std::fs::read_dir(&log_dir).unwrap() {
+        logged.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    eprintln!("{logged}");
+    // The log was written at debug level and names the credential by id.
+    assert!(logged.contains(" DEBUG "), "{logged}");
+    assert!(logged.contains(&client_id), "{logged}");
+    let typed = [
+        &contact.company_name,
+        &contact.name,
+        &contact.street,
+        &contact.city,
+        &contact.phone,
+        &contact.username,
+        &contact.email,
+        &billing.billing_name,
+        &billing.email,
+        &form.name,
+        &form.email,
+        &form.application,
+    ];
+    for value in typed {
+        assert!(!logged.contains(value.as_str()), "{value:?} is in the log");
+    }
+    for secret in [&first.secret, &renewed.secret, &again.secret] {
+        assert!(!logged.contains(secret.expose()), "a secret is in the log");
+    }
+}
