@@ -191,6 +191,12 @@ fn test(test_args: &[String]) -> Result<(), String> {
     // binaries of the workspace pass are run again as they are: `cargo test -p keydesk-core`
     // would resolve features differently and rebuild every dependency.
     if test_args.is_empty() {
+        // A second server speaking TLS with a certificate from a CA made for the run: the
+        // `postgres` suite connects to it with verify-full (right CA, wrong CA), and is refused
+        // by the first one (no TLS) under verify-full.
+        let tls_cluster = postgres::Cluster::start_tls()?;
+        let tls = tls_cluster.tls.as_ref().expect("started with TLS");
+        let plain_localhost = cluster.url.replace("@127.0.0.1:", "@localhost:");
         eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
         for binary in core_test_binaries(
             &[
@@ -209,6 +215,10 @@ fn test(test_args: &[String]) -> Result<(), String> {
             let mut on_postgres = session_command(&[binary.display().to_string()]);
             on_postgres
                 .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
+                .env("KEYDESK_TEST_POSTGRES_TLS_URL", &tls.url)
+                .env("KEYDESK_TEST_POSTGRES_TLS_CA", &tls.ca)
+                .env("KEYDESK_TEST_POSTGRES_OTHER_CA", &tls.other_ca)
+                .env("KEYDESK_TEST_POSTGRES_PLAIN_URL", &plain_localhost)
                 .current_dir(root().join("core"));
             status(on_postgres)?;
         }
