@@ -10,6 +10,7 @@ use axum::Json;
 
 use keydesk_core::tokens::{self, Client};
 use serde_json::json;
+use zeroize::Zeroizing;
 
 use crate::auth::{presented, Presented};
 use crate::error::{no_store, OAuthError};
@@ -108,13 +109,8 @@ async fn introspect_inner(
     peer: SocketAddr,
     request: Request,
 ) -> Result<Response, OAuthError> {
-    let (headers, params) = read(request).await?;
-    let presented = presented(&headers, &params)?;
-    let token = params
-        .get("token")
-        .ok_or(OAuthError::invalid_request("token is required"))?;
-    authenticate(server, peer, &presented).await?;
-    let body = match tokens::introspect(&server.store, token).await? {
+    let (_, token) = client_and_token(server, peer, request).await?;
+    let body = match tokens::introspect(&server.store, &token).await? {
         Some(active) => json!({
             "active": true,
             "client_id": active.client_id,
@@ -143,16 +139,28 @@ async fn revoke_inner(
     peer: SocketAddr,
     request: Request,
 ) -> Result<Response, OAuthError> {
+    let (client, token) = client_and_token(server, peer, request).await?;
+    tokens::revoke(&server.store, client.credential_id, &token).await?;
+    let mut response = StatusCode::OK.into_response();
+    no_store(response.headers_mut());
+    Ok(response)
+}
+
+/// What introspection and revocation both take: an authenticated client naming a `token`
+/// (RFC 7662 §2.1, RFC 7009 §2.1). A missing token is refused before authentication is tried.
+async fn client_and_token(
+    server: &Server,
+    peer: SocketAddr,
+    request: Request,
+) -> Result<(Client, Zeroizing<String>), OAuthError> {
     let (headers, params) = read(request).await?;
     let presented = presented(&headers, &params)?;
     let token = params
         .get("token")
+        .map(|t| Zeroizing::new(t.to_owned()))
         .ok_or(OAuthError::invalid_request("token is required"))?;
     let client = authenticate(server, peer, &presented).await?;
-    tokens::revoke(&server.store, client.credential_id, token).await?;
-    let mut response = StatusCode::OK.into_response();
-    no_store(response.headers_mut());
-    Ok(response)
+    Ok((client, token))
 }
 
 /// RFC 8414: authorization server metadata.
