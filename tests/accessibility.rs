@@ -74,21 +74,11 @@ fn every_page_state_passes_axe_in_both_themes() {
     app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
     audit(&app, "the contact page, no credentials yet");
 
-    app.click("#contact-block-edit");
-    app.fill("#contact-block-form-email", "not-an-email");
-    app.click("#contact-block-form-submit");
-    app.wait_for("the email error", |a| {
-        a.is_visible("#contact-block-form-email-error")
-    });
+    app.edit_expecting_error("contact-block", "email", "not-an-email");
     audit(&app, "the contact form with an error");
     app.click("#contact-block-form-cancel");
 
-    app.click("#billing-block-edit");
-    app.fill("#billing-block-form-email", "not-an-email");
-    app.click("#billing-block-form-submit");
-    app.wait_for("the email error", |a| {
-        a.is_visible("#billing-block-form-email-error")
-    });
+    app.edit_expecting_error("billing-block", "email", "not-an-email");
     audit(&app, "the billing form with an error");
     app.click("#billing-block-form-cancel");
 

@@ -167,21 +167,11 @@ fn two_hundred_character_words_never_widen_the_page_or_hide_a_button() {
     app.click("#account-list button");
     app.find("#contact-block-edit");
 
-    app.click("#contact-block-edit");
-    app.fill("#contact-block-form-email", &word("notanemail", 200));
-    app.click("#contact-block-form-submit");
-    app.wait_for("the email error", |a| {
-        a.is_visible("#contact-block-form-email-error")
-    });
+    app.edit_expecting_error("contact-block", "email", &word("notanemail", 200));
     check(&app, "the contact form with an error");
     app.click("#contact-block-form-cancel");
 
-    app.click("#billing-block-edit");
-    app.fill("#billing-block-form-phone", "12");
-    app.click("#billing-block-form-submit");
-    app.wait_for("the phone error", |a| {
-        a.is_visible("#billing-block-form-phone-error")
-    });
+    app.edit_expecting_error("billing-block", "phone", "12");
     check(&app, "the billing form with an error");
     app.click("#billing-block-form-cancel");
 

@@ -82,6 +82,16 @@ impl App {
         (dir, app)
     }
 
+    /// Opens `block`'s form (its Edit button), types `value` into `field`, submits, and waits
+    /// for the error shown beside that field.
+    pub fn edit_expecting_error(&self, block: &str, field: &str, value: &str) {
+        self.click(&format!("#{block}-edit"));
+        self.fill(&format!("#{block}-form-{field}"), value);
+        self.click(&format!("#{block}-form-submit"));
+        let error = format!("#{block}-form-{field}-error");
+        self.wait_for("the field's error", |a| a.is_visible(&error));
+    }
+
     /// Fills and submits the Generate form on the page shown; returns the Client ID and the
     /// secret shown once.
     pub fn generate_credentials(&self, keyring: bool) -> (String, String) {
