@@ -112,6 +112,8 @@ pub struct Store {
     /// Who the activity names for changes made through this store (see `audit::actor`);
     /// shared by the store's clones, so a new name in Settings applies at once.
     actor: Arc<RwLock<Option<String>>>,
+    /// One writer at a time within this process on a SQLite store (see `Store::write`).
+    pub(crate) writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -175,6 +177,7 @@ impl Store {
             file_identity,
             clock: Clock::system(),
             actor: Arc::default(),
+            writer: Arc::default(),
         };
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)

@@ -9,15 +9,19 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseTransaction, DbBackend, TransactionTrait};
+use tokio::sync::OwnedMutexGuard;
 
 use crate::audit::{self, Event};
+use crate::store::BUSY_TIMEOUT;
 use crate::{search, Result, Store};
 
 pub struct Write {
     txn: DatabaseTransaction,
     now: DateTime<Utc>,
     actor: Option<String>,
+    /// Held until the transaction ends (dropped after it: fields drop in order).
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Store {
@@ -25,13 +29,30 @@ impl Store {
     /// opens a transaction stamped with the store clock's time.
     pub async fn write(&self) -> Result<Write> {
         self.ensure_file_in_place()?;
+        let turn = self.writer_turn().await;
         let now = self.now();
         let txn = self.connection().begin().await?;
         Ok(Write {
             txn,
             now,
             actor: self.actor(),
+            _turn: turn,
         })
+    }
+
+    /// SQLite has one writer at a time; a second one that finds the file locked sleeps in
+    /// SQLite's busy handler (1, 2, 5, 10 … 100 ms) and is not woken when the lock frees, so
+    /// under concurrent writes (the token endpoint) latency went to 100 ms. Writers of this
+    /// process take turns here instead and start the moment the previous one ends. Bounded by
+    /// the busy timeout: a writer that waits that long goes on and lets SQLite decide, so a
+    /// missed turn can never hang a write. PostgreSQL locks rows, not the database: no turns.
+    async fn writer_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        if self.connection().get_database_backend() != DbBackend::Sqlite {
+            return None;
+        }
+        tokio::time::timeout(BUSY_TIMEOUT, self.writer.clone().lock_owned())
+            .await
+            .ok()
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use keydesk_core::accounts::create_account;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, Issued};
-use keydesk_core::tokens;
+use keydesk_core::tokens::{self, Revocation};
 use keydesk_core::vault::Vault;
 use keydesk_core::Store;
 
@@ -260,29 +260,47 @@ async fn a_client_revokes_only_its_own_tokens_and_unknown_ones_are_no_error() {
     let a_token = f.token(&a, f.t0).await.unwrap();
     let b_token = f.token(&b, f.t0).await.unwrap();
 
-    assert!(!tokens::revoke(
-        &common::clocked(&f.store, f.t0),
-        a.credential.id,
-        b_token.token.expose()
-    )
-    .await
-    .unwrap());
+    assert_eq!(
+        tokens::revoke(
+            &common::clocked(&f.store, f.t0),
+            a.credential.id,
+            b_token.token.expose()
+        )
+        .await
+        .unwrap(),
+        Revocation::AnotherClients
+    );
     assert!(
         f.active(&b_token, f.t0).await,
         "another client's token stays active"
     );
-    assert!(
-        !tokens::revoke(&common::clocked(&f.store, f.t0), a.credential.id, "unknown")
+    assert_eq!(
+        tokens::revoke(&common::clocked(&f.store, f.t0), a.credential.id, "unknown")
             .await
-            .unwrap()
+            .unwrap(),
+        Revocation::NothingToRevoke
     );
-    assert!(tokens::revoke(
-        &common::clocked(&f.store, f.t0),
-        a.credential.id,
-        a_token.token.expose()
-    )
-    .await
-    .unwrap());
+    assert_eq!(
+        tokens::revoke(
+            &common::clocked(&f.store, f.t0),
+            a.credential.id,
+            a_token.token.expose()
+        )
+        .await
+        .unwrap(),
+        Revocation::Revoked
+    );
+    assert_eq!(
+        tokens::revoke(
+            &common::clocked(&f.store, f.t0),
+            a.credential.id,
+            a_token.token.expose()
+        )
+        .await
+        .unwrap(),
+        Revocation::NothingToRevoke,
+        "revoking twice is no error"
+    );
     assert!(!f.active(&a_token, f.t0).await);
     assert!(f.active(&b_token, f.t0).await);
 }

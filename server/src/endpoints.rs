@@ -1,6 +1,6 @@
 //! The four endpoints. Every rule is core's (`keydesk_core::tokens`); this file speaks HTTP.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use keydesk_core::tokens::{self, Client};
+use keydesk_core::tokens::{self, Client, Revocation};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -20,13 +20,14 @@ use crate::Server;
 /// The client behind the request, checked against the store and the rate limit.
 async fn authenticate(
     server: &Server,
-    peer: SocketAddr,
+    address: IpAddr,
     presented: &Presented,
 ) -> Result<Client, OAuthError> {
-    let address = peer.ip();
-    if let Err(wait) = server.limiter.check(address, &presented.client_id) {
-        return Err(OAuthError::too_many_failures(wait));
-    }
+    let attempt = server
+        .limiter
+        .attempt(address, &presented.client_id)
+        .await
+        .map_err(OAuthError::too_many_failures)?;
     match tokens::authenticate(
         &server.store,
         &presented.client_id,
@@ -34,13 +35,34 @@ async fn authenticate(
     )
     .await?
     {
-        Some(client) => Ok(client),
+        Some(client) => {
+            attempt.succeeded();
+            Ok(client)
+        }
         None => {
-            server.limiter.failed(address, &presented.client_id);
+            attempt.failed();
             tracing::info!(%address, "client authentication failed");
             Err(OAuthError::invalid_client(presented.basic))
         }
     }
+}
+
+/// Where the request comes from, for the rate limit. Behind a TLS proxy (`--behind-tls-proxy`)
+/// every connection comes from the proxy, so the client is the last address in
+/// `X-Forwarded-For`: the one the proxy itself appended (earlier ones are whatever the client
+/// sent and prove nothing). Without the proxy the header is ignored: anyone can send it.
+fn source(server: &Server, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    if !server.config.behind_proxy {
+        return peer.ip();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        .unwrap_or(peer.ip())
 }
 
 async fn read(request: Request) -> Result<(HeaderMap, Params), OAuthError> {
@@ -69,6 +91,7 @@ async fn token_inner(
 ) -> Result<Response, OAuthError> {
     let (headers, params) = read(request).await?;
     let presented = presented(&headers, &params)?;
+    let address = source(server, peer, &headers);
     match params.get("grant_type") {
         None => return Err(OAuthError::invalid_request("grant_type is required")),
         Some("client_credentials") => {}
@@ -77,9 +100,11 @@ async fn token_inner(
     if params.get("scope").is_some() {
         return Err(OAuthError::invalid_scope());
     }
-    let client = authenticate(server, peer, &presented).await?;
-    let Some(issued) =
-        tokens::issue_for(&server.store, client, server.config.token_lifetime).await?
+    let client = authenticate(server, address, &presented).await?;
+    let Some(issued) = server
+        .issuer
+        .issue(client, server.config.token_lifetime)
+        .await?
     else {
         // The secret was renewed or deleted a moment ago: refused like a wrong one.
         return Err(OAuthError::invalid_client(presented.basic));
@@ -125,7 +150,8 @@ async fn introspect_inner(
     Ok(response)
 }
 
-/// RFC 7009: a client revokes its own token; an unknown token is not an error.
+/// RFC 7009: a client revokes its own token; an unknown one is not an error, another client's
+/// is refused.
 pub async fn revoke(
     State(server): State<Arc<Server>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -140,7 +166,11 @@ async fn revoke_inner(
     request: Request,
 ) -> Result<Response, OAuthError> {
     let (client, token) = client_and_token(server, peer, request).await?;
-    tokens::revoke(&server.store, client.credential_id, &token).await?;
+    if tokens::revoke(&server.store, client.credential_id, &token).await?
+        == Revocation::AnotherClients
+    {
+        return Err(OAuthError::unauthorized_client());
+    }
     let mut response = StatusCode::OK.into_response();
     no_store(response.headers_mut());
     Ok(response)
@@ -159,7 +189,7 @@ async fn client_and_token(
         .get("token")
         .map(|t| Zeroizing::new(t.to_owned()))
         .ok_or(OAuthError::invalid_request("token is required"))?;
-    let client = authenticate(server, peer, &presented).await?;
+    let client = authenticate(server, source(server, peer, &headers), &presented).await?;
     Ok((client, token))
 }
 

@@ -60,6 +60,17 @@ impl OAuthError {
         }
     }
 
+    /// RFC 7009 §2.1: a client asked to revoke a token issued to another client.
+    pub fn unauthorized_client() -> OAuthError {
+        OAuthError {
+            status: StatusCode::BAD_REQUEST,
+            code: "unauthorized_client",
+            description: "the token was not issued to this client",
+            basic_challenge: false,
+            retry_after: None,
+        }
+    }
+
     pub fn too_many_failures(retry_after: u64) -> OAuthError {
         OAuthError {
             status: StatusCode::TOO_MANY_REQUESTS,

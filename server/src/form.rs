@@ -15,6 +15,9 @@ use crate::error::OAuthError;
 pub const MAX_BODY: usize = 8 * 1024;
 /// How much of a too-large body is read and thrown away before answering.
 pub const MAX_DRAINED: usize = 1024 * 1024;
+/// How long a client may take to send its body: a few hundred bytes need milliseconds; a
+/// client that trickles them (slowloris) must not hold a connection and its buffers for ever.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The parameters of one request. Values may hold a client secret or a token: wiped on drop.
 #[derive(Default)]
@@ -38,7 +41,9 @@ impl Drop for Params {
 pub async fn read(headers: &HeaderMap, body: Body) -> Result<Params, OAuthError> {
     // The body is read before anything is refused: an unread body makes the server close the
     // connection, and a client reusing it would see a reset instead of the answer.
-    let bytes = read_limited(body).await?;
+    let bytes = tokio::time::timeout(BODY_DEADLINE, read_limited(body))
+        .await
+        .map_err(|_| OAuthError::invalid_request("the body took too long to arrive"))??;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

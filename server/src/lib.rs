@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
+use keydesk_core::tokens::Issuer;
 use keydesk_core::Store;
 
 use crate::limit::{Limiter, Limits};
@@ -31,6 +32,9 @@ pub struct Config {
     pub token_lifetime: chrono::Duration,
     pub limits: Limits,
     pub purge_every: Duration,
+    /// Connections come from a TLS proxy that appends the client's address to
+    /// `X-Forwarded-For` (`--behind-tls-proxy`); the rate limit counts that address.
+    pub behind_proxy: bool,
 }
 
 impl Config {
@@ -41,6 +45,7 @@ impl Config {
                 .expect("an hour fits"),
             limits: Limits::default(),
             purge_every: PURGE_EVERY,
+            behind_proxy: false,
         }
     }
 }
@@ -49,13 +54,17 @@ impl Config {
 #[derive(Debug)]
 pub struct Server {
     pub store: Store,
+    /// Writes the tokens of concurrent requests together (see `keydesk_core::tokens::Issuer`).
+    pub issuer: Issuer,
     pub config: Config,
     pub limiter: Limiter,
 }
 
-/// The routes. Any other method on them is 405; bodies are limited by `form::read`.
+/// The routes. Any other method on them is 405; bodies are limited by `form::read`. Call it
+/// within a Tokio runtime: the token issuer's task starts on it.
 pub fn router(store: Store, config: Config) -> Router {
     let server = Arc::new(Server {
+        issuer: Issuer::spawn(store.clone()),
         store,
         limiter: Limiter::new(config.limits),
         config,
@@ -84,40 +93,44 @@ pub fn spawn_purge(store: Store, every: Duration) -> tokio::task::JoinHandle<()>
     })
 }
 
+/// How long a client may take to send a request's headers, on a new connection or between
+/// requests on a kept-alive one: a slow client (slowloris) is cut off instead of holding a
+/// connection open for ever. The body has its own deadline (`form::BODY_DEADLINE`).
+pub const HEADER_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Serves plain HTTP on `listener` (loopback, or behind a TLS proxy) until the task ends.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
     config: Config,
 ) -> std::io::Result<()> {
-    let purge = spawn_purge(store.clone(), config.purge_every);
-    let app = router(store, config);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await;
-    purge.abort();
-    served
+    serve_until(listener, store, config, std::future::pending()).await
 }
 
 /// Serves plain HTTP on `listener` until `shutdown` completes: the listener closes at once
-/// (new connections are refused), requests in flight finish. For a host that starts and stops
-/// the endpoint while it runs (the desktop app's "Token endpoint for this computer").
+/// (new connections are refused), requests in flight get a few seconds to finish. For a host
+/// that starts and stops the endpoint while it runs (the desktop app's "Token endpoint for
+/// this computer").
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
     store: Store,
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let server = axum_server::from_tcp(listener.into_std()?)?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    let stop = tokio::spawn(async move {
+        shutdown.await;
+        stopper.graceful_shutdown(Some(Duration::from_secs(5)));
+    });
     let purge = spawn_purge(store.clone(), config.purge_every);
     let app = router(store, config);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = with_deadlines(server)
+        .handle(handle)
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .await;
+    stop.abort();
     purge.abort();
     served
 }
@@ -133,9 +146,20 @@ pub async fn serve_tls(
     let server = axum_server::tls_rustls::from_tcp_rustls(listener, tls)?;
     let purge = spawn_purge(store.clone(), config.purge_every);
     let app = router(store, config);
-    let served = server
+    let served = with_deadlines(server)
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await;
     purge.abort();
     served
+}
+
+/// The header deadline, also for the first request (a connection that never sends one).
+fn with_deadlines<A: axum_server::Address, Acc>(
+    mut server: axum_server::Server<A, Acc>,
+) -> axum_server::Server<A, Acc> {
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(HEADER_DEADLINE);
+    server.first_request_timeout(HEADER_DEADLINE)
 }

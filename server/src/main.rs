@@ -63,6 +63,7 @@ async fn run(options: Options) -> Result<(), String> {
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
             let mut config = Config::new(&options.issuer(bound));
             config.token_lifetime = lifetime;
+            config.behind_proxy = options.behind_tls_proxy;
             announce(bound, &config, &described);
             serve(listener, store, config)
                 .await

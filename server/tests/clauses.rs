@@ -7,7 +7,7 @@ use keydesk_core::credentials::Grace;
 use keydesk_server::limit::Limits;
 
 mod common;
-use common::{basic, start, start_with, Reply, Running, FORM};
+use common::{basic, start, start_configured, start_with, Reply, Running, FORM};
 
 /// Limits high enough that the table's own failures never trip them (the limit has its row).
 fn generous() -> Limits {
@@ -382,13 +382,13 @@ fn rfc_7662_introspection_and_rfc_7009_revocation_clauses() {
             ok(),
         ),
         (
-            "7009 another client's token: 200, and nothing changes",
+            "7009 §2.1 another client's token: refused (unauthorized_client), nothing changes",
             s.form(
                 r,
                 Some(&a_auth),
                 &format!("token={b_token}&token_type_hint=access_token"),
             ),
-            ok(),
+            err(400, "unauthorized_client"),
         ),
     ];
     table(rows);
@@ -577,4 +577,127 @@ fn tokens_from_the_endpoint_are_kept_as_digests_only() {
     assert_eq!(rows.len(), 1);
     assert_ne!(rows[0].digest, token);
     assert_eq!(rows[0].digest, keydesk_core::secrets::digest(&token));
+}
+
+/// Ten failures with the given extra headers, then whether the right secret is still let in.
+fn right_secret_after_ten_failures(
+    s: &Running,
+    failing: &[(&str, &str)],
+    then: &[(&str, &str)],
+) -> u16 {
+    let c = s.credentials(&format!("proxy{}@example.com", failing.len()));
+    let id = c.credential.client_id.as_str();
+    for n in 0..10 {
+        let auth = basic(id, &format!("guess{n}"));
+        let headers = [&[("Content-Type", FORM), ("Authorization", &auth)], failing].concat();
+        let reply = s.post("/oauth2/token", &headers, "grant_type=client_credentials");
+        assert_eq!(reply.status, 401, "failure {n}: {reply:?}");
+    }
+    let auth = basic(id, c.secret.expose());
+    let headers = [&[("Content-Type", FORM), ("Authorization", &auth)], then].concat();
+    s.post("/oauth2/token", &headers, "grant_type=client_credentials")
+        .status
+}
+
+#[test]
+fn behind_a_tls_proxy_the_limit_counts_the_client_the_proxy_names_not_the_proxy() {
+    let s = start_configured(|config| config.behind_proxy = true);
+    // An attacker behind the proxy fails ten times; the proxy appended its address last (the
+    // first entry is what the attacker wrote itself, to frame someone else).
+    let attacker = [("X-Forwarded-For", "192.0.2.200, 198.51.100.66")];
+    let colleague = [("X-Forwarded-For", "198.51.100.7")];
+    assert_eq!(
+        right_secret_after_ten_failures(&s, &attacker, &colleague),
+        200,
+        "another client behind the same proxy is not shut out"
+    );
+    let framed = [("X-Forwarded-For", "192.0.2.200")];
+    let c = s.credentials("framed@example.com");
+    let reply = s.post(
+        "/oauth2/token",
+        &[
+            ("Content-Type", FORM),
+            (
+                "Authorization",
+                &basic(&c.credential.client_id, c.secret.expose()),
+            ),
+            framed[0],
+        ],
+        "grant_type=client_credentials",
+    );
+    assert_eq!(
+        reply.status, 200,
+        "the address the attacker wrote is not blamed"
+    );
+    let again = s.post(
+        "/oauth2/token",
+        &[
+            ("Content-Type", FORM),
+            ("Authorization", &basic(&c.credential.client_id, "wrong")),
+            attacker[0],
+        ],
+        "grant_type=client_credentials",
+    );
+    assert_eq!(again.status, 429, "the attacker's own address is");
+}
+
+#[test]
+fn without_a_proxy_x_forwarded_for_is_ignored() {
+    let s = start();
+    // A client cannot escape its count by writing a new address into the header each time.
+    let forged = [("X-Forwarded-For", "203.0.113.1")];
+    let fresh = [("X-Forwarded-For", "203.0.113.2")];
+    assert_eq!(right_secret_after_ten_failures(&s, &forged, &fresh), 429);
+}
+
+#[test]
+fn a_client_that_sends_its_request_too_slowly_is_cut_off_and_others_are_served() {
+    let s = start_with(generous());
+    let c = s.credentials("slow@example.com");
+    let started = std::time::Instant::now();
+    // Headers that never end, a byte every second (slowloris).
+    let mut slow = std::net::TcpStream::connect(s.addr).unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .unwrap();
+    let _ = slow.write_all(b"POST /oauth2/token HTTP/1.1\r\nHost: x\r\n");
+    let mut closed = false;
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        if slow.write_all(b"X-a: b\r\n").is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 512];
+        match slow.read(&mut buf) {
+            Ok(0) => {
+                closed = true;
+                break;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    assert!(closed, "the slow connection was still open after 30 s");
+    println!(
+        "a client trickling its headers was cut off after {:?}",
+        started.elapsed()
+    );
+    // A body that never completes is answered with an error, not waited on for ever.
+    let mut body = std::net::TcpStream::connect(s.addr).unwrap();
+    body.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    body.write_all(
+        b"POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=",
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = body.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("invalid_request"), "{answer}");
+    s.token(&c.credential.client_id, c.secret.expose());
 }

@@ -8,13 +8,16 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, RelationTrait, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait};
 use sea_orm::{JoinType, PaginatorTrait};
 
 use crate::credentials::live;
+
+mod issue;
 use crate::entities::{access_token, credential, credential_secret};
 use crate::secrets::{self, Secret};
 use crate::{Result, Store};
+pub use issue::{issue_batch, issue_for, issue_token, Issuer};
 
 /// A secret's "last used" is written again only when older than this, so a busy integration
 /// does not turn every token into a write.
@@ -90,81 +93,6 @@ pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Resul
     Ok(found)
 }
 
-/// Authenticates the pair and issues a token living `lifetime`, or until the secret's own end
-/// if that comes first. `None`: the pair does not authenticate (unknown, wrong, expired,
-/// revoked — all alike).
-pub async fn issue_token(
-    store: &Store,
-    client_id: &str,
-    secret: &str,
-    lifetime: Duration,
-) -> Result<Option<IssuedToken>> {
-    let Some(client) = authenticate(store, client_id, secret).await? else {
-        return Ok(None);
-    };
-    issue_for(store, client, lifetime).await
-}
-
-/// Issues a token to a client just authenticated, if its secret is still live: a renewal
-/// ("now") or a delete may land between the authentication and this write, and then nothing is
-/// issued (`None`, told to the caller like a wrong secret). Bookkeeping, not activity: a busy
-/// integration must not turn every token into an event.
-pub async fn issue_for(
-    store: &Store,
-    client: Client,
-    lifetime: Duration,
-) -> Result<Option<IssuedToken>> {
-    let write = store.write().await?;
-    let now = at(write.now());
-    let db = write.db();
-    // A write first: on SQLite the transaction holds the write lock from here, so the read below
-    // sees the latest renewal and the INSERT cannot fail to upgrade a read snapshot (BUSY).
-    // One conditional statement, no read: "last used" moves at most about once a minute.
-    credential_secret::Entity::update_many()
-        .col_expr(credential_secret::Column::LastUsedAt, Expr::value(now))
-        .filter(credential_secret::Column::Id.eq(client.secret_id))
-        .filter(
-            Condition::any()
-                .add(credential_secret::Column::LastUsedAt.is_null())
-                .add(credential_secret::Column::LastUsedAt.lt(now - LAST_USED_RESOLUTION)),
-        )
-        .exec(db)
-        .await?;
-    let Some(secret) = credential_secret::Entity::find_by_id(client.secret_id)
-        .filter(live(now))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    // A token never outlives the secret that obtained it.
-    let mut expires_at = at(now + lifetime);
-    if let Some(end) = secret.expires_at {
-        expires_at = expires_at.min(end);
-    }
-    let token = secrets::new_secret()?;
-    access_token::Entity::insert(access_token::ActiveModel {
-        digest: Set(secrets::digest(token.expose())),
-        credential_id: Set(client.credential_id),
-        secret_id: Set(client.secret_id),
-        issued_at: Set(now),
-        expires_at: Set(expires_at),
-        revoked_at: Set(None),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    write.commit_bookkeeping().await?;
-    tracing::info!(client_id = %client.client_id, "access token issued");
-    Ok(Some(IssuedToken {
-        token,
-        client,
-        issued_at: now,
-        expires_in: (expires_at - now).num_seconds(),
-        expires_at,
-    }))
-}
-
 /// The token's facts if it is active at `now`: unexpired, unrevoked, and its secret still live
 /// (a secret renewed "now", past its grace period, or deleted ends its tokens at once).
 pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken>> {
@@ -194,23 +122,50 @@ pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken
     }))
 }
 
-/// Revokes `token` if it belongs to `credential_id`; another client's token or an unknown one
-/// is left alone, and is not an error (RFC 7009 §2.2). Whether a token was revoked.
-pub async fn revoke(store: &Store, credential_id: i32, token: &str) -> Result<bool> {
+/// What a revocation request came to (RFC 7009 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// The client's own token, revoked now.
+    Revoked,
+    /// Unknown, or already revoked: nothing to do, and not an error (§2.2).
+    NothingToRevoke,
+    /// Issued to another client: refused, and the token stays as it was (§2.1: "the
+    /// authorization server … verifies whether the token was issued to the client making the
+    /// revocation request. If this validation fails, the request is refused").
+    AnotherClients,
+}
+
+/// Revokes `token` if it belongs to `credential_id`.
+pub async fn revoke(store: &Store, credential_id: i32, token: &str) -> Result<Revocation> {
+    let digest = secrets::digest(token);
     let write = store.write().await?;
     let revoked = access_token::Entity::update_many()
         .col_expr(
             access_token::Column::RevokedAt,
             Expr::value(at(write.now())),
         )
-        .filter(access_token::Column::Digest.eq(secrets::digest(token)))
+        .filter(access_token::Column::Digest.eq(digest.as_str()))
         .filter(access_token::Column::CredentialId.eq(credential_id))
         .filter(access_token::Column::RevokedAt.is_null())
         .exec(write.db())
         .await?
         .rows_affected;
+    let outcome = if revoked > 0 {
+        Revocation::Revoked
+    } else {
+        let others = access_token::Entity::find()
+            .filter(access_token::Column::Digest.eq(digest.as_str()))
+            .filter(access_token::Column::CredentialId.ne(credential_id))
+            .count(write.db())
+            .await?;
+        if others > 0 {
+            Revocation::AnotherClients
+        } else {
+            Revocation::NothingToRevoke
+        }
+    };
     write.commit_bookkeeping().await?;
-    Ok(revoked > 0)
+    Ok(outcome)
 }
 
 /// Deletes the tokens expired by now; how many.
