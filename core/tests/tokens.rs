@@ -452,3 +452,76 @@ async fn introspection_never_promises_more_than_the_secret_has_left() {
         .expect("active during the grace period");
     assert_eq!(facts.expires_at, renewed_at + HOUR);
 }
+
+#[tokio::test]
+async fn a_batch_answers_each_request_as_if_it_were_alone() {
+    let f = fixture().await;
+    let a = f.generate("a@example.com").await;
+    let b = f.generate("b@example.com").await;
+    let at_t0 = common::clocked(&f.store, f.t0);
+    let client = |issued: &Issued| {
+        let store = at_t0.clone();
+        let (id, secret) = (
+            issued.credential.client_id.clone(),
+            issued.secret.expose().to_owned(),
+        );
+        async move {
+            tokens::authenticate(&store, &id, &secret)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let (a_client, b_client) = (client(&a).await, client(&b).await);
+    // b is renewed "now" between its authentication and the batch: only b's request is refused.
+    f.renew(b.credential.id, Grace::Now, f.t0).await;
+    let answers = tokens::issue_batch(
+        &at_t0,
+        &[
+            (a_client.clone(), HOUR),
+            (b_client, HOUR),
+            (a_client, Duration::minutes(5)),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(answers.len(), 3);
+    let first = answers[0].as_ref().expect("a's first token");
+    assert!(answers[1].is_none(), "b's secret was renewed now");
+    let third = answers[2].as_ref().expect("a's second token");
+    assert_eq!(first.expires_in, 3600);
+    assert_eq!(third.expires_in, 300, "each request keeps its own lifetime");
+    assert_ne!(first.token.expose(), third.token.expose());
+    assert!(f.active(first, f.t0).await && f.active(third, f.t0).await);
+}
+
+#[tokio::test]
+async fn many_concurrent_requests_through_the_issuer_each_get_their_own_live_token() {
+    let f = fixture().await;
+    let a = f.generate("a@example.com").await;
+    let store = common::clocked(&f.store, f.t0);
+    let client = tokens::authenticate(&store, &a.credential.client_id, a.secret.expose())
+        .await
+        .unwrap()
+        .unwrap();
+    let issuer = tokens::Issuer::spawn(store.clone());
+    let asked: Vec<_> = (0..200)
+        .map(|_| {
+            let (issuer, client) = (issuer.clone(), client.clone());
+            tokio::spawn(async move { issuer.issue(client, HOUR).await.unwrap().unwrap() })
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for asked in asked {
+        let issued = asked.await.unwrap();
+        assert!(
+            seen.insert(issued.token.expose().to_owned()),
+            "a token twice"
+        );
+        assert_eq!(issued.client.secret_id, client.secret_id);
+    }
+    assert_eq!(tokens::count_tokens(&f.store).await.unwrap(), 200);
+    // And a renewal "now" is obeyed by the next request at once.
+    f.renew(a.credential.id, Grace::Now, f.t0).await;
+    assert!(issuer.issue(client, HOUR).await.unwrap().is_none());
+}
