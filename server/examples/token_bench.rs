@@ -36,14 +36,19 @@ const CREDENTIALS: usize = 5;
 fn main() {
     let mut seconds = 10u64;
     let mut clients = 50usize;
+    let mut database_url = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = args.next().and_then(|v| v.parse::<u64>().ok());
-        match (arg.as_str(), value) {
+        let value = args.next();
+        let number = value.as_deref().and_then(|v| v.parse::<u64>().ok());
+        match (arg.as_str(), number) {
             ("--seconds", Some(n)) if (1..=60).contains(&n) => seconds = n,
             ("--clients", Some(n)) if (1..=200).contains(&n) => clients = n as usize,
+            ("--database-url", _) if value.is_some() => database_url = value,
             _ => {
-                eprintln!("usage: token_bench [--seconds 1..=60] [--clients 1..=200]");
+                eprintln!(
+                    "usage: token_bench [--seconds 1..=60] [--clients 1..=200] [--database-url URL]"
+                );
                 std::process::exit(2);
             }
         }
@@ -54,14 +59,24 @@ fn main() {
         .build()
         .expect("a runtime");
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let (store, pairs) = rt.block_on(prepare(&dir));
+    let location = match &database_url {
+        Some(url) => StoreLocation::Url(url.clone()),
+        None => StoreLocation::SqliteFile(dir.path().join("keydesk.sqlite3")),
+    };
+    let (store, pairs) = rt.block_on(prepare(location));
 
     let floor = rt.block_on(spawn_floor(store.clone()));
     let keydesk = rt.block_on(spawn_keydesk(store));
     let floor_run = load(floor, &pairs, clients, run_for);
-    let keydesk_run = load(keydesk, &pairs, clients, run_for);
+    let keydesk_run = load(keydesk.clone(), &pairs, clients, run_for);
+    // Closed-loop clients send as fast as answers come, so their latency is only throughput
+    // seen from the other side (50 clients / answers per second). What a platform feels is the
+    // latency at a given load: Keydesk paced at the rate the goal asks for (half the floor's).
+    let rate = (floor_run["per_second"].as_f64().unwrap_or(0.0) / 2.0).max(1.0);
+    let paced_run = paced(keydesk, &pairs, clients, rate, run_for);
     let report = json!({
-        "store": "sqlite",
+        "store": if database_url.is_some() { "postgresql" } else { "sqlite" },
+        "paced": paced_run,
         "clients": clients,
         "seconds": seconds,
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
@@ -71,8 +86,7 @@ fn main() {
     println!("{report}");
 }
 
-async fn prepare(dir: &tempfile::TempDir) -> (Store, Vec<(String, String)>) {
-    let location = StoreLocation::SqliteFile(dir.path().join("keydesk.sqlite3"));
+async fn prepare(location: StoreLocation) -> (Store, Vec<(String, String)>) {
     let store = Store::open(location).await.expect("the store opens");
     let contact = ContactForm {
         company_name: "Bench".into(),
@@ -210,6 +224,76 @@ fn load(url: String, pairs: &[(String, String)], clients: usize, run_for: Durati
     };
     json!({
         "per_second": ok as f64 / elapsed,
+        "answers": ok,
+        "failed": failed,
+        "p50_ms": ms(0.50),
+        "p99_ms": ms(0.99),
+    })
+}
+
+/// Requests sent at a fixed `rate` (open loop) by `clients` threads for `run_for`: each
+/// request's latency counts from when it was due, so a server that falls behind shows it
+/// (no coordinated omission).
+fn paced(
+    url: String,
+    pairs: &[(String, String)],
+    clients: usize,
+    rate: f64,
+    run_for: Duration,
+) -> Value {
+    let total = (rate * run_for.as_secs_f64()) as usize;
+    let started = Instant::now() + Duration::from_millis(100);
+    let workers: Vec<_> = (0..clients)
+        .map(|n| {
+            let (id, secret) = &pairs[n % pairs.len()];
+            let auth = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(10)))
+                    .build()
+                    .into();
+                let (mut latencies, mut ok, mut failed) = (Vec::new(), 0u64, 0u64);
+                for i in (n..total).step_by(clients) {
+                    let due = started + Duration::from_secs_f64(i as f64 / rate);
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    let reply = agent
+                        .post(&url)
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Authorization", &auth)
+                        .send("grant_type=client_credentials")
+                        .and_then(|mut r| {
+                            let status = r.status().as_u16();
+                            r.body_mut().read_to_vec().map(|_| status)
+                        });
+                    latencies.push(due.elapsed());
+                    match reply {
+                        Ok(200) => ok += 1,
+                        _ => failed += 1,
+                    }
+                }
+                (latencies, ok, failed)
+            })
+        })
+        .collect();
+    let (mut latencies, mut ok, mut failed) = (Vec::new(), 0, 0);
+    for worker in workers {
+        let (l, o, f) = worker.join().expect("a client thread");
+        latencies.extend(l);
+        ok += o;
+        failed += f;
+    }
+    latencies.sort();
+    let ms = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    json!({
+        "rate": rate,
         "answers": ok,
         "failed": failed,
         "p50_ms": ms(0.50),

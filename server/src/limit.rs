@@ -122,7 +122,7 @@ pub struct Attempt<'a> {
     limiter: &'a Limiter,
     address: IpAddr,
     client_id: String,
-    /// The Client ID's count was not taken (a known address).
+    /// A Client ID known at this address: no turn was taken, so none is given back.
     known: bool,
     outcome: Option<bool>,
 }
@@ -191,7 +191,9 @@ impl Limiter {
             .or_insert_with(|| Count::new(now));
         by_address.roll(now, l.window);
         let mut wait = by_address.locked(now);
-        let mut full = by_address.failures + by_address.in_flight >= l.per_address;
+        // A Client ID that authenticated here lately is not guessing: it does not wait for a
+        // turn (a busy integration sends many requests at once). Its failures still count.
+        let mut full = !known && by_address.failures + by_address.in_flight >= l.per_address;
         if !known {
             let by_id = counts
                 .client_ids
@@ -207,10 +209,10 @@ impl Limiter {
         if full {
             return Ok(None);
         }
-        if let Some(c) = counts.addresses.get_mut(&address) {
-            c.in_flight += 1;
-        }
         if !known {
+            if let Some(c) = counts.addresses.get_mut(&address) {
+                c.in_flight += 1;
+            }
             if let Some(c) = counts.client_ids.get_mut(client_id) {
                 c.in_flight += 1;
             }
@@ -223,7 +225,9 @@ impl Limiter {
         let now = Instant::now();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = counts.addresses.get_mut(&attempt.address) {
-            c.in_flight = c.in_flight.saturating_sub(1);
+            if !attempt.known {
+                c.in_flight = c.in_flight.saturating_sub(1);
+            }
             if attempt.outcome == Some(false) {
                 c.fail(now, l.per_address, l.address_lockout);
             }
@@ -242,7 +246,9 @@ impl Limiter {
                 .insert((attempt.client_id.clone(), attempt.address), now);
         }
         drop(counts);
-        self.ended.notify_waiters();
+        if !attempt.known {
+            self.ended.notify_waiters();
+        }
     }
 }
 

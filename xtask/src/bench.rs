@@ -25,12 +25,10 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     };
     let launch_only = args.iter().any(|a| a == "--launch-only");
     if args.iter().any(|a| a == "--tokens-only") {
-        // The token endpoint's part alone, printed; BENCHMARKS.md is left as it is.
-        print!(
-            "{}",
-            crate::token_bench::markdown(&crate::token_bench::run()?)
-        );
-        return Ok(());
+        // The token endpoint's part alone: printed, and put in its place in BENCHMARKS.md.
+        let section = crate::token_bench::markdown(&crate::token_bench::run()?);
+        print!("{section}");
+        return crate::token_bench::splice(&root().join("BENCHMARKS.md"), &section);
     }
     if args.iter().any(|a| a == "--inner") {
         return inner(runs, launch_only);
