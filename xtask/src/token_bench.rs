@@ -97,6 +97,13 @@ pub fn markdown(runs: &[Value]) -> String {
             if sqlite { "p99 ≤ 5 ms" } else { "" }
         ));
     }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().next().unwrap_or("?");
+    md.push_str(&format!(
+        "\nLoad average when the section was written: {load} on {} cores (other work on the \
+         machine slows both sides; the ratios are the comparable figures).\n",
+        first["cores"]
+    ));
     md.push_str(&format!(
         "\nRequests that did not get a 200: {failed}. Keydesk's answer costs a secret digest \
          comparison, a token drawn from the CSPRNG, and a write (the token's digest, and \
