@@ -25,17 +25,17 @@ async fn seeded(location: StoreLocation) -> Store {
 }
 
 fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runtime::Runtime) {
-    let total = rt
-        .block_on(health(store, WARNING, 0, 1))
-        .unwrap()
-        .total;
+    let total = rt.block_on(health(store, WARNING, 0, 1)).unwrap().total;
     let mut group = c.benchmark_group(format!("health 10k accounts/{backend}"));
     group.bench_function("first page of 50", |b| {
         b.iter(|| rt.block_on(health(store, WARNING, 0, 50)).unwrap())
     });
     // The last page: every group counted, the slice read from deep in the index.
     group.bench_function("last page of 50", |b| {
-        b.iter(|| rt.block_on(health(store, WARNING, total.saturating_sub(50), 50)).unwrap())
+        b.iter(|| {
+            rt.block_on(health(store, WARNING, total.saturating_sub(50), 50))
+                .unwrap()
+        })
     });
     group.bench_function("ribbon badge", |b| {
         b.iter(|| rt.block_on(urgent_count(store, WARNING)).unwrap())

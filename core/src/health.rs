@@ -116,8 +116,7 @@ fn groups(now: DateTime<Utc>, warning: Duration) -> Vec<(Attention, Select<secre
         ),
         (
             Attention::NeverExpires,
-            current()
-                .filter(secret::Column::LifetimeEndsAt.is_null()),
+            current().filter(secret::Column::LifetimeEndsAt.is_null()),
         ),
         (
             Attention::Unused,

@@ -92,7 +92,9 @@ impl Reminder {
     /// The notification's text: the account and application, never the secret.
     pub fn body(&self) -> String {
         let when = match self.threshold {
-            Threshold::Expired => format!("expired on {}", self.ends_at.format("%-d %b %Y %H:%M UTC")),
+            Threshold::Expired => {
+                format!("expired on {}", self.ends_at.format("%-d %b %Y %H:%M UTC"))
+            }
             _ => format!("expires on {}", self.ends_at.format("%-d %b %Y %H:%M UTC")),
         };
         format!(

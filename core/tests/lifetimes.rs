@@ -97,7 +97,10 @@ async fn a_lifetime_is_obeyed_by_verify_and_the_token_endpoint_to_the_second() {
     let issued = f.generate("a@example.com", Lifetime::Days30, f.t0).await;
     let end = f.t0 + Duration::days(30);
     assert_eq!(issued.credential.secrets[0].lifetime_ends_at, Some(end));
-    assert_eq!(issued.credential.secrets[0].expires_at, None, "still the current secret");
+    assert_eq!(
+        issued.credential.secrets[0].expires_at, None,
+        "still the current secret"
+    );
     let id = issued.credential.client_id.clone();
     let secret = issued.secret.expose().to_owned();
 
@@ -106,7 +109,11 @@ async fn a_lifetime_is_obeyed_by_verify_and_the_token_endpoint_to_the_second() {
         .unwrap();
     assert!(before.valid);
     assert_eq!(
-        (before.expires_at, before.lifetime_ends_at, before.expired_on),
+        (
+            before.expires_at,
+            before.lifetime_ends_at,
+            before.expired_on
+        ),
         (None, Some(end), None),
         "the current secret, valid until its lifetime ends"
     );
@@ -115,13 +122,17 @@ async fn a_lifetime_is_obeyed_by_verify_and_the_token_endpoint_to_the_second() {
         .unwrap()
         .expect("a token one second before the end");
     assert_eq!(token.expires_at, end, "a token never outlives its secret");
-    assert!(tokens::introspect(&f.at(end - SECOND), token.token.expose())
-        .await
-        .unwrap()
-        .is_some());
+    assert!(
+        tokens::introspect(&f.at(end - SECOND), token.token.expose())
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     for after in [end, end + SECOND] {
-        let refused = credentials::verify(&f.at(after), &id, &secret).await.unwrap();
+        let refused = credentials::verify(&f.at(after), &id, &secret)
+            .await
+            .unwrap();
         assert!(!refused.valid);
         assert_eq!(refused.expired_on, Some(end), "Test credentials says when");
         assert!(
@@ -178,7 +189,10 @@ async fn existing_secrets_never_expire_and_renew_keeps_or_changes_the_lifetime()
     let secrets = &kept.credential.secrets;
     assert_eq!(secrets.len(), 2, "the old one in its grace period too");
     assert_eq!(secrets[0].expires_at, None, "current first");
-    assert_eq!(secrets[0].lifetime_ends_at, Some(later + Duration::days(90)));
+    assert_eq!(
+        secrets[0].lifetime_ends_at,
+        Some(later + Duration::days(90))
+    );
     assert_eq!(secrets[1].expires_at, Some(later + DAY));
     assert_eq!(secrets[1].lifetime_ends_at, Some(f.t0 + Duration::days(90)));
 
@@ -281,7 +295,9 @@ async fn the_health_list_pages_through_ten_thousand_accounts_most_urgent_first()
     let mut offset = 0;
     let page_size = 1_000;
     loop {
-        let page = health::health(&store, WARNING, offset, page_size).await.unwrap();
+        let page = health::health(&store, WARNING, offset, page_size)
+            .await
+            .unwrap();
         assert_eq!(page.total, expected.len() as u64);
         assert!(page.rows.len() as u64 <= page_size);
         if offset == 0 {
@@ -292,10 +308,7 @@ async fn the_health_list_pages_through_ten_thousand_accounts_most_urgent_first()
                 .map(|(_, n)| n)
                 .sum::<u64>();
             assert_eq!(page.urgent, urgent);
-            assert_eq!(
-                health::urgent_count(&store, WARNING).await.unwrap(),
-                urgent
-            );
+            assert_eq!(health::urgent_count(&store, WARNING).await.unwrap(), urgent);
             assert_eq!(page.rows[0].attention, Attention::Expired);
         }
         if page.rows.is_empty() {
@@ -305,7 +318,10 @@ async fn the_health_list_pages_through_ten_thousand_accounts_most_urgent_first()
         offset += page.rows.len() as u64;
     }
     assert_eq!(listed.len(), expected.len());
-    assert!(listed == expected, "pages in urgency order, none twice, none missed");
+    assert!(
+        listed == expected,
+        "pages in urgency order, none twice, none missed"
+    );
 }
 
 #[tokio::test]
@@ -368,13 +384,19 @@ async fn each_reminder_is_shown_once_across_restarts_and_instances() {
         (end - DAY, Threshold::OneDay),
         (end, Threshold::Expired),
     ] {
-        assert!(due(f.at(at - SECOND)).await.is_empty(), "{threshold:?} early");
+        assert!(
+            due(f.at(at - SECOND)).await.is_empty(),
+            "{threshold:?} early"
+        );
         let fired = due(f.at(at)).await;
         assert_eq!(
             fired.iter().map(|r| r.threshold).collect::<Vec<_>>(),
             vec![threshold]
         );
-        assert!(due(restarted(at + SECOND)).await.is_empty(), "{threshold:?} twice");
+        assert!(
+            due(restarted(at + SECOND)).await.is_empty(),
+            "{threshold:?} twice"
+        );
     }
     assert!(due(restarted(end + Duration::days(400))).await.is_empty());
 
@@ -395,7 +417,9 @@ async fn the_calendar_export_holds_one_event_per_expiring_live_secret_and_no_sec
     let a = f.generate("a@example.com", Lifetime::Days30, f.t0).await;
     let b = f.generate("b@example.com", Lifetime::TwoYears, f.t0).await;
     let never = f.generate("c@example.com", Lifetime::Never, f.t0).await;
-    let lapsed = f.generate("d@example.com", Lifetime::Days30, f.t0 - Duration::days(40)).await;
+    let lapsed = f
+        .generate("d@example.com", Lifetime::Days30, f.t0 - Duration::days(40))
+        .await;
     let renewed = f
         .renew(&b, Grace::SevenDays, RenewLifetime::Keep, f.t0 + DAY)
         .await;
@@ -418,17 +442,19 @@ async fn the_calendar_export_holds_one_event_per_expiring_live_secret_and_no_sec
         .iter()
         .map(|e| e.get_summary().unwrap().to_owned())
         .collect();
-    assert!(summaries
-        .iter()
-        .all(|s| s == "Client secret expires: Calendar, Inc; \"quoted\" — App of a@example.com"
-            || s == "Client secret expires: Calendar, Inc; \"quoted\" — App of b@example.com"));
+    assert!(summaries.iter().all(|s| s
+        == "Client secret expires: Calendar, Inc; \"quoted\" — App of a@example.com"
+        || s == "Client secret expires: Calendar, Inc; \"quoted\" — App of b@example.com"));
     let starts: Vec<String> = events
         .iter()
         .map(|e| e.property_value("DTSTART").unwrap().to_owned())
         .collect();
     let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
     assert!(starts.contains(&stamp(f.t0 + Duration::days(30))));
-    assert!(starts.contains(&stamp(f.t0 + DAY + DAY * 7)), "the grace end");
+    assert!(
+        starts.contains(&stamp(f.t0 + DAY + DAY * 7)),
+        "the grace end"
+    );
     assert!(ics.contains("TRIGGER:-P30D"));
     for issued in [&a, &b, &never, &lapsed, &renewed] {
         let secret = issued.secret.expose();
@@ -440,6 +466,9 @@ async fn the_calendar_export_holds_one_event_per_expiring_live_secret_and_no_sec
     assert!(csv.trim_end().ends_with("never"));
     assert!(!csv.contains(&a.secret.expose()[39..]));
     // The page keeps reading the same rows.
-    let stored = credential::Entity::find().all(f.store.connection()).await.unwrap();
+    let stored = credential::Entity::find()
+        .all(f.store.connection())
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 4);
 }
