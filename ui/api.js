@@ -42,8 +42,9 @@ export const api = {
   updateBilling: (accountId, version, form) => call('update_billing', { accountId, version, form }),
   listCountries: () => call('list_countries'),
   listCredentials: (accountId) => call('list_credentials', { accountId }),
-  generateCredentials: (accountId, form, storeInKeyring) => call('generate_credentials', { accountId, form, storeInKeyring }),
-  renewSecret: (credentialId, grace, storeInKeyring) => call('renew_secret', { credentialId, grace, storeInKeyring }),
+  generateCredentials: (accountId, form, lifetime, storeInKeyring) => call('generate_credentials', { accountId, form, lifetime, storeInKeyring }),
+  /// `lifetime` null: the current secret's lifetime again.
+  renewSecret: (credentialId, grace, lifetime, storeInKeyring) => call('renew_secret', { credentialId, grace, lifetime, storeInKeyring }),
   deleteCredentials: (credentialId) => call('delete_credentials', { credentialId }),
   verifyCredentials: (clientId, secret) => call('verify_credentials', { clientId, secret }),
   copyClientId: (credentialId) => call('copy_client_id', { credentialId }),
@@ -61,4 +62,8 @@ export const api = {
   updateSettings: (settings) => call('update_settings', { settings }),
   tokenEndpointStatus: () => call('token_endpoint_status'),
   copyTokenEndpointExample: () => call('copy_token_endpoint_example'),
+  credentialsHealth: (offset, limit) => call('credentials_health', { offset, limit }),
+  healthBadge: () => call('health_badge'),
+  /// `format`: 'ics' or 'csv'; the file goes to the Downloads folder.
+  exportExpiries: (format) => call('export_expiries', { format }),
 };

@@ -15,6 +15,40 @@ const GENERATE_FIELDS = [
 ];
 
 const when = (iso) => new Date(iso).toLocaleString();
+/// "12 Mar 2027": an expiry is a day people plan for.
+const day = (iso) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+
+/// "in 105 days" / "in 1 day" / "today" / "5 days ago", counted from `now` (the store's clock is
+/// the system's in a running app).
+export function fromNow(iso) {
+  const now = Date.now() + (state.clockOffset ?? 0);
+  const days = Math.round((new Date(iso) - now) / 86400000);
+  if (days === 0) return 'today';
+  if (days > 0) return `in ${days} day${days === 1 ? '' : 's'}`;
+  return `${-days} day${days === -1 ? '' : 's'} ago`;
+}
+
+/// The secret line's expiry: "expires 12 Mar 2027 · in 105 days" or "never expires".
+export function expiryText(lifetimeEndsAt) {
+  return lifetimeEndsAt ? `expires ${day(lifetimeEndsAt)} · ${fromNow(lifetimeEndsAt)}` : 'never expires';
+}
+
+/// "Expires: …" for Generate and Renew; Renew first offers to keep the current lifetime.
+function lifetimeSelect(id, current) {
+  const choices = state.constants.lifetime_choices.map(([value, label]) => el('option', { value, text: label }));
+  const select = el('select', { id }, current !== undefined
+    ? [el('option', { value: '', text: `Keep the current lifetime (${current})` }), ...choices]
+    : choices);
+  select.value = current !== undefined ? '' : state.settings.default_lifetime;
+  return select;
+}
+
+/// How long the current secret was given, as Renew's "keep" option names it.
+function currentLifetime(secret) {
+  if (!secret?.lifetime_ends_at) return 'never expires';
+  const days = Math.round((new Date(secret.lifetime_ends_at) - new Date(secret.created_at)) / 86400000);
+  return `${days} days`;
+}
 
 function keyringNote(outcome) {
   if (outcome.status === 'stored') return el('p', { class: 'ok', id: 'new-secret-keyring', text: 'Stored in the OS keyring.' });
@@ -62,6 +96,7 @@ function secretLines(credential) {
   return credential.secrets.map((s) => el('li', { dataset: { secretId: String(s.id) } },
     el('span', { class: 'mono hint', text: `••••••••${s.hint}` }),
     el('span', { class: 'muted', text: s.expires_at ? ` valid until ${when(s.expires_at)}` : ` created ${when(s.created_at)}` }),
+    s.expires_at ? null : el('span', { class: 'muted expiry', text: ` · ${expiryText(s.lifetime_ends_at)}` }),
     el('span', { class: 'muted last-used', text: ` · ${lastUsed(s)}` }),
   ));
 }
@@ -103,6 +138,8 @@ function renewDialog(credential, refresh) {
   grace.value = state.settings.default_grace;
   const keep = el('input', { type: 'checkbox', id: 'renew-keyring' });
   keep.checked = credential.in_keyring;
+  const current = credential.secrets.find((s) => !s.expires_at);
+  const lifetime = lifetimeSelect('renew-lifetime', currentLifetime(current));
   confirmDialog({
     id: 'renew-dialog',
     title: 'Renew Client Application',
@@ -110,10 +147,11 @@ function renewDialog(credential, refresh) {
     extra: [
       el('p', { class: 'muted', id: 'renew-last-used', text: `The current secret (••••${credential.secrets[0]?.hint ?? ''}) was ${lastUsed(credential.secrets[0] ?? {})}.` }),
       el('div', { class: 'field' }, el('label', { for: 'renew-grace', text: 'Old secret stops working' }), grace),
+      el('div', { class: 'field' }, el('label', { for: 'renew-lifetime', text: 'New secret expires' }), lifetime),
       el('div', { class: 'check' }, keep, el('label', { for: 'renew-keyring', text: 'Store the new secret in the OS keyring' })),
     ],
     onYes: async () => {
-      const result = await api.renewSecret(credential.id, grace.value, keep.checked);
+      const result = await api.renewSecret(credential.id, grace.value, lifetime.value || null, keep.checked);
       state.issued = { ...result, renewed: true };
       await refresh();
     },
@@ -181,12 +219,16 @@ function testDialog(clientId) {
     try {
       const verdict = await api.verifyCredentials(id.value, secret.value);
       if (!verdict.valid) {
-        result.textContent = 'Invalid — this pair does not work.';
+        result.textContent = verdict.expired_on
+          ? `Invalid — this secret expired on ${when(verdict.expired_on)}. Renew it to get a working one.`
+          : 'Invalid — this pair does not work.';
         result.classList.add('bad');
       } else {
         result.textContent = verdict.expires_at
           ? `Valid until ${when(verdict.expires_at)} — an old secret in its grace period.`
-          : 'Valid — this pair works.';
+          : verdict.lifetime_ends_at
+            ? `Valid — this pair works; the secret expires on ${when(verdict.lifetime_ends_at)}.`
+            : 'Valid — this pair works.';
         result.classList.add('good');
       }
     } catch (e) {
@@ -201,19 +243,22 @@ function testDialog(clientId) {
 
 function generateForm(accountId, refresh, onCancel) {
   const keep = el('input', { type: 'checkbox', id: 'generate-keyring', name: 'store_in_keyring' });
+  const lifetime = lifetimeSelect('generate-lifetime');
   const form = buildForm({
     id: 'generate-form',
     legend: 'Generate API credentials',
     fields: GENERATE_FIELDS,
     submitLabel: 'Generate',
     onSubmit: async (values) => {
-      const result = await api.generateCredentials(accountId, values, keep.checked);
+      const result = await api.generateCredentials(accountId, values, lifetime.value, keep.checked);
       state.issued = { ...result, renewed: false };
       await refresh();
     },
     onCancel,
   });
-  form.querySelector('.actions').before(el('div', { class: 'check' }, keep, el('label', { for: 'generate-keyring', text: 'Store the secret in the OS keyring' })));
+  form.querySelector('.actions').before(
+    el('div', { class: 'field' }, el('label', { for: 'generate-lifetime', text: 'Expires' }), lifetime),
+    el('div', { class: 'check' }, keep, el('label', { for: 'generate-keyring', text: 'Store the secret in the OS keyring' })));
   return form;
 }
 

@@ -7,6 +7,7 @@ import { renderActivity } from './activity.js';
 import { renderContactPage } from './contact.js';
 import { renderCredentials, showTokenEndpoint } from './credentials.js';
 import { confirmDialog } from './dialog.js';
+import { refreshHealthBadge, renderHealth } from './health.js';
 import { clear, el, showBanner, toast } from './dom.js';
 import { menuButton } from './menu.js';
 import { loadSettings, openSettingsDialog } from './settings.js';
@@ -54,7 +55,8 @@ function showContactPage(account) {
     onDelete: () => guard(deleteAccount(account)),
   });
   const activity = () => guard(renderActivity(document.getElementById('activity-section'), account.id));
-  guard(renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: activity }));
+  const changed = () => { activity(); guard(refreshHealthBadge()); };
+  guard(renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: changed }));
 }
 
 async function togglePin(account) {
@@ -108,6 +110,18 @@ function onPageEvent(event) {
   if (event.kind === 'second_launch') toast('Keydesk is already open — here it is.');
   // The token endpoint left on in Settings started (or could not) after the page was drawn.
   if (event.kind === 'token_endpoint_changed') guard(showTokenEndpoint());
+  // The reminders timer looked again: the badge follows the clock.
+  if (event.kind === 'health_changed') guard(refreshHealthBadge());
+  // A reminder notification was clicked.
+  if (event.kind === 'open_account') guard(openAccount(event.account_id));
+}
+
+async function showHealth() {
+  showBanner('');
+  leavePage();
+  showCurrent(null);
+  await renderHealth(main, { onOpen: (id) => guard(openAccount(id)) });
+  document.getElementById('page-heading')?.focus();
 }
 
 function switcher() {
@@ -123,6 +137,7 @@ function wireRibbon() {
   document.getElementById('menu-settings').addEventListener('click', () => openSettingsDialog(state.status));
   document.getElementById('menu-about').addEventListener('click', () => openAboutDialog(state.status));
   document.getElementById('add-account-button').addEventListener('click', showAddAccount);
+  document.getElementById('health-button').addEventListener('click', () => guard(showHealth()));
   document.getElementById('accounts-button').addEventListener('click', switcher);
   document.addEventListener('keydown', (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
@@ -139,6 +154,7 @@ function wireRibbon() {
 async function start() {
   const status = await api.appStatus();
   state.status = status;
+  state.clockOffset = new Date(status.now) - Date.now();
   if (status.startup_error) {
     fatal('Keydesk could not open its store', status.startup_error.message, `Data folder: ${status.data_dir}`);
     return;
@@ -151,6 +167,7 @@ async function start() {
   const first = last ?? (await api.searchAccounts('', 0, 1)).hits[0]?.id;
   if (first === undefined) await showHome();
   else await openAccount(first);
+  await refreshHealthBadge().catch((e) => showBanner(e.message));
   document.body.dataset.ready = 'true';
   // After the frame with real data is drawn (the benchmark's start-up mark).
   requestAnimationFrame(() => { api.pageReady().catch(() => {}); });

@@ -7,6 +7,7 @@ import { showTokenEndpoint } from './credentials.js';
 import { el, toast } from './dom.js';
 import { openDialog } from './dialog.js';
 import { buildForm } from './forms.js';
+import { refreshHealthBadge } from './health.js';
 import { state } from './state.js';
 
 function applyTheme() {
@@ -25,6 +26,9 @@ export async function loadSettings() {
 const fields = () => [
   { key: 'clipboard_clear_seconds', label: 'Clear copied secrets after (seconds)', type: 'number', hint: 'Only if the clipboard still holds the secret. Also cleared when Keydesk closes.' },
   { key: 'default_grace', label: 'Renew: old secret stops working', type: 'choice', choices: state.constants.grace_choices },
+  { key: 'default_lifetime', label: 'New secrets expire', type: 'choice', choices: state.constants.lifetime_choices, hint: 'What Generate and Renew offer first.' },
+  { key: 'warning_days', label: 'Warn before a secret expires (days)', type: 'number', hint: 'Credentials health lists a secret as expiring from then; the first reminder comes then.' },
+  { key: 'reminders', label: 'Reminders', type: 'choice', choices: [['true', 'Desktop notifications before a secret expires'], ['false', 'Off']] },
   { key: 'theme', label: 'Theme', type: 'choice', choices: [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']] },
   { key: 'log_level', label: 'Log files record', type: 'choice', choices: [['error', 'Errors only'], ['warn', 'Warnings and errors'], ['info', 'What happened (default)'], ['debug', 'Everything, for a bug report']], hint: 'Never a secret, at any level.' },
   { key: 'technician_name', label: 'Your name', hint: 'The activity names you and this computer beside each change. Empty: your name on this computer.' },
@@ -43,6 +47,8 @@ export function openSettingsDialog(status) {
       clipboard_clear_seconds: String(state.settings.clipboard_clear_seconds),
       token_endpoint: String(state.settings.token_endpoint),
       token_endpoint_port: String(state.settings.token_endpoint_port),
+      warning_days: String(state.settings.warning_days),
+      reminders: String(state.settings.reminders),
     },
     onSubmit: async (values) => {
       state.settings = await api.updateSettings({
@@ -50,9 +56,12 @@ export function openSettingsDialog(status) {
         clipboard_clear_seconds: Number(values.clipboard_clear_seconds),
         token_endpoint: values.token_endpoint === 'true',
         token_endpoint_port: Number(values.token_endpoint_port),
+        warning_days: Number(values.warning_days),
+        reminders: values.reminders === 'true',
       });
       applyTheme();
       await showTokenEndpoint();
+      await refreshHealthBadge();
       toast('Settings saved');
       dialog.close();
     },

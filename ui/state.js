@@ -9,6 +9,8 @@ export const state = {
   countries: [],
   /// What `app_status` said at start (folders, store).
   status: null,
+  /// The store clock minus this machine's (0 unless a debug build's test moved the store's).
+  clockOffset: 0,
   /// The account on screen; `lastId` the one opened last (Home has none on screen).
   current: null,
   lastId: null,

@@ -115,3 +115,81 @@ pub async fn seed_accounts(store: &Store, count: u32) -> Result<u32> {
     }
     Ok(count)
 }
+
+/// Gives every account `per_account` sets of credentials with secrets of many ages and ends —
+/// expired, expiring, far off, never; used, unused — for the health view's tests, benchmark and
+/// a realistic demo. Bookkeeping-free bulk rows in one write (no activity: nothing a person did).
+pub async fn seed_credentials(store: &Store, per_account: u32) -> Result<u64> {
+    use crate::entities::{account, credential, credential_secret};
+    use crate::secrets;
+    use chrono::{Duration, SubsecRound};
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect, Set};
+
+    let write = store.write().await?;
+    let now = write.now().trunc_subsecs(6);
+    let accounts: Vec<i32> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .order_by_asc(account::Column::Id)
+        .into_tuple()
+        .all(write.db())
+        .await?;
+    let mut made = 0u64;
+    for chunk in accounts.chunks(500) {
+        let mut rows = Vec::new();
+        for account_id in chunk {
+            for n in 0..per_account {
+                let client_id = secrets::new_client_id()?;
+                let email = format!("seed-{client_id}@example.com");
+                rows.push(credential::ActiveModel {
+                    account_id: Set(*account_id),
+                    client_id: Set(client_id),
+                    name: Set(format!("Integration {}", n + 1)),
+                    email: Set(email.clone()),
+                    email_key: Set(email),
+                    application: Set(["Billing sync", "Ticket bridge", "Backup agent"]
+                        [n as usize % 3]
+                        .to_owned()),
+                    keyring_stored: Set(false),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                });
+            }
+        }
+        let first = credential::Entity::insert_many(rows)
+            .exec_with_returning_keys(write.db())
+            .await?;
+        let mut secret_rows = Vec::new();
+        for credential_id in first {
+            let i = i64::from(credential_id);
+            let secret = secrets::new_secret()?;
+            // Spread over ~2 years around now; every 5th never ends; every 3rd never used.
+            let ends = (i % 5 != 0).then(|| now + Duration::days((i * 37) % 760 - 30));
+            let created = now - Duration::days(i % 400) - Duration::minutes(i % 1440);
+            let used = (i % 3 != 0).then(|| now - Duration::days((i * 11) % 200));
+            secret_rows.push(credential_secret::ActiveModel {
+                credential_id: Set(credential_id),
+                digest: Set(secrets::digest(secret.expose())),
+                hint: Set(secrets::hint(secret.expose())),
+                created_at: Set(created),
+                expires_at: Set(None),
+                revoked_at: Set(None),
+                last_used_at: Set(used),
+                lifetime_ends_at: Set(ends),
+                ..Default::default()
+            });
+            made += 1;
+        }
+        credential_secret::Entity::insert_many(secret_rows)
+            .exec_without_returning(write.db())
+            .await?;
+    }
+    write.commit_bookkeeping().await?;
+    if store.connection().get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::ConnectionTrait;
+        store.connection().execute_unprepared("ANALYZE").await?;
+    }
+    Ok(made)
+}

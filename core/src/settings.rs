@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::credentials::Grace;
+use crate::credentials::{Grace, Lifetime};
 use crate::logging::LogLevel;
 use crate::private_files;
 use crate::{Error, Result};
@@ -18,6 +18,8 @@ pub const CLIPBOARD_CLEAR_RANGE: std::ops::RangeInclusive<u32> = 1..=3600;
 pub const TOKEN_ENDPOINT_PORT_RANGE: std::ops::RangeInclusive<u32> = 1024..=65535;
 /// keydesk-server's default port, so a tried integration moves to a team server unchanged.
 pub const DEFAULT_TOKEN_ENDPOINT_PORT: u32 = 8477;
+/// Days before a secret's end that it counts as expiring (health view, badge, first reminder).
+pub const WARNING_DAYS_RANGE: std::ops::RangeInclusive<u32> = 1..=365;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,6 +48,12 @@ pub struct Settings {
     /// Its port (kept while it is off). A u32 so a number out of range gets a field error
     /// rather than failing to arrive.
     pub token_endpoint_port: u32,
+    /// What Generate and Renew offer first for "Expires".
+    pub default_lifetime: Lifetime,
+    /// How many days before its end a secret counts as expiring.
+    pub warning_days: u32,
+    /// Desktop notifications before a secret lapses and when it has.
+    pub reminders: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +66,9 @@ impl Default for Settings {
             technician_name: String::new(),
             token_endpoint: false,
             token_endpoint_port: DEFAULT_TOKEN_ENDPOINT_PORT,
+            default_lifetime: Lifetime::OneYear,
+            warning_days: 30,
+            reminders: true,
         }
     }
 }
@@ -87,6 +98,17 @@ impl Settings {
                     "must be from {} to {}",
                     TOKEN_ENDPOINT_PORT_RANGE.start(),
                     TOKEN_ENDPOINT_PORT_RANGE.end()
+                ),
+            ));
+        }
+        if !WARNING_DAYS_RANGE.contains(&self.warning_days) {
+            return Err(Error::invalid(
+                "warning_days",
+                "Warn before a secret expires",
+                format!(
+                    "must be from {} to {} days",
+                    WARNING_DAYS_RANGE.start(),
+                    WARNING_DAYS_RANGE.end()
                 ),
             ));
         }
@@ -155,6 +177,9 @@ mod tests {
             technician_name: "Dana Tech".into(),
             token_endpoint: true,
             token_endpoint_port: 9000,
+            default_lifetime: Lifetime::Days90,
+            warning_days: 14,
+            reminders: false,
         };
         chosen.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()), chosen);

@@ -16,6 +16,10 @@ pub enum PageEvent {
     /// The token endpoint for this computer started or could not (at launch, after the store
     /// opened): the API CREDENTIALS section asks `token_endpoint_status` again.
     TokenEndpointChanged,
+    /// The reminders timer looked again: the ribbon's health badge asks for its count.
+    HealthChanged,
+    /// A reminder was clicked: the page opens its account.
+    OpenAccount { account_id: i32 },
 }
 
 /// The page's channel, once it has opened one. A reload opens a new one and replaces it.

@@ -6,6 +6,7 @@ mod clipboard;
 mod commands;
 mod error;
 mod events;
+mod reminders;
 mod state;
 mod token_endpoint;
 
@@ -49,6 +50,7 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             app.manage(state::AppState::new(
                 app.path().app_data_dir()?,
@@ -74,6 +76,7 @@ pub fn run() {
                     }
                 }
             });
+            reminders::start(app.handle().clone());
             tauri::async_runtime::spawn_blocking(keydesk_core::validation::warm_up);
             app.manage(clipboard::ClipboardGuard::default());
             Ok(())

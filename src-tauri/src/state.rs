@@ -63,7 +63,7 @@ impl AppState {
 
     async fn open(&self) -> Result<Store, WireError> {
         let opened = async {
-            let store = Store::open(self.location.clone()).await?;
+            let store = debug_clock(Store::open(self.location.clone()).await?);
             let technician = self.settings.lock().unwrap().technician_name.clone();
             store.set_actor(Some(audit::actor(&technician)));
             // run() refused this already; never seed a shared store unasked all the same.
@@ -85,4 +85,19 @@ impl AppState {
             WireError::from(err)
         })
     }
+}
+
+/// Debug builds only: `KEYDESK_NOW=<RFC 3339 time>` runs the store on a clock standing at that
+/// time, so an end-to-end test can look at Keydesk weeks later (expiry, health, reminders).
+/// Release builds never read it.
+fn debug_clock(store: Store) -> Store {
+    #[cfg(debug_assertions)]
+    if let Some(at) = std::env::var("KEYDESK_NOW")
+        .ok()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+    {
+        tracing::info!("debug build: the store clock stands at KEYDESK_NOW");
+        return store.with_clock(keydesk_core::Clock::manual(at.to_utc()));
+    }
+    store
 }

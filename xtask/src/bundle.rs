@@ -94,6 +94,8 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
             "store",
             "--bench",
             "search",
+            "--bench",
+            "health",
             "--features",
             "keydesk/custom-protocol,keydesk-bare/custom-protocol",
             "--message-format",

@@ -208,6 +208,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "at_rest",
                 "tokens",
                 "postgres",
+                "lifetimes",
             ],
             false,
         )? {

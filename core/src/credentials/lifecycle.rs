@@ -4,25 +4,46 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr,
 };
 
 use super::keyring::{keep_in_keyring, record_removal};
 use super::views::{find, view};
-use super::{CredentialForm, Grace, Issued, KeyringOutcome};
+use super::{CredentialForm, Grace, Issued, KeyringOutcome, Lifetime, RenewLifetime};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{contact, credential, credential_secret};
 use crate::secrets;
 use crate::vault::Vault;
 use crate::{Error, Result, Store};
 
-/// Generates a Client ID and its first secret; optionally stores the secret in the keyring.
+/// Generates a Client ID and its first secret, which never expires; optionally stores the
+/// secret in the keyring.
 pub async fn generate(
     store: &Store,
     vault: &Vault,
     account_id: i32,
     form: &CredentialForm,
+    store_in_keyring: bool,
+) -> Result<Issued> {
+    generate_with_lifetime(
+        store,
+        vault,
+        account_id,
+        form,
+        Lifetime::Never,
+        store_in_keyring,
+    )
+    .await
+}
+
+/// Generates a Client ID and its first secret, working for `lifetime`.
+pub async fn generate_with_lifetime(
+    store: &Store,
+    vault: &Vault,
+    account_id: i32,
+    form: &CredentialForm,
+    lifetime: Lifetime,
     store_in_keyring: bool,
 ) -> Result<Issued> {
     let form = form.validate()?;
@@ -75,11 +96,20 @@ pub async fn generate(
         }
         Err(err) => return Err(err.into()),
     };
-    insert_secret(write.db(), created.id, secret.expose(), now).await?;
+    insert_secret(
+        write.db(),
+        created.id,
+        secret.expose(),
+        now,
+        lifetime.ends_at(now),
+    )
+    .await?;
     let subject = Subject::credential(account_id, created.id);
     let detail = format!(
-        "Client ID {client_id} for {} ({})",
-        form.application, form.email
+        "Client ID {client_id} for {} ({}); the secret {}",
+        form.application,
+        form.email,
+        lifetime.describe()
     );
     let mut credential = view(write.db(), created, now).await?;
     write
@@ -102,6 +132,7 @@ async fn insert_secret<C: ConnectionTrait>(
     credential_id: i32,
     secret: &str,
     now: DateTime<Utc>,
+    lifetime_ends_at: Option<DateTime<Utc>>,
 ) -> Result<()> {
     credential_secret::Entity::insert(credential_secret::ActiveModel {
         credential_id: Set(credential_id),
@@ -110,6 +141,7 @@ async fn insert_secret<C: ConnectionTrait>(
         created_at: Set(now),
         expires_at: Set(None),
         revoked_at: Set(None),
+        lifetime_ends_at: Set(lifetime_ends_at),
         ..Default::default()
     })
     .exec_without_returning(db)
@@ -117,13 +149,33 @@ async fn insert_secret<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Same Client ID, new secret. Every live older secret stops working after `grace` (at once by
-/// default), all in one transaction with its audit event.
+/// Same Client ID, new secret, as long-lived as the current one. Every live older secret stops
+/// working after `grace` (at once by default), all in one transaction with its audit event.
 pub async fn renew(
     store: &Store,
     vault: &Vault,
     credential_id: i32,
     grace: Grace,
+    store_in_keyring: bool,
+) -> Result<Issued> {
+    renew_with_lifetime(
+        store,
+        vault,
+        credential_id,
+        grace,
+        RenewLifetime::Keep,
+        store_in_keyring,
+    )
+    .await
+}
+
+/// Renew, giving the new secret the current one's lifetime again or a new one.
+pub async fn renew_with_lifetime(
+    store: &Store,
+    vault: &Vault,
+    credential_id: i32,
+    grace: Grace,
+    lifetime: RenewLifetime,
     store_in_keyring: bool,
 ) -> Result<Issued> {
     let secret = secrets::new_secret()?;
@@ -145,6 +197,20 @@ pub async fn renew(
         .await?
         .pop()
         .ok_or(Error::NotFound("The credentials"))?;
+    // The current secret (the one without a grace end), read before the renewal gives it one.
+    let length = match lifetime {
+        RenewLifetime::Choose(chosen) => chosen.duration(),
+        RenewLifetime::Keep => credential_secret::Entity::find()
+            .filter(credential_secret::Column::CredentialId.eq(credential_id))
+            .filter(credential_secret::Column::ExpiresAt.is_null())
+            .filter(credential_secret::Column::RevokedAt.is_null())
+            .order_by_desc(credential_secret::Column::CreatedAt)
+            .order_by_desc(credential_secret::Column::Id)
+            .one(write.db())
+            .await?
+            .and_then(|s| s.lifetime_ends_at.map(|end| end - s.created_at)),
+    };
+    let lifetime_ends_at = length.map(|d| (now + d).trunc_subsecs(6));
     credential_secret::Entity::update_many()
         .col_expr(credential_secret::Column::ExpiresAt, Expr::value(cutoff))
         .filter(credential_secret::Column::CredentialId.eq(credential_id))
@@ -156,10 +222,21 @@ pub async fn renew(
         )
         .exec(write.db())
         .await?;
-    insert_secret(write.db(), credential_id, secret.expose(), now).await?;
+    insert_secret(
+        write.db(),
+        credential_id,
+        secret.expose(),
+        now,
+        lifetime_ends_at,
+    )
+    .await?;
     let detail = format!(
-        "Client ID {}: new secret; {}",
+        "Client ID {}: new secret, which {}; {}",
         credential.client_id,
+        match lifetime_ends_at {
+            Some(end) => format!("expires on {}", end.format("%-d %b %Y")),
+            None => "never expires".to_owned(),
+        },
         grace.describe()
     );
     let subject = Subject::credential(credential.account_id, credential.id);

@@ -11,11 +11,13 @@
 
 mod keyring;
 mod lifecycle;
+mod lifetime;
 mod verify;
 mod views;
 
 pub use keyring::secret_from_keyring;
-pub use lifecycle::{delete, generate, renew};
+pub use lifecycle::{delete, generate, generate_with_lifetime, renew, renew_with_lifetime};
+pub use lifetime::{Lifetime, RenewLifetime};
 pub use verify::{verify, Verification};
 pub(crate) use views::live;
 pub use views::{client_id, list_credentials};
@@ -121,6 +123,8 @@ pub struct SecretView {
     pub created_at: DateTime<Utc>,
     /// None for the current secret; set while an old one's grace period runs.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The end of the lifetime it was made with; None: never ("expires 12 Mar 2027").
+    pub lifetime_ends_at: Option<DateTime<Utc>>,
     /// When a platform last obtained a token with it (to about a minute); None: never.
     pub last_used_at: Option<DateTime<Utc>>,
 }

@@ -7,7 +7,8 @@ use super::{CredentialView, SecretView};
 use crate::entities::{credential, credential_secret};
 use crate::{Error, Result, Store};
 
-/// A secret that still verifies at `now`: not revoked, and not past its expiry.
+/// A secret that still verifies at `now`: not revoked, not past a grace period's end, not past
+/// its lifetime.
 pub(crate) fn live(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(credential_secret::Column::RevokedAt.is_null())
@@ -15,6 +16,11 @@ pub(crate) fn live(now: DateTime<Utc>) -> Condition {
             Condition::any()
                 .add(credential_secret::Column::ExpiresAt.is_null())
                 .add(credential_secret::Column::ExpiresAt.gt(now)),
+        )
+        .add(
+            Condition::any()
+                .add(credential_secret::Column::LifetimeEndsAt.is_null())
+                .add(credential_secret::Column::LifetimeEndsAt.gt(now)),
         )
 }
 
@@ -36,6 +42,7 @@ pub(super) async fn view<C: ConnectionTrait>(
             hint: s.hint,
             created_at: s.created_at,
             expires_at: s.expires_at,
+            lifetime_ends_at: s.lifetime_ends_at,
             last_used_at: s.last_used_at,
         })
         .collect();

@@ -11,11 +11,23 @@ pub struct Model {
     pub digest: String,
     pub hint: String,
     pub created_at: ChronoDateTimeUtc,
-    /// None: valid until replaced.
+    /// The end a renewal gave an old secret (its grace period); None on the current secret.
     pub expires_at: Option<ChronoDateTimeUtc>,
     pub revoked_at: Option<ChronoDateTimeUtc>,
     /// When this secret last obtained an access token (written at most about once a minute).
     pub last_used_at: Option<ChronoDateTimeUtc>,
+    /// The end of the lifetime chosen when the secret was made; None: never.
+    pub lifetime_ends_at: Option<ChronoDateTimeUtc>,
+}
+
+impl Model {
+    /// When the secret stops working: the earlier of its grace end and its lifetime's end.
+    pub fn ends_at(&self) -> Option<ChronoDateTimeUtc> {
+        match (self.expires_at, self.lifetime_ends_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -77,14 +77,14 @@ pub async fn issue_batch(
         )
         .exec(db)
         .await?;
-    // Each secret still live, with its end (a grace period's).
+    // Each secret still live, with its end (a grace period's or its lifetime's).
     let live_secrets: HashMap<i32, Option<DateTime<Utc>>> = credential_secret::Entity::find()
         .filter(credential_secret::Column::Id.is_in(secret_ids.iter().copied()))
         .filter(live(now))
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.expires_at))
+        .map(|s| (s.id, s.ends_at()))
         .collect();
     let mut issued = Vec::with_capacity(requests.len());
     let mut rows = Vec::with_capacity(requests.len());

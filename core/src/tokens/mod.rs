@@ -33,8 +33,10 @@ pub struct Client {
     pub credential_id: i32,
     pub secret_id: i32,
     pub client_id: String,
-    /// When the secret stops working (a grace period's end); None: until replaced.
+    /// When a renewal's grace period ends for this (old) secret; None: it is the current one.
     pub secret_expires_at: Option<DateTime<Utc>>,
+    /// When its lifetime ends; None: never.
+    pub secret_lifetime_ends_at: Option<DateTime<Utc>>,
 }
 
 /// A new access token, in plaintext for this one response.
@@ -87,6 +89,7 @@ pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Resul
                 secret_id: candidate.id,
                 client_id: client_id.to_owned(),
                 secret_expires_at: candidate.expires_at,
+                secret_lifetime_ends_at: candidate.lifetime_ends_at,
             });
         }
     }
@@ -114,7 +117,7 @@ pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken
     let secret_end = credential_secret::Entity::find_by_id(token.secret_id)
         .one(store.connection())
         .await?
-        .and_then(|s| s.expires_at);
+        .and_then(|s| s.ends_at());
     Ok(Some(ActiveToken {
         client_id: credential.client_id,
         issued_at: token.issued_at,

@@ -1,4 +1,4 @@
-use keydesk_core::credentials::Grace;
+use keydesk_core::credentials::{Grace, Lifetime};
 use keydesk_core::settings::Settings;
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -16,16 +16,23 @@ pub struct AppStatus {
     pub log_dir: String,
     /// Set when the store could not be opened; the page then shows only this.
     pub startup_error: Option<WireError>,
+    /// The store clock's time, so "in 105 days" counts from the same now as the store's rules
+    /// (the system's time, except in a debug build's test run).
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 #[tauri::command]
 pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, WireError> {
+    let store = state.store().await;
     Ok(AppStatus {
+        now: store
+            .as_ref()
+            .map_or_else(|_| chrono::Utc::now(), |s| s.now()),
         version: env!("CARGO_PKG_VERSION"),
         data_dir: state.data_dir.display().to_string(),
         database: state.database.clone(),
         log_dir: state.log_dir.display().to_string(),
-        startup_error: state.store().await.err(),
+        startup_error: store.err(),
     })
 }
 
@@ -75,6 +82,8 @@ pub fn open_folder(
 pub struct PageConstants {
     /// `[code, label]`, in the order offered.
     pub grace_choices: Vec<(Grace, &'static str)>,
+    /// `[code, label]` of "Expires: …" in Generate and Renew.
+    pub lifetime_choices: Vec<(Lifetime, &'static str)>,
     pub default_settings: Settings,
 }
 
@@ -82,6 +91,7 @@ pub struct PageConstants {
 pub fn page_constants() -> PageConstants {
     PageConstants {
         grace_choices: Grace::ALL.iter().map(|g| (*g, g.label())).collect(),
+        lifetime_choices: Lifetime::ALL.iter().map(|l| (*l, l.label())).collect(),
         default_settings: Settings::default(),
     }
 }

@@ -1,5 +1,5 @@
 use keydesk_core::credentials::{
-    self, CredentialForm, CredentialView, Grace, Issued, Verification,
+    self, CredentialForm, CredentialView, Grace, Issued, Lifetime, RenewLifetime, Verification,
 };
 use keydesk_core::secrets::Secret;
 use serde::ser::SerializeStruct;
@@ -49,13 +49,17 @@ pub async fn generate_credentials(
     state: State<'_, AppState>,
     account_id: i32,
     form: CredentialForm,
+    lifetime: Option<Lifetime>,
     store_in_keyring: bool,
 ) -> Result<IssuedResponse, WireError> {
-    let issued = credentials::generate(
+    // Not given: the default of Settings, as the dialog would have offered it.
+    let lifetime = lifetime.unwrap_or_else(|| state.settings.lock().unwrap().default_lifetime);
+    let issued = credentials::generate_with_lifetime(
         state.store().await?,
         &state.vault,
         account_id,
         &form,
+        lifetime,
         store_in_keyring,
     )
     .await?;
@@ -67,13 +71,17 @@ pub async fn renew_secret(
     state: State<'_, AppState>,
     credential_id: i32,
     grace: Grace,
+    lifetime: Option<Lifetime>,
     store_in_keyring: bool,
 ) -> Result<IssuedResponse, WireError> {
-    let issued = credentials::renew(
+    // Not given: the current secret's lifetime again ("Keep the current lifetime").
+    let lifetime = lifetime.map_or(RenewLifetime::Keep, RenewLifetime::Choose);
+    let issued = credentials::renew_with_lifetime(
         state.store().await?,
         &state.vault,
         credential_id,
         grace,
+        lifetime,
         store_in_keyring,
     )
     .await?;

@@ -34,4 +34,7 @@ commands! {
     settings::token_endpoint_status,
     settings::copy_token_endpoint_example,
     app::open_folder,
+    health::credentials_health,
+    health::health_badge,
+    health::export_expiries,
 }

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod app;
 pub mod contact;
 pub mod credentials;
+pub mod health;
 pub mod settings;
 
 macro_rules! commands {

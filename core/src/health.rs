@@ -1,0 +1,244 @@
+//! Credentials health (issue 16): across every account, the secrets that need attention, most
+//! urgent first — expired, expiring within the warning window, old secrets in a grace period,
+//! secrets that never expire, secrets unused for `UNUSED_AFTER`. Each secret is listed once,
+//! under its most urgent reason.
+//!
+//! Every group is one range of an index (`idx_credential_secrets_lifetime`,
+//! `idx_credential_secrets_last_used`, see the 2026-11-27 lifetimes migration) read in the
+//! index's order; a page counts each group and reads only the slices it shows, so the cost
+//! does not grow with the size of the store beyond the counts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+};
+use serde::Serialize;
+
+use crate::entities::{contact, credential, credential_secret as secret};
+use crate::{Result, Store};
+
+/// A current secret not used for this long is listed.
+pub const UNUSED_AFTER: Duration = Duration::days(90);
+
+/// Why a secret is listed, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attention {
+    Expired,
+    Expiring,
+    Grace,
+    NeverExpires,
+    Unused,
+}
+
+impl Attention {
+    pub const ALL: &'static [Attention] = &[
+        Attention::Expired,
+        Attention::Expiring,
+        Attention::Grace,
+        Attention::NeverExpires,
+        Attention::Unused,
+    ];
+
+    /// What the ribbon badge counts: a secret that has stopped or is about to stop working.
+    pub fn is_urgent(self) -> bool {
+        matches!(self, Attention::Expired | Attention::Expiring)
+    }
+}
+
+/// One listed secret, named as the page names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthRow {
+    pub attention: Attention,
+    pub secret_id: i32,
+    pub credential_id: i32,
+    pub account_id: i32,
+    pub company_name: String,
+    pub application: String,
+    pub client_id: String,
+    pub hint: String,
+    /// When it stops (or stopped) working; None: never.
+    pub ends_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthPage {
+    pub rows: Vec<HealthRow>,
+    /// Every listed secret, all pages.
+    pub total: u64,
+    /// Expired and expiring: the ribbon's badge.
+    pub urgent: u64,
+    pub counts: Vec<(Attention, u64)>,
+}
+
+/// A group's secrets in listing order; one index range each. The unused group is two ranges
+/// (never used and created long ago; last used long ago), listed in that order.
+fn groups(now: DateTime<Utc>, warning: Duration) -> Vec<(Attention, Select<secret::Entity>)> {
+    let current = || {
+        secret::Entity::find()
+            .filter(secret::Column::ExpiresAt.is_null())
+            .filter(secret::Column::RevokedAt.is_null())
+    };
+    let warn_until = now + warning;
+    let stale = now - UNUSED_AFTER;
+    let beyond_warning = || secret::Column::LifetimeEndsAt.gt(warn_until);
+    vec![
+        (
+            Attention::Expired,
+            current()
+                .filter(secret::Column::LifetimeEndsAt.lte(now))
+                .order_by_asc(secret::Column::LifetimeEndsAt),
+        ),
+        (
+            Attention::Expiring,
+            current()
+                .filter(secret::Column::LifetimeEndsAt.gt(now))
+                .filter(secret::Column::LifetimeEndsAt.lte(warn_until))
+                .order_by_asc(secret::Column::LifetimeEndsAt),
+        ),
+        (
+            Attention::Grace,
+            secret::Entity::find()
+                .filter(secret::Column::ExpiresAt.gt(now))
+                .filter(secret::Column::RevokedAt.is_null())
+                .filter(
+                    Condition::any()
+                        .add(secret::Column::LifetimeEndsAt.is_null())
+                        .add(secret::Column::LifetimeEndsAt.gt(now)),
+                )
+                .order_by_asc(secret::Column::ExpiresAt)
+                .order_by_asc(secret::Column::LifetimeEndsAt),
+        ),
+        (
+            Attention::NeverExpires,
+            current().filter(secret::Column::LifetimeEndsAt.is_null()),
+        ),
+        (
+            Attention::Unused,
+            current()
+                .filter(secret::Column::LastUsedAt.is_null())
+                .filter(secret::Column::CreatedAt.lt(stale))
+                .filter(beyond_warning()),
+        ),
+        (
+            Attention::Unused,
+            current()
+                .filter(secret::Column::LastUsedAt.lt(stale))
+                .filter(beyond_warning())
+                .order_by_asc(secret::Column::LastUsedAt),
+        ),
+    ]
+}
+
+/// The page of listed secrets starting at `offset` (at most `limit`), with the counts.
+pub async fn health(
+    store: &Store,
+    warning: Duration,
+    offset: u64,
+    limit: u64,
+) -> Result<HealthPage> {
+    let db = store.connection();
+    let now = store.now();
+    let mut counts: Vec<(Attention, u64)> = Vec::new();
+    let mut picked: Vec<(Attention, secret::Model)> = Vec::new();
+    let mut skip = offset;
+    let mut wanted = limit;
+    for (attention, select) in groups(now, warning) {
+        let count = select.clone().count(db).await?;
+        match counts.last_mut() {
+            Some((a, n)) if *a == attention => *n += count,
+            _ => counts.push((attention, count)),
+        }
+        if skip >= count {
+            skip -= count;
+            continue;
+        }
+        if wanted == 0 {
+            continue;
+        }
+        let take = wanted.min(count - skip);
+        // The index's own order after the group's key: created_at, then the row id.
+        let rows = select
+            .order_by_asc(secret::Column::CreatedAt)
+            .order_by_asc(secret::Column::Id)
+            .offset(skip)
+            .limit(take)
+            .all(db)
+            .await?;
+        skip = 0;
+        wanted -= take;
+        picked.extend(rows.into_iter().map(|r| (attention, r)));
+    }
+    let total = counts.iter().map(|(_, n)| n).sum();
+    let urgent = counts
+        .iter()
+        .filter(|(a, _)| a.is_urgent())
+        .map(|(_, n)| n)
+        .sum();
+    Ok(HealthPage {
+        rows: name_rows(store, picked).await?,
+        total,
+        urgent,
+        counts,
+    })
+}
+
+/// The badge's number alone: expired and expiring secrets.
+pub async fn urgent_count(store: &Store, warning: Duration) -> Result<u64> {
+    let db = store.connection();
+    let mut urgent = 0;
+    for (attention, select) in groups(store.now(), warning) {
+        if attention.is_urgent() {
+            urgent += select.count(db).await?;
+        }
+    }
+    Ok(urgent)
+}
+
+/// The page's secrets with their credential and account names: two reads for the whole page.
+async fn name_rows(
+    store: &Store,
+    picked: Vec<(Attention, secret::Model)>,
+) -> Result<Vec<HealthRow>> {
+    let db = store.connection();
+    let credential_ids: Vec<i32> = picked.iter().map(|(_, s)| s.credential_id).collect();
+    let credentials: HashMap<i32, credential::Model> = credential::Entity::find()
+        .filter(credential::Column::Id.is_in(credential_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let account_ids: Vec<i32> = credentials.values().map(|c| c.account_id).collect();
+    let companies: HashMap<i32, String> = contact::Entity::find()
+        .filter(contact::Column::AccountId.is_in(account_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.account_id, c.company_name))
+        .collect();
+    Ok(picked
+        .into_iter()
+        .filter_map(|(attention, s)| {
+            let c = credentials.get(&s.credential_id)?;
+            Some(HealthRow {
+                attention,
+                secret_id: s.id,
+                credential_id: c.id,
+                account_id: c.account_id,
+                company_name: companies.get(&c.account_id).cloned().unwrap_or_default(),
+                application: c.application.clone(),
+                client_id: c.client_id.clone(),
+                hint: s.hint.clone(),
+                ends_at: s.ends_at(),
+                created_at: s.created_at,
+                last_used_at: s.last_used_at,
+            })
+        })
+        .collect())
+}

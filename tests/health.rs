@@ -1,0 +1,188 @@
+//! Secret lifetimes, credentials health and reminders end to end (issue 16): generate with a
+//! 30-day lifetime, look at Keydesk again weeks later (the debug build's `KEYDESK_NOW` stands the
+//! store clock there), see the badge, the health page and the account it opens, and a real
+//! desktop notification: this test owns `org.freedesktop.Notifications` on its session bus
+//! (dbus-run-session) and records every `Notify` call, as a notification daemon would receive it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use keydesk_e2e::{screenshot, App};
+use serde_json::json;
+use zbus::zvariant::OwnedValue;
+
+/// One `Notify` call as the service received it.
+#[derive(Debug, Clone)]
+struct Received {
+    id: u32,
+    app_name: String,
+    summary: String,
+    body: String,
+    actions: Vec<String>,
+}
+
+#[derive(Default, Clone)]
+struct NotificationServer {
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl NotificationServer {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        _hints: HashMap<String, OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut received = self.received.lock().unwrap();
+        let id = received.len() as u32 + 1;
+        received.push(Received {
+            id,
+            app_name,
+            summary,
+            body,
+            actions,
+        });
+        id
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "actions".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "keydesk-test".into(),
+            "keydesk".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_secret_nearing_its_end_is_counted_listed_and_announced() {
+    let server = NotificationServer::default();
+    let received = server.received.clone();
+    let bus = zbus::blocking::connection::Builder::session()
+        .expect("a session bus (run under dbus-run-session)")
+        .name("org.freedesktop.Notifications")
+        .unwrap()
+        .serve_at("/org/freedesktop/Notifications", server)
+        .unwrap()
+        .build()
+        .expect("this test owns org.freedesktop.Notifications on its session bus");
+
+    let dir = tempfile::tempdir().unwrap();
+    // Warn 14 days ahead: a 30-day secret is fine when made and expiring 20 days later.
+    std::fs::write(dir.path().join("settings.json"), r#"{"warning_days": 14}"#).unwrap();
+    let t0 = "2027-01-04T09:00:00Z";
+    let app = App::launch_with_env(dir.path(), &["--demo"], &[("KEYDESK_NOW", t0)]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    assert!(
+        !app.is_visible("#health-badge"),
+        "nothing needs attention yet"
+    );
+
+    app.fill("#generate-form-name", "alexcnw");
+    app.fill("#generate-form-email", "whatevermail@yeah.com");
+    app.fill("#generate-form-application", "esareit");
+    assert_eq!(
+        app.value("#generate-lifetime"),
+        "1y",
+        "the default of Settings"
+    );
+    app.exec(
+        "document.getElementById('generate-lifetime').value = '30d'",
+        json!([]),
+    );
+    app.click("#generate-form-submit");
+    app.find("#new-secret-panel");
+    let client_id = app.text("#new-secret-client-id");
+    let line = app.text(".secrets li .expiry");
+    assert!(line.contains("expires 3 Feb 2027"), "{line}");
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "no reminder for a secret 30 days from its end"
+    );
+    drop(app);
+
+    // Twenty days later: ten days left, inside the 14-day window.
+    let later = "2027-01-24T09:00:00Z";
+    let app = App::launch_with_env(dir.path(), &[], &[("KEYDESK_NOW", later)]);
+    app.wait_for("the badge", |a| a.is_visible("#health-badge"));
+    assert_eq!(app.text("#health-badge"), "1");
+    wait_until("the reminder", || !received.lock().unwrap().is_empty());
+    let shown = received.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].summary, "A client secret expires on 3 Feb 2027");
+    assert_eq!(
+        shown[0].body,
+        format!(
+            "Alexcompany — esareit: the secret of Client ID {client_id} expires on 3 Feb 2027 09:00 UTC. Renew it in Keydesk."
+        )
+    );
+    assert!(
+        shown[0].actions.iter().any(|a| a == "default"),
+        "clicking it is reported: {:?} ({})",
+        shown[0].actions,
+        shown[0].app_name
+    );
+
+    app.click("#health-button");
+    app.wait_text("#page-heading", "Credentials health");
+    let row = ".health-row[data-attention='expiring']";
+    app.find(row);
+    assert_eq!(app.text(&format!("{row} .company")), "Alexcompany");
+    assert_eq!(app.text(&format!("{row} .application")), "esareit");
+    assert_eq!(app.text(&format!("{row} .client-id")), client_id);
+    assert!(app.text(&format!("{row} .why")).contains("in 10 days"));
+    screenshot("health-page");
+    app.click(&format!("{row} .open-account"));
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    assert!(app
+        .text(".secrets li .expiry")
+        .contains("expires 3 Feb 2027 · in 10 days"));
+    app.exec(
+        "document.querySelector('.credential').scrollIntoView({block: 'center'})",
+        json!([]),
+    );
+    screenshot("credentials-expiry");
+
+    // Clicking the notification (the service reports the "default" action) opens the account.
+    app.click("#health-button");
+    app.wait_text("#page-heading", "Credentials health");
+    bus.emit_signal(
+        None::<&str>,
+        "/org/freedesktop/Notifications",
+        "org.freedesktop.Notifications",
+        "ActionInvoked",
+        &(shown[0].id, "default"),
+    )
+    .unwrap();
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+
+    // A restart at the same moment does not remind again.
+    let app = app.restart();
+    app.wait_for("the badge", |a| a.is_visible("#health-badge"));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(received.lock().unwrap().len(), 1, "shown once");
+    drop(app);
+}
