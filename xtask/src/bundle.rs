@@ -266,7 +266,14 @@ fn package(
         .as_deref()
         .map(AppCategory::from_str)
         .transpose()
-        .map_err(|e| format!("tauri.conf.json bundle.category: {e}"))?;
+        .map_err(|closest| match closest {
+            Some(closest) => {
+                format!("tauri.conf.json bundle.category: unknown; did you mean {closest}?")
+            }
+            None => {
+                "tauri.conf.json bundle.category: not a category Tauri's bundler knows".to_owned()
+            }
+        })?;
     let mut types = vec![PackageType::Deb, PackageType::Rpm];
     let mut builder = SettingsBuilder::new();
     if let Some(tools) = &appimage_tools {
