@@ -182,7 +182,7 @@ fn a_stale_save_shows_the_conflict_and_keeps_the_typed_values() {
     assert_eq!(app.text("#contact-block [data-field='username']"), "mine");
 }
 
-/// A fast typist's Ctrl+K, `zebra`, Enter arrives before the debounced search answers, while
+/// A fast typist's Ctrl+K, `zebra`, Enter arrives before the search for `zebra` answers, while
 /// the list still shows the recent accounts: Enter must wait for the answer to `zebra`.
 #[test]
 fn type_then_enter_opens_what_was_typed_not_the_recent_account() {

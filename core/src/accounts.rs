@@ -88,6 +88,8 @@ pub async fn last_opened_account(store: &Store) -> Result<Option<i32>> {
 
 pub async fn set_pinned(store: &Store, account_id: i32, pinned: bool) -> Result<()> {
     let write = store.write().await?;
+    // The search index carries the pin for the switcher's order.
+    crate::search::set_pinned(write.db(), account_id, pinned).await?;
     set_account_column(write, account_id, account::Column::Pinned, pinned).await
 }
 

@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
 };
 use serde::Serialize;
 
@@ -81,12 +81,12 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, account_ids: &BTreeSet<i
                 .or_default()
                 .push(c.client_id);
         }
-        let sort_names: std::collections::HashMap<i32, String> = account::Entity::find()
+        let accounts: std::collections::HashMap<i32, (bool, String)> = account::Entity::find()
             .filter(account::Column::Id.is_in(chunk.iter().copied()))
             .all(db)
             .await?
             .into_iter()
-            .map(|a| (a.id, a.sort_name))
+            .map(|a| (a.id, (a.pinned, a.sort_name)))
             .collect();
         let mut rows = Vec::new();
         for contact in &contacts {
@@ -94,17 +94,23 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, account_ids: &BTreeSet<i
                 .get(&contact.account_id)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
+            let wanted = sort_name(&contact.company_name);
+            let (pinned, stored) = accounts
+                .get(&contact.account_id)
+                .map(|(pinned, name)| (*pinned, Some(name)))
+                .unwrap_or((false, None));
             rows.extend(
                 terms(contact, ids)
                     .into_iter()
                     .map(|term| account_search::ActiveModel {
                         account_id: Set(contact.account_id),
                         term: Set(term),
+                        pinned: Set(pinned),
+                        sort_name: Set(wanted.clone()),
                         ..Default::default()
                     }),
             );
-            let wanted = sort_name(&contact.company_name);
-            if sort_names.get(&contact.account_id) != Some(&wanted) {
+            if stored != Some(&wanted) {
                 account::Entity::update_many()
                     .col_expr(account::Column::SortName, Expr::value(wanted))
                     .filter(account::Column::Id.eq(contact.account_id))
@@ -118,6 +124,21 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, account_ids: &BTreeSet<i
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// Pins or unpins an account in the search index, which carries `pinned` for the page order.
+/// Called with the account row's own update, in the same transaction.
+pub(crate) async fn set_pinned<C: ConnectionTrait>(
+    db: &C,
+    account_id: i32,
+    pinned: bool,
+) -> Result<()> {
+    account_search::Entity::update_many()
+        .col_expr(account_search::Column::Pinned, Expr::value(pinned))
+        .filter(account_search::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -168,14 +189,17 @@ pub async fn search_accounts(
     }
     let limit = limit.clamp(1, MAX_PAGE);
     let db = store.connection();
-    // The ids of the accounts matching every word, from the term index alone: one range per
-    // word, intersected. Counting them never reads the accounts table.
+    // The accounts matching every word, with what their order needs (pinned, sort name), from
+    // the term index alone (idx_account_search_page covers every column read): one range per
+    // word, intersected. Counting them and picking the page never read the accounts table.
     let mut matching: Option<SelectStatement> = None;
     for word in query.to_lowercase().split_whitespace() {
         let upper = format!("{word}{AFTER_EVERY_CHAR}");
         let ids = Query::select()
             .distinct()
             .column(account_search::Column::AccountId)
+            .column(account_search::Column::Pinned)
+            .column(account_search::Column::SortName)
             .from(account_search::Entity)
             .and_where(Expr::col(account_search::Column::Term).gte(word))
             .and_where(Expr::col(account_search::Column::Term).lt(upper))
@@ -215,24 +239,57 @@ pub async fn search_accounts(
             .order_by_asc(account::Column::Id)
     };
     let hits = match matching {
-        None => in_order(hits()).offset(offset).limit(limit),
-        Some(ids) => {
-            // The page's ids first; only those rows are joined with their contact.
-            let page = in_order(
-                account::Entity::find()
-                    .select_only()
-                    .column(account::Column::Id)
-                    .filter(account::Column::Id.in_subquery(ids)),
-            )
-            .offset(offset)
-            .limit(limit)
-            .into_query();
-            in_order(hits().filter(account::Column::Id.in_subquery(page)))
+        None => {
+            in_order(hits())
+                .offset(offset)
+                .limit(limit)
+                .into_model::<AccountHit>()
+                .all(db)
+                .await?
         }
-    }
-    .into_model::<AccountHit>()
-    .all(db)
-    .await?;
+        Some(matching) => {
+            // The page is cut from the index's rows (ordered by what they carry); the page then
+            // drives the joins, 50 primary-key lookups. (As `accounts.id IN (page)`, PostgreSQL
+            // chose a hash semi-join over a sequential scan of all of `accounts`.)
+            let page = Query::select()
+                .columns([
+                    account_search::Column::AccountId,
+                    account_search::Column::Pinned,
+                    account_search::Column::SortName,
+                ])
+                .from_subquery(matching, "matching")
+                .order_by(account_search::Column::Pinned, Order::Desc)
+                .order_by(account_search::Column::SortName, Order::Asc)
+                .order_by(account_search::Column::AccountId, Order::Asc)
+                .offset(offset)
+                .limit(limit)
+                .to_owned();
+            let statement = Query::select()
+                .column((account::Entity, account::Column::Id))
+                .column((contact::Entity, contact::Column::CompanyName))
+                .column((contact::Entity, contact::Column::Name))
+                .column((account::Entity, account::Column::Pinned))
+                .column((account::Entity, account::Column::LastOpenedAt))
+                .from_subquery(page, "page")
+                .inner_join(
+                    account::Entity,
+                    Expr::col((account::Entity, account::Column::Id))
+                        .equals(("page", account_search::Column::AccountId)),
+                )
+                .inner_join(
+                    contact::Entity,
+                    Expr::col((contact::Entity, contact::Column::AccountId))
+                        .equals((account::Entity, account::Column::Id)),
+                )
+                .order_by(("page", account_search::Column::Pinned), Order::Desc)
+                .order_by(("page", account_search::Column::SortName), Order::Asc)
+                .order_by(("page", account_search::Column::AccountId), Order::Asc)
+                .to_owned();
+            AccountHit::find_by_statement(db.get_database_backend().build(&statement))
+                .all(db)
+                .await?
+        }
+    };
     Ok(SearchPage {
         hits,
         total,

@@ -400,6 +400,51 @@ mod switcher {
         assert_eq!((past.hits.len(), past.total), (0, 4));
     }
 
+    /// A search's page is ordered from the search index, which carries the pin and the sort
+    /// name: pinning, unpinning and renaming must move the account in a search at once.
+    #[tokio::test]
+    async fn a_search_follows_pins_and_renames() {
+        let t = test_store().await;
+        let store = &t.store;
+        let mut ids = Vec::new();
+        for name in ["Acme Zeta", "Acme Alpha", "acme beta", "Other"] {
+            let created = create_account(store, &company(name, "N"), &BillingForm::default())
+                .await
+                .unwrap();
+            ids.push(created.id);
+        }
+        let acme = |query: &'static str| async move {
+            search_accounts(store, query, 0, 10)
+                .await
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| h.company_name)
+                .collect::<Vec<String>>()
+        };
+        assert_eq!(acme("acme").await, ["Acme Alpha", "acme beta", "Acme Zeta"]);
+
+        set_pinned(store, ids[0], true).await.unwrap();
+        assert_eq!(acme("acme").await, ["Acme Zeta", "Acme Alpha", "acme beta"]);
+        assert_eq!(acme("acme z").await, ["Acme Zeta"]);
+        // Two words (an intersection of two ranges) in the same order.
+        assert_eq!(
+            acme("acme acme").await,
+            ["Acme Zeta", "Acme Alpha", "acme beta"]
+        );
+        let page = search_accounts(store, "acme", 0, 1).await.unwrap();
+        assert!(page.hits[0].pinned, "the hit says it is pinned");
+
+        update_contact(store, ids[1], 1, &company("Acme Omega", "N"))
+            .await
+            .unwrap();
+        assert_eq!(acme("acme").await, ["Acme Zeta", "acme beta", "Acme Omega"]);
+
+        set_pinned(store, ids[0], false).await.unwrap();
+        assert_eq!(acme("acme").await, ["acme beta", "Acme Omega", "Acme Zeta"]);
+        assert_eq!(acme("acme o").await, ["Acme Omega"]);
+    }
+
     #[tokio::test]
     async fn recents_and_the_last_opened_account() {
         let t = test_store().await;

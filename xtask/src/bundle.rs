@@ -1,14 +1,23 @@
-//! `cargo xtask bundle [--windows]`: a `.deb` made with dpkg-deb from the release binary, the
-//! icons and a desktop entry (name, version and description from tauri.conf.json and the
-//! workspace); with `--windows`, keydesk.exe cross-compiled for x86_64-pc-windows-gnu with mingw.
+//! `cargo xtask bundle [--windows]`: the .deb and the .rpm made by Tauri's own bundler (the
+//! `tauri-bundler` crate, the library behind `tauri build`) from the release binary and the
+//! settings in the root tauri.conf.json; with `--windows`, keydesk.exe cross-compiled for
+//! x86_64-pc-windows-gnu with mingw.
 //!
-//! Tauri's own bundler (the `tauri` CLI) expects the app crate beside tauri.conf.json; this
-//! workspace keeps the config at the root, so the .deb is laid out here, the way the bundler
-//! lays it out. AppImage, .rpm, .msi/NSIS and .dmg stay configured in tauri.conf.json for a
-//! machine with their tools (see the README).
+//! The `tauri` CLI expects the app crate beside tauri.conf.json; this workspace keeps the config
+//! at the root, so the xtask builds the binaries itself (with `custom-protocol`, as the CLI
+//! does) and hands them to the bundler as a library: pure Rust, offline. AppImage needs tools
+//! the bundler downloads (linuxdeploy, appimagetool) and stays configured for a machine that
+//! has them cached (see the README); .msi/NSIS and .dmg need their own systems.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::str::FromStr;
+
+use tauri_bundler::{
+    AppCategory, BundleBinary, BundleSettings, DebianSettings, PackageSettings, PackageType,
+    RpmSettings, SettingsBuilder,
+};
+use tauri_utils::config::Config;
 
 use crate::system::ensure_packages;
 use crate::{cargo, root, status, target_dir, APP_PACKAGES};
@@ -18,8 +27,29 @@ pub const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
 pub fn bundle(args: &[String]) -> Result<(), String> {
     match args {
         [] => {
-            let deb = build_deb()?;
-            println!("{} ({})", deb.display(), size(&deb));
+            let packages = build_packages(false)?;
+            for package in [&packages.deb, &packages.rpm] {
+                println!("{} ({})", package.display(), size(package));
+            }
+            Ok(())
+        }
+        [flag] if flag == "--appimage" => {
+            let packages = build_packages(true)?;
+            for package in [&packages.deb, &packages.rpm]
+                .into_iter()
+                .chain(packages.appimage.as_ref())
+            {
+                println!("{} ({})", package.display(), size(package));
+            }
+            Ok(())
+        }
+        [flag] if flag == "--debug" => {
+            // The debug build already made, packaged as `cargo xtask test` packages it: a quick
+            // look at the packaging without a release build.
+            let packages = packages("debug")?;
+            for package in [&packages.deb, &packages.rpm] {
+                println!("{} ({})", package.display(), size(package));
+            }
             Ok(())
         }
         [flag] if flag == "--windows" => {
@@ -29,45 +59,15 @@ pub fn bundle(args: &[String]) -> Result<(), String> {
             println!("{} ({}, the bare Tauri app)", bare.display(), size(&bare));
             Ok(())
         }
-        _ => Err(format!("bundle takes nothing or --windows (got {args:?})")),
+        _ => Err(format!(
+            "bundle takes nothing, --appimage, --debug or --windows (got {args:?})"
+        )),
     }
 }
 
 fn size(path: &Path) -> String {
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
-}
-
-struct Product {
-    name: String,
-    version: String,
-    description: String,
-}
-
-fn product() -> Result<Product, String> {
-    let text =
-        std::fs::read_to_string(root().join("tauri.conf.json")).map_err(|e| e.to_string())?;
-    let config: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let field = |pointer: &str| {
-        config
-            .pointer(pointer)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-            .ok_or(format!("tauri.conf.json has no {pointer}"))
-    };
-    let version = field("/version")?;
-    let workspace =
-        std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
-    if !workspace.contains(&format!("version = \"{version}\"")) {
-        return Err(format!(
-            "tauri.conf.json's version {version} is not the workspace's (Cargo.toml)"
-        ));
-    }
-    Ok(Product {
-        name: field("/productName")?,
-        version,
-        description: field("/bundle/shortDescription")?,
-    })
 }
 
 /// The shipping build: release, UI embedded through the custom protocol. Keydesk, the bare app
@@ -130,112 +130,236 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
     Ok(benches)
 }
 
-/// Builds `target/bundle/keydesk_<version>_<arch>.deb` and returns its path.
-pub fn build_deb() -> Result<PathBuf, String> {
-    build_release()?;
-    deb("release")
+/// A .deb and a .rpm of one binary (and an AppImage when asked for).
+pub struct Packages {
+    pub deb: PathBuf,
+    pub rpm: PathBuf,
+    pub appimage: Option<PathBuf>,
 }
 
-/// The package around Keydesk's `profile` build, already made: "release" is what ships; "debug"
-/// is what `cargo xtask test` packages (what is tested is the packaging — files, desktop entry,
-/// the unpacked binary running — without a release build of everything on every CI run, about
-/// 6 minutes on 2 cores).
-pub fn deb(profile: &str) -> Result<PathBuf, String> {
-    package("keydesk", &product()?, profile)
+/// Builds `target/bundle/deb/keydesk_<v>_<arch>.deb` and `target/bundle/rpm/keydesk-<v>-1.<arch>.rpm`
+/// (and `target/bundle/appimage/keydesk_<v>_amd64.appimage` with `appimage`).
+pub fn build_packages(appimage: bool) -> Result<Packages, String> {
+    build_release()?;
+    if appimage {
+        package("keydesk", None, "release", Some(appimage_tools()?))
+    } else {
+        packages("release")
+    }
+}
+
+/// The tools Tauri's bundler runs to make an AppImage. It downloads them from GitHub when they
+/// are missing, which this project's machines cannot: they must be in the folder already
+/// (`KEYDESK_APPIMAGE_TOOLS`, or `~/.cache/tauri` where `tauri build` leaves them).
+fn appimage_tools() -> Result<PathBuf, String> {
+    let folder = std::env::var_os("KEYDESK_APPIMAGE_TOOLS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tauri")))
+        .ok_or("set KEYDESK_APPIMAGE_TOOLS to the folder holding the AppImage tools")?;
+    let missing: Vec<&str> = ["AppRun-x86_64", "linuxdeploy-07333c6-x86_64.AppImage"]
+        .into_iter()
+        .filter(|tool| !folder.join(tool).is_file())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the AppImage needs {} in {} (KEYDESK_APPIMAGE_TOOLS); Tauri's bundler would \
+             download them from github.com/tauri-apps/binary-releases, which the xtask does not do",
+            missing.join(" and "),
+            folder.display()
+        ));
+    }
+    Ok(folder)
+}
+
+/// The packages of Keydesk's `profile` build, already made: "release" is what ships (into
+/// target/bundle); "debug" is what `cargo xtask test` packages (into target/bundle/debug): what
+/// is tested is the packaging — files, desktop entry, declared dependencies, the unpacked binary
+/// running — without a release build of everything on every CI run.
+pub fn packages(profile: &str) -> Result<Packages, String> {
+    package("keydesk", None, profile, None)
 }
 
 /// The bare Tauri app's release build (already made) packaged the same way: the floor for the
-/// package size in BENCHMARKS.md.
-pub fn bare_deb() -> Result<PathBuf, String> {
-    let mut product = product()?;
-    product.name = "keydesk-bare".into();
-    product.description = "The bare Tauri app Keydesk is measured against".into();
-    package("keydesk-bare", &product, "release")
+/// package sizes in BENCHMARKS.md.
+pub fn bare_packages() -> Result<Packages, String> {
+    package(
+        "keydesk-bare",
+        Some("The bare Tauri app Keydesk is measured against"),
+        "release",
+        None,
+    )
 }
 
-/// Lays out and packs the .deb of the binary `name` of `profile` (already built).
-fn package(name: &str, product: &Product, profile: &str) -> Result<PathBuf, String> {
-    let binary = target_dir().join(profile).join(name);
-    let arch = String::from_utf8_lossy(
-        &Command::new("dpkg")
-            .arg("--print-architecture")
-            .output()
-            .map_err(|e| format!("dpkg: {e}"))?
-            .stdout,
-    )
-    .trim()
-    .to_owned();
+/// The settings of the root tauri.conf.json; its version must be the workspace's.
+fn config() -> Result<Config, String> {
+    let path = root().join("tauri.conf.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let config: Config =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let version = config
+        .version
+        .clone()
+        .ok_or("tauri.conf.json has no version")?;
+    let workspace =
+        std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    if !workspace.contains(&format!("version = \"{version}\"")) {
+        return Err(format!(
+            "tauri.conf.json's version {version} is not the workspace's (Cargo.toml)"
+        ));
+    }
+    Ok(config)
+}
+
+/// What the `tauri` CLI adds to every Linux package's dependencies (tauri-cli's
+/// `tauri_config_to_bundle_settings`), then what tauri.conf.json declares.
+fn with_webview(base: &[&str], declared: &Option<Vec<String>>) -> Option<Vec<String>> {
+    let mut all: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+    for dependency in declared.iter().flatten() {
+        if !all.contains(dependency) {
+            all.push(dependency.clone());
+        }
+    }
+    Some(all)
+}
+
+/// Packs the binary `name` of `profile` (already built) with Tauri's bundler. A bare app's
+/// `description` names it in its package instead of Keydesk. With `appimage_tools`, an
+/// AppImage too, from the tools in that folder.
+fn package(
+    name: &str,
+    description: Option<&str>,
+    profile: &str,
+    appimage_tools: Option<PathBuf>,
+) -> Result<Packages, String> {
+    let config = config()?;
+    let bundle = &config.bundle;
+    let linux = &bundle.linux;
+    let version = config.version.clone().unwrap_or_default();
+    let (product_name, short_description) = match description {
+        None => (
+            config
+                .product_name
+                .clone()
+                .ok_or("tauri.conf.json has no productName")?,
+            bundle.short_description.clone().unwrap_or_default(),
+        ),
+        Some(description) => (name.to_owned(), description.to_owned()),
+    };
     let out = match profile {
         "release" => target_dir().join("bundle"),
         other => target_dir().join("bundle").join(other),
     };
-    let tree = out.join(format!("{name}-deb-root"));
-    let _ = std::fs::remove_dir_all(&tree);
-    let write = |path: &Path, bytes: &[u8]| -> Result<(), String> {
-        std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
-        std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
-    };
+    // The bundler reads the binary from, and writes under, its "project out directory"; it
+    // also patches the binary in place while it packs. A staged copy keeps target/<profile>
+    // untouched (the end-to-end tests run that binary at the same time).
+    let stage = out.join(format!(".stage-{name}"));
+    let _ = std::fs::remove_dir_all(&stage);
+    std::fs::create_dir_all(&stage).map_err(|e| format!("{}: {e}", stage.display()))?;
+    let binary = target_dir().join(profile).join(name);
+    std::fs::copy(&binary, stage.join(name)).map_err(|e| format!("{}: {e}", binary.display()))?;
+    // Symbols are for debugging builds, not for the package (the release profile strips too;
+    // this covers the debug build `cargo xtask test` packages).
+    let mut strip = Command::new("strip");
+    strip.arg(stage.join(name));
+    status(strip)?;
 
-    let installed = tree.join("usr/bin").join(name);
-    std::fs::create_dir_all(installed.parent().unwrap()).map_err(|e| e.to_string())?;
-    std::fs::copy(&binary, &installed).map_err(|e| e.to_string())?;
-    // Symbols are for debugging builds, not for the package (as Tauri's bundler ships it too).
-    let _ = Command::new("strip").arg(&installed).status();
-    for (file, size) in [
-        ("32x32.png", "32x32"),
-        ("128x128.png", "128x128"),
-        ("128x128@2x.png", "256x256"),
-        ("icon.png", "512x512"),
-    ] {
-        let icon = std::fs::read(root().join("icons").join(file)).map_err(|e| e.to_string())?;
-        write(
-            &tree.join(format!("usr/share/icons/hicolor/{size}/apps/{name}.png")),
-            &icon,
-        )?;
-    }
-    let desktop = format!(
-        "[Desktop Entry]\nType=Application\nName={}\nComment={}\nExec={name}\nIcon={name}\n\
-         Terminal=false\nCategories=Utility;Office;\nStartupWMClass={name}\n",
-        product.name, product.description
-    );
-    write(
-        &tree.join(format!("usr/share/applications/{name}.desktop")),
-        desktop.as_bytes(),
-    )?;
-    let installed_kib = dir_size(&tree) / 1024;
-    let control = format!(
-        "Package: {name}\nVersion: {}\nArchitecture: {arch}\nMaintainer: Keydesk <team@keydesk.app>\n\
-         Installed-Size: {installed_kib}\nDepends: libwebkit2gtk-4.1-0, libgtk-3-0\n\
-         Recommends: gnome-keyring\nSection: utils\nPriority: optional\n\
-         Description: {}\n {} keeps each account's contact and billing information and its API\n \
-         credentials; a new secret is shown once and can be kept in the OS keyring.\n",
-        product.version, product.description, product.name
-    );
-    write(&tree.join("DEBIAN/control"), control.as_bytes())?;
-
-    let deb = out.join(format!("{name}_{}_{arch}.deb", product.version));
-    let mut pack = Command::new("dpkg-deb");
-    pack.args(["--root-owner-group", "--build"])
-        .arg(&tree)
-        .arg(&deb);
-    status(pack)?;
-    Ok(deb)
-}
-
-fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| {
-            let path = entry.path();
-            if path.is_dir() {
-                dir_size(&path)
-            } else {
-                entry.metadata().map(|m| m.len()).unwrap_or(0)
+    let category = bundle
+        .category
+        .as_deref()
+        .map(AppCategory::from_str)
+        .transpose()
+        .map_err(|closest| match closest {
+            Some(closest) => {
+                format!("tauri.conf.json bundle.category: unknown; did you mean {closest}?")
             }
+            None => {
+                "tauri.conf.json bundle.category: not a category Tauri's bundler knows".to_owned()
+            }
+        })?;
+    let mut types = vec![PackageType::Deb, PackageType::Rpm];
+    let mut builder = SettingsBuilder::new();
+    if let Some(tools) = &appimage_tools {
+        types.push(PackageType::AppImage);
+        builder = builder.local_tools_directory(tools);
+    }
+    let settings = builder
+        .project_out_directory(&stage)
+        .package_types(types)
+        .package_settings(PackageSettings {
+            product_name: product_name.clone(),
+            version: version.clone(),
+            description: short_description.clone(),
+            homepage: bundle.homepage.clone(),
+            authors: None,
+            default_run: Some(name.to_owned()),
         })
-        .sum()
+        .bundle_settings(BundleSettings {
+            identifier: Some(config.identifier.clone()),
+            publisher: bundle.publisher.clone(),
+            homepage: bundle.homepage.clone(),
+            icon: Some(
+                bundle
+                    .icon
+                    .iter()
+                    .map(|icon| root().join(icon).display().to_string())
+                    .collect(),
+            ),
+            copyright: bundle.copyright.clone(),
+            license: bundle.license.clone(),
+            category,
+            short_description: Some(short_description),
+            long_description: bundle.long_description.clone(),
+            deb: DebianSettings {
+                depends: with_webview(&["libwebkit2gtk-4.1-0", "libgtk-3-0"], &linux.deb.depends),
+                recommends: linux.deb.recommends.clone(),
+                section: linux.deb.section.clone(),
+                priority: linux.deb.priority.clone(),
+                ..Default::default()
+            },
+            rpm: RpmSettings {
+                depends: with_webview(&["webkit2gtk4.1", "gtk3"], &linux.rpm.depends),
+                recommends: linux.rpm.recommends.clone(),
+                release: linux.rpm.release.clone(),
+                epoch: linux.rpm.epoch,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .binaries(vec![BundleBinary::new(name.to_owned(), true)])
+        .build()
+        .map_err(|e| format!("tauri-bundler settings: {e}"))?;
+    let made =
+        tauri_bundler::bundle_project(&settings).map_err(|e| format!("tauri-bundler: {e}"))?;
+
+    // The bundler names the files after the product ("Keydesk_…"); the packages inside are
+    // `keydesk` either way. Moved to the lower-case name a shell user types.
+    let find = |kind: PackageType| -> Result<PathBuf, String> {
+        made.iter()
+            .find(|b| b.package_type == kind)
+            .and_then(|b| b.bundle_paths.first().cloned())
+            .ok_or(format!("tauri-bundler made no {}", kind.short_name()))
+    };
+    let place = |from: PathBuf, folder: &str| -> Result<PathBuf, String> {
+        let file = from
+            .file_name()
+            .and_then(|f| f.to_str())
+            .ok_or("a package without a file name")?
+            .replacen(&product_name, &product_name.to_lowercase(), 1);
+        let to = out.join(folder).join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).map_err(|e| e.to_string())?;
+        std::fs::rename(&from, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+        Ok(to)
+    };
+    let packages = Packages {
+        deb: place(find(PackageType::Deb)?, "deb")?,
+        rpm: place(find(PackageType::Rpm)?, "rpm")?,
+        appimage: match appimage_tools {
+            Some(_) => Some(place(find(PackageType::AppImage)?, "appimage")?),
+            None => None,
+        },
+    };
+    let _ = std::fs::remove_dir_all(&stage);
+    Ok(packages)
 }
 
 fn windows_toolchain() -> Result<(), String> {

@@ -5,6 +5,7 @@ mod bench;
 mod bundle;
 mod postgres;
 mod soak;
+mod stats;
 mod system;
 mod token_bench;
 
@@ -29,6 +30,9 @@ const TEST_PACKAGES: &[&str] = &[
     // keydesk-server's tests make certificates with openssl and call the TLS endpoint with curl.
     "openssl",
     "curl",
+    // The .rpm made by Tauri's bundler is checked with the rpm tools (rpm -qp, rpm2cpio).
+    "rpm",
+    "cpio",
 ];
 
 const USAGE: &str = "\
@@ -38,7 +42,10 @@ Usage: cargo xtask <task> [args]
   test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
   bench [--runs N] [--launch-only | --tokens-only]
                      Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md
-  bundle [--windows] a .deb in target/bundle (or keydesk.exe cross-compiled with mingw)
+  bundle [--appimage | --debug | --windows]
+                     a .deb and a .rpm in target/bundle (Tauri's bundler; --appimage: an AppImage too,
+                     from tools already cached; --debug: of the debug build already made, into
+                     target/bundle/debug), or keydesk.exe cross-compiled with mingw
   soak               the reliability suites at full length (1,000 kills, 100,000 cases, 1,000 renewals)";
 
 fn main() -> ExitCode {
@@ -152,11 +159,21 @@ fn test(test_args: &[String]) -> Result<(), String> {
     let mut build = cargo();
     build.args(["build", "-p", "keydesk"]);
     status(build)?;
-    // The package as users install it, unpacked into a throwaway root for tests/installed.rs.
-    let deb = bundle::deb("debug")?;
-    let installed = tempfile::tempdir().map_err(|e| e.to_string())?;
+    // The packages as users install them, made by Tauri's bundler around that binary: the .deb
+    // unpacked into a throwaway root (`dpkg -x`), the .rpm unpacked with `rpm2cpio | cpio`;
+    // tests/installed.rs checks both (files, desktop entry, declared dependencies with
+    // `dpkg-deb` and `rpm -qp`) and runs each unpacked binary through tauri-driver.
+    let packages = bundle::packages("debug")?;
+    let deb_root = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut unpack = Command::new("dpkg");
-    unpack.arg("-x").arg(&deb).arg(installed.path());
+    unpack.arg("-x").arg(&packages.deb).arg(deb_root.path());
+    status(unpack)?;
+    let rpm_root = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut unpack = Command::new("sh");
+    unpack
+        .args(["-c", "rpm2cpio \"$1\" | cpio -idm --quiet", "sh"])
+        .arg(&packages.rpm)
+        .current_dir(rpm_root.path());
     status(unpack)?;
     // Windows-only code (keyring's Credential Manager store, paths) must keep compiling.
     bundle::check_windows()?;
@@ -171,7 +188,10 @@ fn test(test_args: &[String]) -> Result<(), String> {
     let mut command = session_command(&inner);
     command.env("TAURI_DRIVER", tauri_driver);
     command.env("KEYDESK_E2E_POSTGRES_URL", &cluster.url);
-    command.env("KEYDESK_INSTALLED_ROOT", installed.path());
+    command.env("KEYDESK_INSTALLED_ROOT", deb_root.path());
+    command.env("KEYDESK_INSTALLED_DEB", &packages.deb);
+    command.env("KEYDESK_INSTALLED_RPM", &packages.rpm);
+    command.env("KEYDESK_INSTALLED_RPM_ROOT", rpm_root.path());
     if system::can_mount_tmpfs() {
         // The full-disk and read-only tests mount a small tmpfs; where that works they must run.
         command.env("KEYDESK_REQUIRE_MOUNT", "1");
