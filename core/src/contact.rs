@@ -247,6 +247,19 @@ async fn update<B: Block>(
 ) -> Result<AccountView> {
     let form = B::validate(form)?;
     let write = store.write().await?;
+    let event = write_block::<B>(&write, account_id, expected_version, form).await?;
+    write.commit(event).await?;
+    get_account(store, account_id).await
+}
+
+/// The one update path of a block, inside a write the caller commits with the returned event
+/// (the form's commands one at a time, an import many in one transaction). `form` is validated.
+async fn write_block<B: Block>(
+    write: &Write,
+    account_id: i32,
+    expected_version: i32,
+    form: B::Form,
+) -> Result<Event> {
     let result = B::Entity::update_many()
         .set(B::columns(form))
         .col_expr(B::updated_at(), Expr::value(write.now()))
@@ -258,10 +271,27 @@ async fn update<B: Block>(
     if result.rows_affected == 0 {
         return Err(stale_or_missing(write.db(), account_id, B::WHAT).await?);
     }
-    write
-        .commit(Event::new(Subject::account(account_id), B::UPDATED, ""))
-        .await?;
-    get_account(store, account_id).await
+    Ok(Event::new(Subject::account(account_id), B::UPDATED, ""))
+}
+
+/// Updates a validated contact block inside `write` (see `write_block`).
+pub(crate) async fn write_contact(
+    write: &Write,
+    account_id: i32,
+    expected_version: i32,
+    form: ContactForm,
+) -> Result<Event> {
+    write_block::<ContactBlock>(write, account_id, expected_version, form).await
+}
+
+/// Updates a validated billing block inside `write` (see `write_block`).
+pub(crate) async fn write_billing(
+    write: &Write,
+    account_id: i32,
+    expected_version: i32,
+    form: BillingForm,
+) -> Result<Event> {
+    write_block::<BillingBlock>(write, account_id, expected_version, form).await
 }
 
 /// Why an edit that named a version changed nothing: the row moved on (a conflict), or the

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::entities::{account, account_search, contact, credential};
+use crate::entities::{account, account_search, account_tag, contact, credential};
 use crate::{Error, Result, Store};
 
 /// The most results one page of the switcher holds.
@@ -121,6 +121,23 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, account_ids: &BTreeSet<i
     Ok(())
 }
 
+/// The ids of the accounts with a value in `column` starting with `prefix`: a range scan.
+fn prefix_ids(
+    table: impl sea_orm::sea_query::IntoTableRef,
+    account_id: impl sea_orm::sea_query::IntoColumnRef + Copy,
+    column: impl sea_orm::sea_query::IntoColumnRef + Copy,
+    prefix: &str,
+) -> SelectStatement {
+    let upper = format!("{prefix}{AFTER_EVERY_CHAR}");
+    Query::select()
+        .distinct()
+        .column(account_id)
+        .from(table)
+        .and_where(Expr::col(column).gte(prefix))
+        .and_where(Expr::col(column).lt(upper))
+        .to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromQueryResult)]
 pub struct AccountHit {
     pub id: i32,
@@ -172,14 +189,22 @@ pub async fn search_accounts(
     // word, intersected. Counting them never reads the accounts table.
     let mut matching: Option<SelectStatement> = None;
     for word in query.to_lowercase().split_whitespace() {
-        let upper = format!("{word}{AFTER_EVERY_CHAR}");
-        let ids = Query::select()
-            .distinct()
-            .column(account_search::Column::AccountId)
-            .from(account_search::Entity)
-            .and_where(Expr::col(account_search::Column::Term).gte(word))
-            .and_where(Expr::col(account_search::Column::Term).lt(upper))
-            .to_owned();
+        // `#tier` keeps the accounts with a tag starting so, from the tag table's index.
+        let ids = match word.strip_prefix('#').map(|t| t.trim_start_matches('#')) {
+            Some("") => continue,
+            Some(tag) => prefix_ids(
+                account_tag::Entity,
+                account_tag::Column::AccountId,
+                account_tag::Column::Tag,
+                tag,
+            ),
+            None => prefix_ids(
+                account_search::Entity,
+                account_search::Column::AccountId,
+                account_search::Column::Term,
+                word,
+            ),
+        };
         matching = Some(match matching {
             None => ids,
             Some(mut earlier) => earlier.union(UnionType::Intersect, ids).to_owned(),
