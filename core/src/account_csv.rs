@@ -4,7 +4,7 @@
 //! row to an account (by an `id` column, else by company name) and checks every rule of the
 //! form, so the page can show what each row will do and every rule a row breaks
 //! ("row 17, Email address: …"). `commit_import` then writes the valid rows of that preview in
-//! one `Store::write()`: new accounts through `contact::insert_account`, matched ones through
+//! one `Store::write()`: new accounts through `contact::insert_accounts` (the form's insert, batched), matched ones through
 //! the forms' own update path (refused, and everything rolled back, if an account changed since
 //! the preview) — the same validation, events and search index as the form.
 //!
@@ -18,7 +18,7 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryOrder};
 use serde::Serialize;
 
 use crate::audit::{Action, Event, Subject};
-use crate::contact::{insert_account, write_billing, write_contact, BillingForm, ContactForm};
+use crate::contact::{insert_accounts, write_billing, write_contact, BillingForm, ContactForm};
 use crate::entities::{account, billing, contact};
 use crate::tags::{insert_tags, join_tags, parse_tags, replace_tags, tags_by_account};
 use crate::{Error, Result, Store};
@@ -616,21 +616,34 @@ pub async fn commit_import(store: &Store, preview: &ImportPreview) -> Result<Imp
     let write = store.write().await?;
     let detail = format!("imported from {}", preview.file_name);
     let mut events = Vec::with_capacity(preview.planned.len());
+    // The new accounts first, in one batch, in the file's order.
+    let creates: Vec<&Planned> = preview
+        .planned
+        .iter()
+        .filter(|p| matches!(p.work, Work::Create))
+        .collect();
+    let ids = insert_accounts(
+        &write,
+        creates
+            .iter()
+            .map(|p| (p.contact.clone(), p.billing.clone()))
+            .collect(),
+    )
+    .await?;
     let mut new_tags: Vec<(i32, String)> = Vec::new();
+    for (&id, planned) in ids.iter().zip(&creates) {
+        events.push(Event::new(
+            Subject::account(id),
+            Action::AccountCreated,
+            detail.clone(),
+        ));
+        if let Some(tags) = &planned.tags {
+            new_tags.extend(tags.iter().map(|t| (id, t.clone())));
+        }
+    }
     for planned in &preview.planned {
         match planned.work {
-            Work::Create => {
-                let id = insert_account(&write, planned.contact.clone(), planned.billing.clone())
-                    .await?;
-                events.push(Event::new(
-                    Subject::account(id),
-                    Action::AccountCreated,
-                    detail.clone(),
-                ));
-                if let Some(tags) = &planned.tags {
-                    new_tags.extend(tags.iter().map(|t| (id, t.clone())));
-                }
-            }
+            Work::Create => {}
             Work::Update {
                 account_id,
                 contact_version,
