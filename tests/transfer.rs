@@ -15,7 +15,7 @@ fn fifty_accounts() -> String {
         let row = i + 1;
         let line = match row {
             5 => format!("Bad Email {i};Bea;bea@;US;80202;e2e-batch\n"),
-            20 => format!(";Nameless;n@example.com;US;80202;e2e-batch\n"),
+            20 => ";Nameless;n@example.com;US;80202;e2e-batch\n".to_owned(),
             40 => format!("Bad Zip {i};Zed;z@example.com;US;ABC;e2e-batch\n"),
             30 => "\"Vip; Corp\";Val;val@vip.example;US;80202;e2e-batch vip-one\n".to_owned(),
             _ => format!("Batch Company {i:02};Person {i};p{i}@example.com;US;80202;e2e-batch\n"),
