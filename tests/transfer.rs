@@ -114,3 +114,44 @@ fn a_csv_of_fifty_accounts_is_previewed_imported_found_by_tag_and_its_activity_e
     );
     assert!(lines[1].ends_with(",imported from customers.csv"), "{csv}");
 }
+
+#[test]
+fn tags_are_added_on_the_account_page_filter_home_and_a_bulk_action_reports_per_account() {
+    let (_dir, app) = App::demo();
+    app.find("#tag-input");
+    app.fill("#tag-input", "Tier-1");
+    app.press(Key::ENTER);
+    app.wait_for("the new tag", |a| a.exists("#tags li[data-tag='tier-1']"));
+    // A bad tag is refused beside the field.
+    app.fill("#tag-input", "two words");
+    app.press(Key::ENTER);
+    app.wait_for("the error", |a| a.is_visible("#tag-input-error"));
+    assert!(app
+        .text("#tag-input-error")
+        .starts_with("Tag: must be one word"));
+
+    // Home filtered by the tag, then every tagged account tagged again in bulk.
+    app.click("#crumb-home");
+    app.find("#home-tag");
+    app.exec(
+        "const s = document.getElementById('home-tag'); s.value = 'tier-1'; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    app.wait_for("the filtered list", |a| {
+        a.text("#account-count")
+            .starts_with("1 account tagged #tier-1")
+    });
+    app.click("#home-select");
+    app.click("#bulk-select-tag");
+    app.wait_text("#bulk-count", "1 selected");
+    app.click("#bulk-add-tag");
+    app.find("#bulk-tag");
+    app.fill("#bulk-tag", "eu");
+    assert_eq!(app.text("#bulk-confirm-list"), "Alexcompany");
+    app.click("#bulk-confirm-yes");
+    app.wait_for("the results", |a| a.exists("#bulk-results-list"));
+    assert_eq!(
+        app.text("#bulk-results-list"),
+        "Alexcompany — done: tagged #eu"
+    );
+}
