@@ -208,6 +208,8 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "at_rest",
                 "tokens",
                 "postgres",
+                "account_csv",
+                "backup",
             ],
             false,
         )? {
