@@ -1,24 +1,26 @@
 // Accounts: the welcome panel of an empty store, the Home list, and Add account.
 
 import { api } from './api.js';
+import { enableBulk } from './bulk.js';
 import { clear, el, showBanner, toast } from './dom.js';
 import { CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
 
-export function renderWelcome(main, { onAdd }) {
+export function renderWelcome(main, { onAdd, onImport }) {
   const add = el('button', { type: 'button', class: 'primary', id: 'welcome-add-account', text: 'Add account', onclick: onAdd });
+  const importButton = onImport ? el('button', { type: 'button', id: 'welcome-import', text: 'Import from CSV…', onclick: onImport }) : null;
   clear(main).append(
     el('section', { class: 'welcome card', id: 'welcome', 'aria-labelledby': 'welcome-title' },
       el('h1', { id: 'welcome-title', text: 'Welcome to Keydesk' }),
       el('p', { text: 'Keep each customer account’s contact and billing information, and its API credentials, in one place.' }),
       el('p', { class: 'muted', text: 'Start with the account you look after most. Only the company name and a contact name are needed.' }),
-      el('div', { class: 'actions start' }, add),
+      el('div', { class: 'actions start' }, add, importButton),
     ),
   );
   add.focus();
 }
 
 /// The Home page: every account, one page at a time (never thousands of rows at once).
-export function renderHome(main, firstPage, { onOpen, onAdd, onMore }) {
+export function renderHome(main, firstPage, { onOpen, onAdd, onMore, tags = [], tag = '', onTag, onTransfer, onBulkDone }) {
   const row = (a) => el('li', {},
     el('button', { type: 'button', class: 'account-row', dataset: { accountId: String(a.id) }, onclick: () => onOpen(a.id) },
       el('span', { class: 'company', text: `${a.pinned ? '★ ' : ''}${a.company_name}` }),
@@ -29,7 +31,7 @@ export function renderHome(main, firstPage, { onOpen, onAdd, onMore }) {
   const more = el('button', { type: 'button', id: 'home-more', text: 'Show more' });
   let shown = firstPage.hits.length;
   const update = () => {
-    count.textContent = `${firstPage.total} ${firstPage.total === 1 ? 'account' : 'accounts'}${shown < firstPage.total ? `, showing ${shown}` : ''} · Ctrl+K to search`;
+    count.textContent = `${firstPage.total} ${firstPage.total === 1 ? 'account' : 'accounts'}${tag ? ` tagged #${tag}` : ''}${shown < firstPage.total ? `, showing ${shown}` : ''} · Ctrl+K to search`;
     more.hidden = shown >= firstPage.total;
   };
   more.addEventListener('click', async () => {
@@ -43,12 +45,24 @@ export function renderHome(main, firstPage, { onOpen, onAdd, onMore }) {
     }
   });
   update();
+  // Filter by tag: only when some account has one.
+  const filter = tags.length === 0 ? null : el('div', { class: 'field inline' },
+    el('label', { for: 'home-tag', text: 'Tag' }),
+    el('select', { id: 'home-tag', onchange: (event) => onTag?.(event.target.value) },
+      el('option', { value: '', text: 'All accounts' }),
+      tags.map((t) => el('option', { value: t.tag, selected: t.tag === tag, text: `#${t.tag} (${t.accounts})` }))));
   clear(main).append(
     el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('span', { 'aria-current': 'page', text: 'Home' })),
     el('h1', { text: 'Accounts' }),
+    filter,
     count,
     list,
-    el('div', { class: 'actions start' }, more, el('button', { type: 'button', class: 'primary', id: 'home-add-account', text: 'Add account', onclick: onAdd })),
+    el('div', { class: 'actions start' }, more, el('button', { type: 'button', class: 'primary', id: 'home-add-account', text: 'Add account', onclick: onAdd }),
+      onTransfer ? el('button', { type: 'button', id: 'home-transfer', text: 'Import and export…', onclick: onTransfer }) : null,
+      onBulkDone ? el('button', {
+        type: 'button', id: 'home-select', text: 'Select…',
+        onclick: (event) => { event.target.hidden = true; enableBulk(list, { tag, onDone: onBulkDone }); list.querySelector('.bulk-check')?.focus(); },
+      }) : null),
   );
   list.querySelector('button')?.focus();
 }

@@ -2,12 +2,17 @@
 // a secret.
 
 import { api } from './api.js';
+import { openDialog } from './dialog.js';
 import { clear, el } from './dom.js';
+import { fileField, today } from './files.js';
 
 export async function renderActivity(slot, accountId) {
   const entries = await api.listActivity(accountId);
+  const exportButton = el('button', { type: 'button', id: 'activity-export', text: 'Export CSV…', onclick: () => exportDialog(accountId) });
   clear(slot).append(
-    el('h2', { class: 'section-title', id: 'activity-title', text: 'ACTIVITY' }),
+    el('div', { class: 'section-head' },
+      el('h2', { class: 'section-title', id: 'activity-title', text: 'ACTIVITY' }),
+      exportButton),
     entries.length === 0
       ? el('p', { class: 'muted', text: 'Nothing has happened yet.' })
       : el('ol', { class: 'activity', id: 'activity' }, entries.map((e) => el('li', { dataset: { action: e.action } },
@@ -18,4 +23,33 @@ export async function renderActivity(slot, accountId) {
         e.detail ? el('span', { class: 'muted detail', text: e.detail }) : null,
       ))),
   );
+}
+
+/// The account's whole activity to a CSV file.
+function exportDialog(accountId) {
+  const file = fileField({ id: 'activity-csv-path', label: 'Save as', purpose: 'save_csv', suggestedName: `keydesk-activity-${accountId}-${today()}.csv` });
+  const save = el('button', { type: 'button', class: 'primary', id: 'activity-csv-save', text: 'Export' });
+  const cancel = el('button', { type: 'button', id: 'activity-csv-cancel', text: 'Cancel' });
+  const result = el('p', { id: 'activity-csv-result', role: 'status' });
+  const dialog = openDialog({
+    id: 'activity-csv-dialog',
+    title: 'Export activity',
+    body: [
+      el('p', { class: 'muted', text: 'All of this account’s activity as CSV: times in ISO 8601 with their offset, who, what. Never a secret.' }),
+      file.node, result, el('div', { class: 'actions' }, cancel, save),
+    ],
+  });
+  cancel.addEventListener('click', () => dialog.close());
+  save.addEventListener('click', async () => {
+    file.showError('');
+    try {
+      const done = await api.exportActivity(file.path(), accountId, null, null);
+      result.textContent = `Wrote ${done.rows} ${done.rows === 1 ? 'event' : 'events'} to ${done.path}.`;
+      cancel.textContent = 'Close';
+      cancel.focus();
+    } catch (e) {
+      file.showError(e.message);
+    }
+  });
+  file.input.focus();
 }

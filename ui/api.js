@@ -66,4 +66,18 @@ export const api = {
   healthBadge: () => call('health_badge'),
   /// `format`: 'ics' or 'csv'; the file goes to the Downloads folder.
   exportExpiries: (format) => call('export_expiries', { format }),
+  listAccountTags: (accountId) => call('list_account_tags', { accountId }),
+  listTags: () => call('list_tags'),
+  addAccountTag: (accountId, tag) => call('add_account_tag', { accountId, tag }),
+  removeAccountTag: (accountId, tag) => call('remove_account_tag', { accountId, tag }),
+  chooseFile: (purpose, suggestedName) => call('choose_file', { purpose, suggestedName }),
+  previewImport: (path) => call('preview_import', { path }),
+  commitImport: () => call('commit_import'),
+  exportAccounts: (path, tag, accountIds) => call('export_accounts', { path, tag, accountIds }),
+  exportActivity: (path, accountId, from, to) => call('export_activity', { path, accountId, from, to }),
+  backupStatus: () => call('backup_status'),
+  backUpNow: (path) => call('back_up_now', { path }),
+  restoreBackup: (path) => call('restore_backup', { path }),
+  bulkTargets: (accountIds, tag) => call('bulk_targets', { accountIds, tag }),
+  runBulk: (accountIds, action) => call('run_bulk', { accountIds, action }),
 };

@@ -42,7 +42,7 @@ export async function refreshHealthBadge() {
 
 function healthRow(row, onOpen) {
   return el('li', { class: `health-row ${row.attention}`, dataset: { accountId: String(row.account_id), attention: row.attention } },
-    el('span', { class: `tag ${row.attention}`, text: GROUP_LABELS[row.attention] }),
+    el('span', { class: `reason ${row.attention}`, text: GROUP_LABELS[row.attention] }),
     el('span', { class: 'who' },
       el('strong', { class: 'company', text: row.company_name }),
       ' — ',

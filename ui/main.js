@@ -13,6 +13,8 @@ import { menuButton } from './menu.js';
 import { loadSettings, openSettingsDialog } from './settings.js';
 import { leavePage, state } from './state.js';
 import { openSwitcher } from './switcher.js';
+import { renderTags } from './tags.js';
+import { renderTransfer } from './transfer.js';
 
 const main = document.getElementById('main');
 
@@ -54,6 +56,9 @@ function showContactPage(account) {
     onPin: () => guard(togglePin(account)),
     onDelete: () => guard(deleteAccount(account)),
   });
+  const tags = el('section', { id: 'tags-section', 'aria-labelledby': 'tags-title' });
+  document.getElementById('credentials-section').before(tags);
+  guard(renderTags(tags, account.id));
   const activity = () => guard(renderActivity(document.getElementById('activity-section'), account.id));
   const changed = () => { activity(); guard(refreshHealthBadge()); };
   guard(renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: changed }));
@@ -82,12 +87,31 @@ async function deleteAccount(account) {
   });
 }
 
-async function showHome() {
+/// Home: every account, or those with `tag` (the filter above the list).
+async function showHome(tag = '') {
   leavePage();
   showCurrent(null);
-  const first = await api.searchAccounts('', 0, 50);
-  if (first.total === 0) renderWelcome(main, { onAdd: showAddAccount });
-  else renderHome(main, first, { onOpen: (id) => guard(openAccount(id)), onAdd: showAddAccount, onMore: (offset) => api.searchAccounts('', offset, 50) });
+  const query = tag ? `#${tag}` : '';
+  const [first, tags] = await Promise.all([api.searchAccounts(query, 0, 50), api.listTags()]);
+  if (first.total === 0 && !tag) renderWelcome(main, { onAdd: showAddAccount, onImport: () => guard(showTransfer()) });
+  else {
+    renderHome(main, first, {
+      onOpen: (id) => guard(openAccount(id)),
+      onAdd: showAddAccount,
+      onMore: (offset) => api.searchAccounts(query, offset, 50),
+      tags,
+      tag,
+      onTag: (chosen) => guard(showHome(chosen)),
+      onTransfer: () => guard(showTransfer()),
+      onBulkDone: () => guard(showHome(tag)),
+    });
+  }
+}
+
+async function showTransfer() {
+  leavePage();
+  showCurrent(null);
+  await renderTransfer(main, {});
 }
 
 function showAddAccount() {
@@ -135,6 +159,7 @@ function wireRibbon() {
     else switcher();
   });
   document.getElementById('menu-settings').addEventListener('click', () => openSettingsDialog(state.status));
+  document.getElementById('menu-transfer').addEventListener('click', () => guard(showTransfer()));
   document.getElementById('menu-about').addEventListener('click', () => openAboutDialog(state.status));
   document.getElementById('add-account-button').addEventListener('click', showAddAccount);
   document.getElementById('health-button').addEventListener('click', () => guard(showHealth()));

@@ -81,6 +81,7 @@ actions! {
     CredentialDeleted = "credential.deleted", "Credentials deleted";
     KeyringStored = "keyring.stored", "Secret stored in the OS keyring";
     KeyringRemoved = "keyring.removed", "Secret removed from the OS keyring";
+    TagsChanged = "tags.changed", "Tags changed";
 }
 
 impl Action {
@@ -223,7 +224,8 @@ mod tests {
                 "credential.renewed",
                 "credential.deleted",
                 "keyring.stored",
-                "keyring.removed"
+                "keyring.removed",
+                "tags.changed"
             ]
         );
         for action in Action::ALL {

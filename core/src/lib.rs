@@ -2,8 +2,12 @@
 //! fields follow, and the store that keeps them. No Tauri here: everything is tested with plain
 //! `cargo test` against a real SQLite file.
 
+pub mod account_csv;
 pub mod accounts;
+pub mod activity_csv;
 pub mod audit;
+pub mod backup;
+pub mod bulk;
 pub mod clock;
 pub mod contact;
 pub mod credentials;
@@ -21,6 +25,7 @@ pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod tags;
 pub mod tokens;
 pub mod validation;
 pub mod vault;

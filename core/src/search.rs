@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::entities::{account, account_search, contact, credential};
+use crate::entities::{account, account_search, account_tag, contact, credential};
 use crate::{Error, Result, Store};
 
 /// The most results one page of the switcher holds.
@@ -142,6 +142,50 @@ pub(crate) async fn set_pinned<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The accounts with a term starting with `prefix`, with what their order needs (pinned, sort
+/// name), from the term index alone: a range scan.
+fn term_prefix(prefix: &str) -> SelectStatement {
+    let upper = format!("{prefix}{AFTER_EVERY_CHAR}");
+    Query::select()
+        .distinct()
+        .column(account_search::Column::AccountId)
+        .column(account_search::Column::Pinned)
+        .column(account_search::Column::SortName)
+        .from(account_search::Entity)
+        .and_where(Expr::col(account_search::Column::Term).gte(prefix))
+        .and_where(Expr::col(account_search::Column::Term).lt(upper))
+        .to_owned()
+}
+
+/// The accounts with a tag starting with `prefix` (the tag table's index), in the same three
+/// columns as `term_prefix` so the two intersect.
+fn tag_prefix(prefix: &str) -> SelectStatement {
+    let upper = format!("{prefix}{AFTER_EVERY_CHAR}");
+    Query::select()
+        .distinct()
+        .expr_as(
+            Expr::col((account_tag::Entity, account_tag::Column::AccountId)),
+            account_search::Column::AccountId,
+        )
+        .expr_as(
+            Expr::col((account::Entity, account::Column::Pinned)),
+            account_search::Column::Pinned,
+        )
+        .expr_as(
+            Expr::col((account::Entity, account::Column::SortName)),
+            account_search::Column::SortName,
+        )
+        .from(account_tag::Entity)
+        .inner_join(
+            account::Entity,
+            Expr::col((account::Entity, account::Column::Id))
+                .equals((account_tag::Entity, account_tag::Column::AccountId)),
+        )
+        .and_where(Expr::col((account_tag::Entity, account_tag::Column::Tag)).gte(prefix))
+        .and_where(Expr::col((account_tag::Entity, account_tag::Column::Tag)).lt(upper))
+        .to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, FromQueryResult)]
 pub struct AccountHit {
     pub id: i32,
@@ -194,16 +238,12 @@ pub async fn search_accounts(
     // word, intersected. Counting them and picking the page never read the accounts table.
     let mut matching: Option<SelectStatement> = None;
     for word in query.to_lowercase().split_whitespace() {
-        let upper = format!("{word}{AFTER_EVERY_CHAR}");
-        let ids = Query::select()
-            .distinct()
-            .column(account_search::Column::AccountId)
-            .column(account_search::Column::Pinned)
-            .column(account_search::Column::SortName)
-            .from(account_search::Entity)
-            .and_where(Expr::col(account_search::Column::Term).gte(word))
-            .and_where(Expr::col(account_search::Column::Term).lt(upper))
-            .to_owned();
+        // `#tier` keeps the accounts with a tag starting so, from the tag table's index.
+        let ids = match word.strip_prefix('#').map(|t| t.trim_start_matches('#')) {
+            Some("") => continue,
+            Some(tag) => tag_prefix(tag),
+            None => term_prefix(word),
+        };
         matching = Some(match matching {
             None => ids,
             Some(mut earlier) => earlier.union(UnionType::Intersect, ids).to_owned(),

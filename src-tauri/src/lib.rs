@@ -51,6 +51,7 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             app.manage(state::AppState::new(
                 app.path().app_data_dir()?,
@@ -59,6 +60,8 @@ pub fn run() {
             ));
             app.manage(events::PageEvents::default());
             app.manage(token_endpoint::TokenEndpoint::default());
+            app.manage(commands::transfer::PendingImport::default());
+            commands::backup::start_daily(app.handle().clone());
             // Open the store and load the phone metadata now, beside the window's start
             // rather than before it or when the page first needs them.
             let handle = app.handle().clone();

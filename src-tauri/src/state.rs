@@ -63,6 +63,10 @@ impl AppState {
 
     async fn open(&self) -> Result<Store, WireError> {
         let opened = async {
+            // A backup chosen in "Restore from backup…" before the restart takes its place now.
+            if let StoreLocation::SqliteFile(file) = &self.location {
+                keydesk_core::backup::apply_staged_restore(file)?;
+            }
             let store = debug_clock(Store::open(self.location.clone()).await?);
             let technician = self.settings.lock().unwrap().technician_name.clone();
             store.set_actor(Some(audit::actor(&technician)));

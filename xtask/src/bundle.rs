@@ -75,7 +75,7 @@ fn size(path: &Path) -> String {
 /// covers them and every shared dependency is built once: a separate `cargo bench` resolved
 /// core's features on their own and rebuilt 151 crates (3 min 23 s of a fresh `cargo xtask
 /// bench` on 2 cores). The binary benchmarked is the binary shipped. Returns the bench
-/// executables, by name (`store`, `search`).
+/// executables, by name (`store`, `search`, `import`).
 pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
     ensure_packages(APP_PACKAGES)?;
     let mut build = cargo();
@@ -96,6 +96,7 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
             "search",
             "--bench",
             "health",
+            "import",
             "--features",
             "keydesk/custom-protocol,keydesk-bare/custom-protocol",
             "--message-format",

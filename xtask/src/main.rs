@@ -229,6 +229,8 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "tokens",
                 "postgres",
                 "lifetimes",
+                "account_csv",
+                "backup",
             ],
             false,
         )? {

@@ -73,6 +73,7 @@ macro_rules! information_block {
 pub mod access_token;
 pub mod account;
 pub mod account_search;
+pub mod account_tag;
 pub mod audit_event;
 pub mod billing;
 pub mod contact;

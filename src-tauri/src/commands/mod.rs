@@ -4,10 +4,14 @@
 pub mod accounts;
 pub mod activity;
 pub mod app;
+pub mod backup;
+pub mod bulk;
 pub mod contact;
 pub mod credentials;
 pub mod health;
 pub mod settings;
+pub mod tags;
+pub mod transfer;
 
 macro_rules! commands {
     ($($module:ident::$name:ident),+ $(,)?) => {

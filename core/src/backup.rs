@@ -1,0 +1,264 @@
+//! Backups of an SQLite store: a consistent copy taken while Keydesk runs (`VACUUM INTO`, one
+//! read transaction, so writes made meanwhile are either wholly in it or not at all), a daily
+//! automatic one in the data folder keeping the last seven, and restoring one: the file is
+//! checked (intact, a Keydesk store, not from a newer Keydesk), staged, and put in place at
+//! the next start with the current store kept aside. A PostgreSQL store is backed up by its
+//! database server (pg_dump), not by Keydesk.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Local;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+use serde::Serialize;
+
+use crate::migration::known_migrations;
+use crate::private_files;
+use crate::{Error, Result, Store, StoreLocation};
+
+/// The folder of the automatic backups, inside the data folder.
+pub const BACKUP_DIR: &str = "backups";
+/// How many daily backups are kept.
+pub const KEEP_DAILY: usize = 7;
+/// A checked backup waiting for the next start to replace the store.
+pub const STAGED_RESTORE: &str = "restore-pending.sqlite3";
+
+fn refused(rule: impl Into<String>) -> Error {
+    Error::invalid("path", "The backup", rule)
+}
+
+fn io_failure(path: &Path, err: std::io::Error) -> Error {
+    Error::DataDir {
+        path: path.to_owned(),
+        cause: err.to_string(),
+    }
+}
+
+/// Says why a store cannot be backed up by Keydesk (PostgreSQL), or gives its file.
+fn sqlite_file(store: &Store) -> Result<&Path> {
+    match store.location() {
+        StoreLocation::SqliteFile(path) => Ok(path),
+        StoreLocation::Url(_) => Err(Error::invalid(
+            "path",
+            "Backups",
+            "this store is a PostgreSQL database: back it up with the database's own tools \
+             (pg_dump), as its administrator does",
+        )),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupInfo {
+    pub path: String,
+    pub bytes: u64,
+    pub accounts: i64,
+}
+
+/// Writes a consistent copy of the store to `dest` (replacing a file there), private to this
+/// user. Writes may go on meanwhile.
+pub async fn back_up(store: &Store, dest: &Path) -> Result<BackupInfo> {
+    let source = sqlite_file(store)?;
+    if dest == source {
+        return Err(refused("cannot be the store itself"));
+    }
+    let mut part = dest.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let _ = std::fs::remove_file(&part);
+    let quoted = part.to_string_lossy().replace('\'', "''");
+    store
+        .connection()
+        .execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
+        .await?;
+    let moved = private_files::make_private(&part).and_then(|()| std::fs::rename(&part, dest));
+    if let Err(err) = moved {
+        let _ = std::fs::remove_file(&part);
+        return Err(io_failure(dest, err));
+    }
+    let check = check_backup(dest).await?;
+    Ok(BackupInfo {
+        path: dest.display().to_string(),
+        bytes: std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0),
+        accounts: check.accounts,
+    })
+}
+
+/// The daily backups in `data_dir/backups`, oldest first.
+pub fn daily_backups(data_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join(BACKUP_DIR)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("keydesk-") && n.ends_with(".sqlite3"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Takes today's automatic backup unless there is one, then keeps only the last seven.
+/// Returns the new backup's path.
+pub async fn daily_backup(store: &Store, data_dir: &Path) -> Result<Option<PathBuf>> {
+    sqlite_file(store)?;
+    let dir = data_dir.join(BACKUP_DIR);
+    private_files::private_dir(&dir).map_err(|e| io_failure(&dir, e))?;
+    let day = store.now().with_timezone(&Local).format("%Y-%m-%d");
+    let dest = dir.join(format!("keydesk-{day}.sqlite3"));
+    let taken = if dest.exists() {
+        None
+    } else {
+        back_up(store, &dest).await?;
+        Some(dest)
+    };
+    let all = daily_backups(data_dir);
+    for old in all.iter().take(all.len().saturating_sub(KEEP_DAILY)) {
+        std::fs::remove_file(old).map_err(|e| io_failure(old, e))?;
+    }
+    Ok(taken)
+}
+
+/// What a backup holds, once it passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupCheck {
+    pub path: String,
+    pub accounts: i64,
+    /// The newest migration in it (the Keydesk version that wrote it, roughly).
+    pub migration: String,
+}
+
+/// Opens `path` read-only and checks it: an intact SQLite file (`PRAGMA integrity_check`), a
+/// Keydesk store, written by this Keydesk or an older one.
+pub async fn check_backup(path: &Path) -> Result<BackupCheck> {
+    let shown = path.display().to_string();
+    let metadata = std::fs::metadata(path).map_err(|e| refused(format!("{shown}: {e}")))?;
+    if !metadata.is_file() {
+        return Err(refused(format!("{shown} is not a file")));
+    }
+    let mut options = ConnectOptions::new("sqlite://backup.sqlite3");
+    let file = path.to_owned();
+    options
+        .max_connections(1)
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .map_sqlx_sqlite_opts(move |o| {
+            o.filename(&file)
+                .read_only(true)
+                .create_if_missing(false)
+                .immutable(true)
+        });
+    let db = Database::connect(options)
+        .await
+        .map_err(|e| refused(format!("{shown} cannot be opened: {e}")))?;
+    let checked = async {
+        let query = |sql: &str| db.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql));
+        let integrity = query("PRAGMA integrity_check").await.map_err(|e| {
+            let text = e.to_string();
+            if text.contains("not a database") || text.contains("(code: 26)") {
+                refused(format!(
+                    "{shown} is not a Keydesk backup: it is not an SQLite database"
+                ))
+            } else {
+                refused(format!("{shown} cannot be read: {text}"))
+            }
+        })?;
+        let verdict: Vec<String> = integrity
+            .iter()
+            .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+            .collect();
+        if verdict != ["ok"] {
+            return Err(refused(format!(
+                "{shown} is damaged (SQLite's integrity check: {})",
+                verdict.join("; ")
+            )));
+        }
+        let tables: Vec<String> = query("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get::<String>("", "name").ok())
+            .collect();
+        if !["seaql_migrations", "accounts", "contact_information"]
+            .iter()
+            .all(|t| tables.iter().any(|have| have == t))
+        {
+            return Err(refused(format!(
+                "{shown} is not a Keydesk backup (it has no Keydesk tables)"
+            )));
+        }
+        let mut applied: Vec<String> = query("SELECT version FROM seaql_migrations")
+            .await?
+            .iter()
+            .filter_map(|r| r.try_get::<String>("", "version").ok())
+            .collect();
+        applied.sort();
+        let known = known_migrations();
+        if let Some(newer) = applied.iter().find(|v| !known.contains(v)) {
+            return Err(refused(format!(
+                "{shown} was written by a newer Keydesk (it has migration {newer}); install that \
+                 version to restore it"
+            )));
+        }
+        let accounts: i64 = query("SELECT COUNT(*) FROM accounts")
+            .await?
+            .first()
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok())
+            .unwrap_or(0);
+        Ok(BackupCheck {
+            path: shown.clone(),
+            accounts,
+            migration: applied.last().cloned().unwrap_or_default(),
+        })
+    }
+    .await;
+    let _ = db.close().await;
+    checked
+}
+
+/// Checks `backup` and copies it beside the store, to replace it at the next start
+/// (`apply_staged_restore`): the running store is never swapped under open connections.
+pub async fn stage_restore(store: &Store, backup: &Path) -> Result<BackupCheck> {
+    let source = sqlite_file(store)?;
+    let check = check_backup(backup).await?;
+    let dir = source.parent().unwrap_or(Path::new("."));
+    let staged = dir.join(STAGED_RESTORE);
+    let mut part = staged.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let copied = private_files::create_private_file(&part)
+        .and_then(|_| std::fs::copy(backup, &part))
+        .and_then(|_| std::fs::rename(&part, &staged));
+    if let Err(err) = copied {
+        let _ = std::fs::remove_file(&part);
+        return Err(io_failure(&staged, err));
+    }
+    Ok(check)
+}
+
+/// At start, before the store opens: puts a staged backup in place of the store file, which
+/// is kept aside (with its -wal and -shm) as `keydesk-before-restore-<time>.sqlite3`. Returns
+/// the path it was kept under; None when nothing was staged.
+pub fn apply_staged_restore(store_file: &Path) -> Result<Option<PathBuf>> {
+    let dir = store_file.parent().unwrap_or(Path::new("."));
+    let staged = dir.join(STAGED_RESTORE);
+    if !staged.exists() {
+        return Ok(None);
+    }
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let aside = dir.join(format!("keydesk-before-restore-{stamp}.sqlite3"));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut from = store_file.as_os_str().to_owned();
+        from.push(suffix);
+        let from = PathBuf::from(from);
+        if from.exists() {
+            let mut to = aside.as_os_str().to_owned();
+            to.push(suffix);
+            std::fs::rename(&from, PathBuf::from(to)).map_err(|e| io_failure(&from, e))?;
+        }
+    }
+    std::fs::rename(&staged, store_file).map_err(|e| io_failure(store_file, e))?;
+    tracing::info!(kept = %aside.display(), "restored the store from a backup");
+    Ok(Some(aside))
+}

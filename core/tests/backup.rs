@@ -1,0 +1,308 @@
+//! Backups of the SQLite store and restoring one, on real files; the activity CSV export
+//! (both stores).
+
+use keydesk_core::account_csv::{export_accounts, Selection};
+use keydesk_core::accounts::create_account;
+use keydesk_core::activity_csv::{export_activity, ActivityRange};
+use keydesk_core::backup::{
+    apply_staged_restore, back_up, check_backup, daily_backup, daily_backups, stage_restore,
+};
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::{Clock, Store, StoreLocation};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+mod common;
+
+use common::{account_with_credentials, on_postgres, test_store};
+
+fn company(name: &str) -> ContactForm {
+    ContactForm {
+        company_name: name.into(),
+        name: "N".into(),
+        ..Default::default()
+    }
+}
+
+async fn integrity(path: &std::path::Path) -> String {
+    let store = Store::open(StoreLocation::SqliteFile(path.to_owned()))
+        .await
+        .unwrap();
+    let rows = store
+        .connection()
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .unwrap();
+    let verdict = rows[0].try_get_by_index::<String>(0).unwrap();
+    store.close().await.unwrap();
+    verdict
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_writes_run_is_consistent_and_restores_exactly() {
+    if on_postgres() {
+        return; // PostgreSQL stores are the database's to back up (see the test below).
+    }
+    let t = test_store().await;
+    let store = t.store.clone();
+    for i in 0..20 {
+        create_account(
+            &store,
+            &company(&format!("Before {i}")),
+            &BillingForm::default(),
+        )
+        .await
+        .unwrap();
+    }
+    // Writes go on while the backup is taken.
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..200 {
+                create_account(
+                    &store,
+                    &company(&format!("During {i}")),
+                    &BillingForm::default(),
+                )
+                .await
+                .unwrap();
+            }
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let dest = t.dir.path().join("chosen.sqlite3");
+    let info = back_up(&store, &dest).await.unwrap();
+    writer.await.unwrap();
+    assert!(info.accounts >= 20 && info.accounts <= 220, "{info:?}");
+    assert_eq!(integrity(&dest).await, "ok");
+
+    // What the backup holds: exactly the accounts it counted, each whole.
+    let backed_up = Store::open(StoreLocation::SqliteFile(dest.clone()))
+        .await
+        .unwrap();
+    let at_backup = export_accounts(&backed_up, &Selection::All).await.unwrap();
+    backed_up.close().await.unwrap();
+    assert_eq!(at_backup.lines().count() as i64 - 1, info.accounts);
+
+    // Restore: staged while running, put in place at the next start, the old store kept aside.
+    create_account(&store, &company("After"), &BillingForm::default())
+        .await
+        .unwrap();
+    let check = stage_restore(&store, &dest).await.unwrap();
+    assert_eq!(check.accounts, info.accounts);
+    store.close().await.unwrap();
+    t.store.clone().close().await.unwrap();
+    let StoreLocation::SqliteFile(file) = &t.location else {
+        unreachable!()
+    };
+    let aside = apply_staged_restore(file)
+        .unwrap()
+        .expect("a staged restore");
+    assert!(aside.exists());
+    let restored = Store::open(t.location.clone()).await.unwrap();
+    assert_eq!(
+        export_accounts(&restored, &Selection::All).await.unwrap(),
+        at_backup
+    );
+    // The store kept aside still has everything, "After" included.
+    let kept = Store::open(StoreLocation::SqliteFile(aside)).await.unwrap();
+    assert!(export_accounts(&kept, &Selection::All)
+        .await
+        .unwrap()
+        .contains("After"));
+    assert_eq!(apply_staged_restore(file).unwrap(), None, "applied once");
+}
+
+#[tokio::test]
+async fn a_restore_refuses_damaged_foreign_and_newer_files() {
+    if on_postgres() {
+        return;
+    }
+    let t = test_store().await;
+    let dir = t.dir.path();
+    let text = dir.join("notes.sqlite3");
+    std::fs::write(&text, "hello, not a database").unwrap();
+    let err = check_backup(&text).await.unwrap_err();
+    assert!(err.to_string().contains("not an SQLite database"), "{err}");
+
+    let foreign = dir.join("foreign.sqlite3");
+    {
+        let other = sea_orm::Database::connect(format!("sqlite://{}?mode=rwc", foreign.display()))
+            .await
+            .unwrap();
+        other
+            .execute_unprepared("CREATE TABLE invoices (id INTEGER)")
+            .await
+            .unwrap();
+        other.close().await.unwrap();
+    }
+    let err = check_backup(&foreign).await.unwrap_err();
+    assert!(err.to_string().contains("no Keydesk tables"), "{err}");
+
+    let newer = dir.join("newer.sqlite3");
+    back_up(&t.store, &newer).await.unwrap();
+    {
+        let db = sea_orm::Database::connect(format!("sqlite://{}", newer.display()))
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29990101_000001_future', 0)",
+        )
+        .await
+        .unwrap();
+        db.close().await.unwrap();
+    }
+    let err = check_backup(&newer).await.unwrap_err();
+    assert!(err.to_string().contains("newer Keydesk"), "{err}");
+    assert!(stage_restore(&t.store, &newer).await.is_err());
+
+    // Damaged pages: everything after the first page (the schema) of a real backup overwritten.
+    let damaged = dir.join("damaged.sqlite3");
+    for i in 0..30 {
+        create_account(
+            &t.store,
+            &company(&format!("Filler {i}")),
+            &BillingForm::default(),
+        )
+        .await
+        .unwrap();
+    }
+    back_up(&t.store, &damaged).await.unwrap();
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    for b in &mut bytes[4096..] {
+        *b = 0x5A;
+    }
+    std::fs::write(&damaged, bytes).unwrap();
+    let err = check_backup(&damaged).await.unwrap_err();
+    assert!(
+        err.to_string().contains("damaged") || err.to_string().contains("cannot be read"),
+        "{err}"
+    );
+    assert!(!dir.join("restore-pending.sqlite3").exists());
+}
+
+#[tokio::test]
+async fn the_daily_backup_is_taken_once_a_day_and_keeps_the_last_seven() {
+    if on_postgres() {
+        return;
+    }
+    let t = test_store().await;
+    let data = tempfile::tempdir().unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    for day in 0..10 {
+        let at = start + chrono::Duration::days(day);
+        let store = t.store.clone().with_clock(Clock::manual(at));
+        assert!(daily_backup(&store, data.path()).await.unwrap().is_some());
+        assert!(
+            daily_backup(&store, data.path()).await.unwrap().is_none(),
+            "once a day"
+        );
+    }
+    let kept: Vec<String> = daily_backups(data.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(kept.len(), 7);
+    assert!(
+        kept[0].starts_with("keydesk-2026-11-04") || kept[0].starts_with("keydesk-2026-11-03"),
+        "{kept:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_postgresql_store_is_left_to_its_database() {
+    let t = test_store().await;
+    if !on_postgres() {
+        return;
+    }
+    let err = back_up(&t.store, &t.dir.path().join("x.sqlite3"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("pg_dump"), "{err}");
+}
+
+#[tokio::test]
+async fn activity_exports_as_csv_with_offsets_and_never_a_secret() {
+    let t = test_store().await;
+    let store = &t.store;
+    let (account_id, issued) = account_with_credentials(store).await;
+    let other = create_account(
+        store,
+        &company("=HYPERLINK(\"x\")"),
+        &BillingForm::default(),
+    )
+    .await
+    .unwrap();
+    let csv = export_activity(store, &ActivityRange::Account(account_id))
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "time",
+            "account_id",
+            "company_name",
+            "action",
+            "what",
+            "client_id",
+            "by",
+            "detail"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let actions: Vec<&str> = rows.iter().map(|r| &r[3]).collect();
+    assert_eq!(actions, ["account.created", "credential.generated"]);
+    for row in &rows {
+        let at = chrono::DateTime::parse_from_rfc3339(&row[0]).unwrap();
+        assert!(row[0].len() == 25, "seconds and an offset: {}", &row[0]);
+        assert!(
+            (store.now() - at.with_timezone(&chrono::Utc))
+                .num_minutes()
+                .abs()
+                < 5
+        );
+        assert_eq!(&row[2], "Renewals");
+    }
+    assert_eq!(&rows[1][5], issued.credential.client_id);
+    assert!(!csv.contains(issued.secret.expose()), "never the secret");
+    use keydesk_core::entities::credential_secret;
+    use sea_orm::EntityTrait;
+    let digests = credential_secret::Entity::find()
+        .all(store.connection())
+        .await
+        .unwrap();
+    assert!(!digests.is_empty());
+    for d in digests {
+        assert!(!csv.contains(&d.digest), "never a digest");
+    }
+
+    // Every account in a range; a formula in a company name is defused.
+    let all = export_activity(
+        store,
+        &ActivityRange::Between {
+            from: Some(store.now() - chrono::Duration::hours(1)),
+            to: Some(store.now() + chrono::Duration::hours(1)),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.lines().count(), 4);
+    assert!(
+        all.contains(&format!(",{},\"'=HYPERLINK(\"\"x\"\")\",", other.id)),
+        "{all}"
+    );
+    let none = export_activity(
+        store,
+        &ActivityRange::Between {
+            from: None,
+            to: Some(store.now() - chrono::Duration::hours(1)),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(none.lines().count(), 1, "the header only");
+}

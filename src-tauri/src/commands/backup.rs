@@ -1,0 +1,95 @@
+//! Backups page: "Back up now" to a chosen file, the daily automatic backups, "Restore from
+//! backup…" (checked, staged, applied at the restart that follows). A PostgreSQL store has none
+//! of these: its database server backs it up.
+
+use std::time::Duration;
+
+use keydesk_core::backup::{self, BackupCheck, BackupInfo};
+use keydesk_core::StoreLocation;
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+
+use crate::commands::transfer::checked_path;
+use crate::state::AppState;
+use crate::WireError;
+
+const BACKUP_EXTENSIONS: &[&str] = &["sqlite3", "sqlite", "db"];
+/// How often the app looks whether today's automatic backup is due.
+const DAILY_CHECK: Duration = Duration::from_secs(3600);
+/// The first look waits until start-up is long over.
+const FIRST_CHECK: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Serialize)]
+pub struct BackupStatus {
+    /// The store is a PostgreSQL database: backups are its server's job.
+    pub postgres: bool,
+    /// The folder of the daily backups.
+    pub folder: String,
+    /// The daily backups kept, newest first.
+    pub daily: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn backup_status(state: State<'_, AppState>) -> Result<BackupStatus, WireError> {
+    let store = state.store().await?;
+    let mut daily: Vec<String> = backup::daily_backups(&state.data_dir)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    daily.reverse();
+    Ok(BackupStatus {
+        postgres: matches!(store.location(), StoreLocation::Url(_)),
+        folder: state
+            .data_dir
+            .join(backup::BACKUP_DIR)
+            .display()
+            .to_string(),
+        daily,
+    })
+}
+
+#[tauri::command]
+pub async fn back_up_now(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<BackupInfo, WireError> {
+    let path = checked_path(&path, BACKUP_EXTENSIONS)?;
+    Ok(backup::back_up(state.store().await?, &path).await?)
+}
+
+/// Checks the backup, stages it and restarts Keydesk on it (the current store kept aside).
+#[tauri::command]
+pub async fn restore_backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<BackupCheck, WireError> {
+    let path = checked_path(&path, BACKUP_EXTENSIONS)?;
+    let check = backup::stage_restore(state.store().await?, &path).await?;
+    tracing::info!("restore staged; restarting");
+    // Let the answer reach the page first.
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        app.request_restart();
+    });
+    Ok(check)
+}
+
+/// Takes today's automatic backup once the store is open, then looks again every hour.
+pub fn start_daily(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(FIRST_CHECK).await;
+        loop {
+            let state = app.state::<AppState>();
+            if let Ok(store) = state.store().await {
+                if matches!(store.location(), StoreLocation::Url(_)) {
+                    return;
+                }
+                if let Err(err) = backup::daily_backup(store, &state.data_dir).await {
+                    tracing::warn!("the daily backup failed: {err}");
+                }
+            }
+            tokio::time::sleep(DAILY_CHECK).await;
+        }
+    });
+}

@@ -1,0 +1,32 @@
+use keydesk_core::bulk::{self, BulkAction, BulkResult, BulkTarget};
+use keydesk_core::tags;
+use tauri::State;
+
+use crate::state::AppState;
+use crate::WireError;
+
+/// The accounts a bulk action would touch: those chosen, or every account with `tag`.
+#[tauri::command]
+pub async fn bulk_targets(
+    state: State<'_, AppState>,
+    account_ids: Option<Vec<i32>>,
+    tag: Option<String>,
+) -> Result<Vec<BulkTarget>, WireError> {
+    let store = state.store().await?;
+    let ids = match (account_ids, tag) {
+        (Some(ids), _) => ids,
+        (None, Some(tag)) => tags::accounts_tagged(store, &tag).await?,
+        (None, None) => Vec::new(),
+    };
+    Ok(bulk::bulk_targets(store, &ids).await?)
+}
+
+/// Runs one action on each account; the result says per account what happened.
+#[tauri::command]
+pub async fn run_bulk(
+    state: State<'_, AppState>,
+    account_ids: Vec<i32>,
+    action: BulkAction,
+) -> Result<Vec<BulkResult>, WireError> {
+    Ok(bulk::run_bulk(state.store().await?, &state.vault, &account_ids, &action).await?)
+}

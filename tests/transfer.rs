@@ -1,0 +1,157 @@
+//! Import, tags and activity export end to end: a file of 50 accounts with 3 bad rows through
+//! the page (the path typed into the field the OS dialog fills), its preview, the import, one
+//! account found by `#tag` in the switcher, and its activity exported and read back.
+
+use keydesk_e2e::{App, Key};
+use serde_json::json;
+
+const CONTROL: &str = "\u{E009}";
+const RELEASE: &str = "\u{E000}";
+
+/// 47 good rows and 3 that break rules (rows 5, 20 and 40 of the file).
+fn fifty_accounts() -> String {
+    let mut csv = String::from("Company name;Name;Email address;Country;Postal code;tags\n");
+    for i in 1..=50 {
+        let row = i + 1;
+        let line = match row {
+            5 => format!("Bad Email {i};Bea;bea@;US;80202;e2e-batch\n"),
+            20 => ";Nameless;n@example.com;US;80202;e2e-batch\n".to_owned(),
+            40 => format!("Bad Zip {i};Zed;z@example.com;US;ABC;e2e-batch\n"),
+            30 => "\"Vip; Corp\";Val;val@vip.example;US;80202;e2e-batch vip-one\n".to_owned(),
+            _ => format!("Batch Company {i:02};Person {i};p{i}@example.com;US;80202;e2e-batch\n"),
+        };
+        csv.push_str(&line);
+    }
+    csv
+}
+
+#[test]
+fn a_csv_of_fifty_accounts_is_previewed_imported_found_by_tag_and_its_activity_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("customers.csv");
+    std::fs::write(&file, fifty_accounts()).unwrap();
+    let data = dir.path().join("data");
+    let app = App::launch(&data, &[]);
+
+    // An empty store offers the import beside Add account.
+    app.click("#welcome-import");
+    app.wait_text("#page-heading", "Import, export and backups");
+    app.fill("#import-path", &file.display().to_string());
+    app.click("#import-preview-button");
+    app.wait_text(
+        "#import-summary",
+        "customers.csv: 47 accounts to create, 0 to update, 0 unchanged, 3 rows with errors (left out).",
+    );
+    let errors: Vec<String> = serde_json::from_value(app.exec(
+        "return [...document.querySelectorAll('#import-errors li')].map(e => e.textContent)",
+        json!([]),
+    ))
+    .unwrap();
+    assert_eq!(
+        errors,
+        [
+            "row 5, Email address: must be an email address such as name@example.com",
+            "row 20, Company name: is required",
+            "row 40, Postal code: must be a US ZIP code: 5 digits, or ZIP+4 such as 80202-1234",
+        ]
+    );
+    assert_eq!(
+        app.text("#import-rows tr[data-row='30'] td:nth-child(2)"),
+        "Vip; Corp"
+    );
+    assert_eq!(app.text("#import-commit"), "Import 47 accounts");
+    app.click("#import-commit");
+    app.wait_text(
+        "#import-result",
+        "Imported: 47 created, 0 updated; 3 rows with errors left out.",
+    );
+
+    // The switcher finds it by its tag.
+    app.press(&format!("{CONTROL}k{RELEASE}"));
+    app.find("#switcher-search");
+    app.press("#vip");
+    app.wait_for("one match", |a| {
+        a.text("#switcher-status").starts_with("1 account")
+    });
+    app.press(Key::ENTER);
+    app.wait_text("#page-heading", "Contact information: Vip; Corp (Val)");
+    app.wait_for("its tags", |a| a.exists("#tags li[data-tag='vip-one']"));
+    // #tag with a word narrows the batch.
+    app.press(&format!("{CONTROL}k{RELEASE}"));
+    app.find("#switcher-search");
+    app.press("#e2e-batch 07");
+    app.wait_for("the tagged account with that word", |a| {
+        a.text("#switcher-status").starts_with("1 account")
+    });
+    app.press(Key::ESCAPE);
+
+    // Its activity, exported from its page and read back.
+    let out = dir.path().join("vip-activity.csv");
+    app.find("#activity-export");
+    app.click("#activity-export");
+    app.fill("#activity-csv-path", &out.display().to_string());
+    app.click("#activity-csv-save");
+    app.wait_for("the export", |a| {
+        a.text("#activity-csv-result")
+            .starts_with("Wrote 1 event to ")
+    });
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time,account_id,company_name,action,what,client_id,by,detail"
+    );
+    assert_eq!(lines.len(), 2, "{csv}");
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    assert!(
+        cells[0].len() == 25 && matches!(&cells[0][19..20], "+" | "-"),
+        "ISO 8601 with an offset: {}",
+        cells[0]
+    );
+    assert!(
+        lines[1].contains(",Vip; Corp,account.created,Account created,,"),
+        "{csv}"
+    );
+    assert!(lines[1].ends_with(",imported from customers.csv"), "{csv}");
+}
+
+#[test]
+fn tags_are_added_on_the_account_page_filter_home_and_a_bulk_action_reports_per_account() {
+    let (_dir, app) = App::demo();
+    app.find("#tag-input");
+    app.fill("#tag-input", "Tier-1");
+    app.press(Key::ENTER);
+    app.wait_for("the new tag", |a| a.exists("#tags li[data-tag='tier-1']"));
+    // A bad tag is refused beside the field.
+    app.fill("#tag-input", "two words");
+    app.press(Key::ENTER);
+    app.wait_for("the error", |a| a.is_visible("#tag-input-error"));
+    assert!(app
+        .text("#tag-input-error")
+        .starts_with("Tag: must be one word"));
+
+    // Home filtered by the tag, then every tagged account tagged again in bulk.
+    app.click("#crumb-home");
+    app.find("#home-tag");
+    app.exec(
+        "const s = document.getElementById('home-tag'); s.value = 'tier-1'; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    app.wait_for("the filtered list", |a| {
+        a.text("#account-count")
+            .starts_with("1 account tagged #tier-1")
+    });
+    app.click("#home-select");
+    app.click("#bulk-select-tag");
+    app.wait_text("#bulk-count", "1 selected");
+    app.click("#bulk-add-tag");
+    app.find("#bulk-tag");
+    app.fill("#bulk-tag", "eu");
+    assert_eq!(app.text("#bulk-confirm-list"), "Alexcompany");
+    app.click("#bulk-confirm-yes");
+    app.wait_for("the results", |a| a.exists("#bulk-results-list"));
+    assert_eq!(
+        app.text("#bulk-results-list"),
+        "Alexcompany — done: tagged #eu"
+    );
+}
