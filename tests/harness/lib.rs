@@ -227,6 +227,12 @@ impl App {
         self.wait_ready()
     }
 
+    /// Quits Keydesk the way a person does, by closing its window (a clean exit: what Keydesk
+    /// does on quitting runs, unlike when tauri-driver ends the session).
+    pub fn quit(&self) {
+        self.webdriver.close_window();
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -414,6 +420,19 @@ pub fn clipboard_text() -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
         .filter(|s| !s.is_empty())
+}
+
+/// The formats the clipboard's owner offers (`xclip -t TARGETS`), one per line; empty when
+/// nothing owns the clipboard.
+pub fn clipboard_targets() -> Vec<String> {
+    let output = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard", "-t", "TARGETS"])
+        .output()
+        .expect("xclip is installed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Puts `text` on the clipboard from another program; the returned child owns the selection

@@ -8,7 +8,7 @@ use sea_orm::{
     SqlErr,
 };
 
-use super::keyring::{keep_in_keyring, record_removal};
+use super::keyring::{keep_in_keyring, remove_deleted};
 use super::views::{find, view};
 use super::{CredentialForm, Grace, Issued, KeyringOutcome};
 use crate::audit::{Action, Event, Subject};
@@ -81,7 +81,7 @@ pub async fn generate(
         "Client ID {client_id} for {} ({})",
         form.application, form.email
     );
-    let mut credential = view(write.db(), created, now).await?;
+    let mut credential = view(write.db(), created, now, &store.machine_id()).await?;
     write
         .commit(Event::new(subject, Action::CredentialGenerated, detail))
         .await?;
@@ -164,7 +164,7 @@ pub async fn renew(
     );
     let subject = Subject::credential(credential.account_id, credential.id);
     // Read inside the transaction: the secrets as committed, without another round trip later.
-    let mut view = view(write.db(), credential, now).await?;
+    let mut view = view(write.db(), credential, now, &store.machine_id()).await?;
     write
         .commit(Event::new(subject, Action::CredentialRenewed, detail))
         .await?;
@@ -180,8 +180,8 @@ pub async fn renew(
     Ok(issued)
 }
 
-/// Removes the credential: its Client ID and every secret stop verifying, and its keyring
-/// entry is removed. Returns the keyring's complaint, if it had one.
+/// Removes the credential: its Client ID and every secret stop verifying, and this computer's
+/// keyring entry is removed (other computers remove theirs at their next start). Returns the keyring's complaint, if it had one.
 pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<Option<String>> {
     let credential = find(store, credential_id).await?;
     let write = store.write().await?;
@@ -197,12 +197,7 @@ pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<
         .commit(Event::new(subject, Action::CredentialDeleted, detail))
         .await?;
     tracing::info!(client_id = %credential.client_id, "credentials deleted");
-    if credential.keyring_stored {
-        return record_removal(store, vault, subject, &credential.client_id).await;
-    }
-    // Nothing recorded as stored, but a stray entry (e.g. from a crash) must not outlive it.
-    let _ = vault.remove(&credential.client_id).await;
-    Ok(None)
+    remove_deleted(store, vault, &credential).await
 }
 
 fn email_taken(existing_client_id: &str) -> Error {
@@ -220,6 +215,7 @@ fn debug_issued(issued: &Issued) {
         KeyringOutcome::NotRequested => "not requested",
         KeyringOutcome::Stored => "stored",
         KeyringOutcome::Failed { .. } => "failed",
+        KeyringOutcome::NotRemoved { .. } => "replaced secret not removed",
     };
     tracing::debug!(
         credential_id = issued.credential.id,

@@ -78,3 +78,4 @@ pub mod billing;
 pub mod contact;
 pub mod credential;
 pub mod credential_secret;
+pub mod keyring_entry;

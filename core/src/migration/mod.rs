@@ -9,6 +9,7 @@ mod m20261126_000003_account_switcher;
 mod m20261126_000004_account_order;
 mod m20261127_000001_access_tokens;
 mod m20261127_000010_activity_actor;
+mod m20261127_000020_keyring_entries;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_account_order::Migration),
             Box::new(m20261127_000001_access_tokens::Migration),
             Box::new(m20261127_000010_activity_actor::Migration),
+            Box::new(m20261127_000020_keyring_entries::Migration),
         ]
     }
 }
