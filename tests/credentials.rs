@@ -285,7 +285,10 @@ fn a_copied_secret_stays_out_of_history_and_is_cleared_when_keydesk_quits() {
     });
     let targets = clipboard_targets();
     assert!(targets.iter().any(|t| t == "UTF8_STRING"), "{targets:?}");
-    assert!(!targets.iter().any(|t| t == HISTORY_EXCLUSION), "{targets:?}");
+    assert!(
+        !targets.iter().any(|t| t == HISTORY_EXCLUSION),
+        "{targets:?}"
+    );
 
     app.click("#new-secret-copy");
     app.wait_for("the clipboard to hold the secret", |_| {

@@ -73,9 +73,15 @@ async fn a_secret_renewed_on_another_computer_is_never_copied_from_this_ones_key
     let (keyring_a, keyring_b) = (keyring("a"), keyring("b"));
     let account_id = account(&computer_a).await;
 
-    let issued = credentials::generate(&computer_a, &keyring_a, account_id, &form("a@example.com"), true)
-        .await
-        .unwrap();
+    let issued = credentials::generate(
+        &computer_a,
+        &keyring_a,
+        account_id,
+        &form("a@example.com"),
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(issued.keyring, KeyringOutcome::Stored);
     let (id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
     let copied = credentials::secret_from_keyring(&computer_a, &keyring_a, id)
@@ -88,7 +94,10 @@ async fn a_secret_renewed_on_another_computer_is_never_copied_from_this_ones_key
     let err = credentials::secret_from_keyring(&computer_b, &keyring_b, id)
         .await
         .unwrap_err();
-    assert_eq!(err.to_string(), "this secret is not stored in this computer's OS keyring");
+    assert_eq!(
+        err.to_string(),
+        "this secret is not stored in this computer's OS keyring"
+    );
 
     // B renews (the old secret stops at once) and keeps the new one in B's keyring.
     let renewed = credentials::renew(&computer_b, &keyring_b, id, Grace::Now, true)
@@ -140,16 +149,34 @@ async fn a_credential_deleted_on_another_computer_leaves_no_entry_in_this_ones_k
     let computer_b = t.another().await;
     let (keyring_a, keyring_b) = (keyring("a"), keyring("b"));
     let account_id = account(&computer_a).await;
-    let issued = credentials::generate(&computer_a, &keyring_a, account_id, &form("d@example.com"), true)
-        .await
-        .unwrap();
+    let issued = credentials::generate(
+        &computer_a,
+        &keyring_a,
+        account_id,
+        &form("d@example.com"),
+        true,
+    )
+    .await
+    .unwrap();
     let client_id = issued.credential.client_id.clone();
-    assert_eq!(credentials::delete(&computer_b, &keyring_b, issued.credential.id).await.unwrap(), None);
-    assert!(keyring_a.get(&client_id).await.is_ok(), "B cannot reach A's keyring");
+    assert_eq!(
+        credentials::delete(&computer_b, &keyring_b, issued.credential.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        keyring_a.get(&client_id).await.is_ok(),
+        "B cannot reach A's keyring"
+    );
     // A starts again (a new handle on the same store, with A's machine id).
     let restarted = t.another().await;
     restarted.set_machine_id(computer_a.machine_id());
-    assert!(credentials::remove_stale_keyring_entries(&restarted, &keyring_a).await.is_empty());
+    assert!(
+        credentials::remove_stale_keyring_entries(&restarted, &keyring_a)
+            .await
+            .is_empty()
+    );
     assert!(keyring_a.get(&client_id).await.is_err());
 }
 
@@ -169,11 +196,20 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
         let store = Store::open(location_from_text(location)).await.unwrap();
         store.set_machine_id(machine_id);
         let vault = Vault::new(service);
-        let renewed = credentials::renew(&store, &vault, renewed_id.parse().unwrap(), Grace::Now, false)
-            .await
-            .unwrap();
+        let renewed = credentials::renew(
+            &store,
+            &vault,
+            renewed_id.parse().unwrap(),
+            Grace::Now,
+            false,
+        )
+        .await
+        .unwrap();
         let KeyringOutcome::NotRemoved { message, details } = &renewed.keyring else {
-            panic!("expected the failed removal to be reported, got {:?}", renewed.keyring);
+            panic!(
+                "expected the failed removal to be reported, got {:?}",
+                renewed.keyring
+            );
         };
         assert!(
             message.starts_with("No OS keyring is running on this computer"),
@@ -190,7 +226,10 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
             .await
             .unwrap()
             .expect("the failed removal of a deleted credential's entry is reported");
-        assert!(complaint.contains("Keydesk tries to remove it again"), "{complaint}");
+        assert!(
+            complaint.contains("Keydesk tries to remove it again"),
+            "{complaint}"
+        );
         return;
     }
 
@@ -219,7 +258,10 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
             "--nocapture",
         ])
         .env(INNER, setup)
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keydesk-no-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/keydesk-no-bus",
+        )
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&output.stdout).to_string()
@@ -230,7 +272,11 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
     // The replaced and the deleted secrets are still in this computer's keyring; the page
     // says so for the credential that remains, and neither is ever copied.
     assert_eq!(
-        vault.get(&kept.credential.client_id).await.unwrap().expose(),
+        vault
+            .get(&kept.credential.client_id)
+            .await
+            .unwrap()
+            .expose(),
         kept.secret.expose()
     );
     assert!(vault.get(&deleted.credential.client_id).await.is_ok());
@@ -239,14 +285,18 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
 
     // Next start: both removals are retried, succeed, and are recorded.
     let before = removals(&store, account_id).await;
-    assert!(credentials::remove_stale_keyring_entries(&store, &vault).await.is_empty());
+    assert!(credentials::remove_stale_keyring_entries(&store, &vault)
+        .await
+        .is_empty());
     assert!(vault.get(&kept.credential.client_id).await.is_err());
     assert!(vault.get(&deleted.credential.client_id).await.is_err());
     let card = listed(&store, account_id, kept.credential.id).await;
     assert!(!card.keyring_stale && !card.in_keyring);
     assert_eq!(removals(&store, account_id).await, before + 2);
     // Nothing is left to retry.
-    assert!(credentials::remove_stale_keyring_entries(&store, &vault).await.is_empty());
+    assert!(credentials::remove_stale_keyring_entries(&store, &vault)
+        .await
+        .is_empty());
 }
 
 fn vault_service(vault: &Vault) -> String {

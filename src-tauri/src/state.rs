@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use keydesk_core::credentials;
 use keydesk_core::logging::{self, LogControl};
 use keydesk_core::settings::Settings;
-use keydesk_core::credentials;
 use keydesk_core::vault::{self, Vault};
 use keydesk_core::{accounts, audit, demo, Store, StoreLocation};
 use tokio::sync::OnceCell;

@@ -22,7 +22,8 @@ use crate::vault::Vault;
 use crate::{Error, Result, Store};
 
 /// What is said when a removal failed: it will be tried again.
-const RETRIED: &str = "Keydesk tries to remove it again at its next start and at each keyring action";
+const RETRIED: &str =
+    "Keydesk tries to remove it again at its next start and at each keyring action";
 
 /// This computer's entry row for `client_id`, if it has one.
 pub(super) async fn this_computers_entry<C: ConnectionTrait>(
@@ -60,7 +61,11 @@ fn removed(subject: Subject, client_id: &str) -> Event {
 /// Removes the entry a row names from this computer's keyring; on success the row goes and
 /// the removal is recorded. On failure the row stays (so it is retried) and the keyring's
 /// error is handed back.
-async fn remove_entry(store: &Store, vault: &Vault, row: &keyring_entry::Model) -> Result<Option<Error>> {
+async fn remove_entry(
+    store: &Store,
+    vault: &Vault,
+    row: &keyring_entry::Model,
+) -> Result<Option<Error>> {
     match vault.remove(&row.client_id).await {
         Ok(()) => {
             let write = store.write().await?;
@@ -91,7 +96,8 @@ pub(super) async fn keep_in_keyring(
     remove_stale_entries(store, vault, Some(&credential.client_id)).await;
     let machine_id = store.machine_id();
     let subject = Subject::credential(credential.account_id, credential.id);
-    let entry = this_computers_entry(store.connection(), &machine_id, &credential.client_id).await?;
+    let entry =
+        this_computers_entry(store.connection(), &machine_id, &credential.client_id).await?;
     let mut outcome = KeyringOutcome::NotRequested;
     if requested {
         match vault.put(&credential.client_id, secret).await {
@@ -211,8 +217,12 @@ pub(crate) async fn remove_deleted(
     vault: &Vault,
     credential: &credential::Model,
 ) -> Result<Option<String>> {
-    let entry =
-        this_computers_entry(store.connection(), &store.machine_id(), &credential.client_id).await?;
+    let entry = this_computers_entry(
+        store.connection(),
+        &store.machine_id(),
+        &credential.client_id,
+    )
+    .await?;
     let Some(entry) = entry else {
         // Nothing recorded here, but a stray entry (e.g. from a crash) must not outlive it.
         let _ = vault.remove(&credential.client_id).await;
@@ -265,8 +275,10 @@ pub async fn secret_from_keyring(
          on another computer), so nothing was copied",
         credential.client_id
     );
-    Err(Error::Keyring(match remove_entry(store, vault, &entry).await? {
-        None => format!("{said}; that entry has been removed"),
-        Some(err) => format!("{said}; removing that entry failed ({err}); {RETRIED}"),
-    }))
+    Err(Error::Keyring(
+        match remove_entry(store, vault, &entry).await? {
+            None => format!("{said}; that entry has been removed"),
+            Some(err) => format!("{said}; removing that entry failed ({err}); {RETRIED}"),
+        },
+    ))
 }

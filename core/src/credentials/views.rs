@@ -43,7 +43,10 @@ pub(super) async fn view<C: ConnectionTrait>(
         .collect();
     secrets.sort_by_key(|s| s.expires_at.is_some());
     let entry = super::keyring::this_computers_entry(db, machine_id, &c.client_id).await?;
-    let current = secrets.first().filter(|s| s.expires_at.is_none()).map(|s| s.id);
+    let current = secrets
+        .first()
+        .filter(|s| s.expires_at.is_none())
+        .map(|s| s.id);
     let in_keyring = entry.as_ref().is_some_and(|e| Some(e.secret_id) == current);
     Ok(CredentialView {
         id: c.id,
