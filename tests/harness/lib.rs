@@ -411,8 +411,9 @@ pub fn screenshot(name: &str) {
 /// The text on the X11 clipboard, read the way another program would (xclip); None when the
 /// clipboard is empty.
 pub fn clipboard_text() -> Option<String> {
-    let output = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard"])
+    // Bounded: xclip waits for ever on an owner that quits before answering.
+    let output = Command::new("timeout")
+        .args(["5", "xclip", "-o", "-selection", "clipboard"])
         .output()
         .expect("xclip is installed");
     output
@@ -425,8 +426,16 @@ pub fn clipboard_text() -> Option<String> {
 /// The formats the clipboard's owner offers (`xclip -t TARGETS`), one per line; empty when
 /// nothing owns the clipboard.
 pub fn clipboard_targets() -> Vec<String> {
-    let output = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard", "-t", "TARGETS"])
+    let output = Command::new("timeout")
+        .args([
+            "5",
+            "xclip",
+            "-o",
+            "-selection",
+            "clipboard",
+            "-t",
+            "TARGETS",
+        ])
         .output()
         .expect("xclip is installed");
     String::from_utf8_lossy(&output.stdout)
