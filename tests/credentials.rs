@@ -297,13 +297,13 @@ fn a_copied_secret_is_offered_with_the_history_exclusion_hint_and_a_client_id_wi
     );
 }
 
-/// Issue 14, item 7: quitting with a secret on the clipboard clears it. Ignored for now: in
-/// the one run made (17:19 UTC, under heavy load) closing the window through WebDriver left the
-/// clipboard empty but without Keydesk's "cleared at exit" log line, so either WebKitWebDriver's
-/// Close Window does not end the app through ExitRequested, or the clearing did not run; not
-/// yet found out. Run it with `--ignored`.
+/// Issue 14, item 7: quitting with a secret on the clipboard clears it. Ignored for now:
+/// WebKitWebDriver's Close Window does not end the app through Tauri's `ExitRequested` (a run
+/// with an info line at the start of `clipboard::clear_at_exit` never logged it), so this does
+/// not yet quit the way a person does; it needs a real close (WM_DELETE_WINDOW from a window
+/// manager tool, or an in-app Quit). Run it with `--ignored`.
 #[test]
-#[ignore = "the exit-time clearing is not yet seen through WebDriver's Close Window (see the note of issue 14 r3)"]
+#[ignore = "WebDriver's Close Window does not quit through ExitRequested; needs a real window close"]
 fn a_copied_secret_is_cleared_when_keydesk_quits() {
     let _clipboard = exclusive_clipboard();
     let dir = tempfile::tempdir().unwrap();

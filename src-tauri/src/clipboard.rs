@@ -94,6 +94,7 @@ const CLEAR_AT_EXIT_WAIT: Duration = Duration::from_secs(2);
 /// Called on the main thread when Keydesk is about to quit (`ExitRequested`: before the
 /// clipboard plugin lets go of the clipboard on `Exit`, after which nothing can be cleared).
 pub fn clear_at_exit<R: Runtime>(app: &AppHandle<R>) {
+    tracing::debug!("quit requested: checking the clipboard");
     let (done, finished) = std::sync::mpsc::channel();
     let app = app.clone();
     std::thread::spawn(move || {
@@ -101,7 +102,7 @@ pub fn clear_at_exit<R: Runtime>(app: &AppHandle<R>) {
     });
     match finished.recv_timeout(CLEAR_AT_EXIT_WAIT) {
         Ok(true) => tracing::info!("the copied secret was cleared from the clipboard at exit"),
-        Ok(false) => {}
+        Ok(false) => tracing::debug!("no secret of ours on the clipboard at exit"),
         Err(_) => tracing::warn!("the clipboard could not be checked at exit in time"),
     }
 }
