@@ -227,8 +227,10 @@ impl App {
         self.wait_ready()
     }
 
-    /// Quits Keydesk the way a person does, by closing its window (a clean exit: what Keydesk
-    /// does on quitting runs, unlike when tauri-driver ends the session).
+    /// Closes the window through WebDriver. Beware: WebKitWebDriver's Close Window does not
+    /// end the app through Tauri's `ExitRequested`/`Exit`, so what Keydesk does on quitting
+    /// does not run (found in issue 14; a real close needs the window manager's
+    /// WM_DELETE_WINDOW).
     pub fn quit(&self) {
         self.webdriver.close_window();
     }
