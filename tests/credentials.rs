@@ -4,7 +4,9 @@
 use std::thread::sleep;
 use std::time::Duration;
 
-use keydesk_e2e::{clipboard_text, exclusive_clipboard, put_on_clipboard, screenshot, App, Key};
+use keydesk_e2e::{
+    clipboard_targets, clipboard_text, exclusive_clipboard, put_on_clipboard, screenshot, App, Key,
+};
 use serde_json::json;
 
 const RENEW_TEXT: &str =
@@ -260,6 +262,106 @@ fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() 
     assert_eq!(clipboard_text().as_deref(), Some("the user's own text"));
     let _ = other.kill();
     let _ = other.wait();
+}
+
+/// The hint clipboard managers read to keep a password out of their history (KDE's, which
+/// others honour too; arboard writes it for `write_secret`).
+const HISTORY_EXCLUSION: &str = "x-kde-passwordManagerHint";
+
+/// Issue 14, item 7: a copied secret is offered with the history-exclusion hint; a Client ID
+/// is not (so the check can fail).
+#[test]
+fn a_copied_secret_is_offered_with_the_history_exclusion_hint_and_a_client_id_without() {
+    let _clipboard = exclusive_clipboard();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    let (client_id, secret) = app.generate_credentials(false);
+
+    app.click(".credential .copy-client-id");
+    app.wait_for("the clipboard to hold the Client ID", |_| {
+        clipboard_text().as_deref() == Some(client_id.as_str())
+    });
+    let targets = clipboard_targets();
+    assert!(targets.iter().any(|t| t == "UTF8_STRING"), "{targets:?}");
+    assert!(
+        !targets.iter().any(|t| t == HISTORY_EXCLUSION),
+        "{targets:?}"
+    );
+
+    app.click("#new-secret-copy");
+    app.wait_for("the clipboard to hold the secret", |_| {
+        clipboard_text().as_deref() == Some(secret.as_str())
+    });
+    let targets = clipboard_targets();
+    assert!(
+        targets.iter().any(|t| t == HISTORY_EXCLUSION),
+        "the secret is offered without the history-exclusion hint: {targets:?}"
+    );
+}
+
+/// Issue 14, item 7: quitting with a secret on the clipboard clears it. Ignored for now:
+/// WebKitWebDriver's Close Window does not end the app through Tauri's `ExitRequested` (a run
+/// with an info line at the start of `clipboard::clear_at_exit` never logged it), so this does
+/// not yet quit the way a person does; it needs a real close (WM_DELETE_WINDOW from a window
+/// manager tool, or an in-app Quit). Run it with `--ignored`.
+#[test]
+#[ignore = "WebDriver's Close Window does not quit through ExitRequested; needs a real window close"]
+fn a_copied_secret_is_cleared_when_keydesk_quits() {
+    let _clipboard = exclusive_clipboard();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    let (_, secret) = app.generate_credentials(false);
+    app.click("#new-secret-copy");
+    app.wait_for("the clipboard to hold the secret", |_| {
+        clipboard_text().as_deref() == Some(secret.as_str())
+    });
+
+    // Quit by closing the window, with the secret still on the clipboard.
+    app.quit();
+    let deadline = std::time::Instant::now() + keydesk_e2e::WAIT;
+    while clipboard_text().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the secret is still on the clipboard after quitting"
+        );
+        sleep(Duration::from_millis(100));
+    }
+    let said = logs_under(dir.path());
+    let cleared = "the copied secret was cleared from the clipboard at exit";
+    let deadline = std::time::Instant::now() + keydesk_e2e::WAIT;
+    while !logs_under(dir.path()).contains(cleared) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Keydesk did not clear the clipboard at exit; its log says:\n{said}"
+        );
+        sleep(Duration::from_millis(100));
+    }
+    assert!(!logs_under(dir.path()).contains(&secret));
+}
+
+/// X11 would drop the selection with its owner anyway, and arboard (under the clipboard
+/// plugin) lets go of a hinted selection when it is dropped on exit; what only Keydesk's own
+/// clearing does is the log line, so that is what this checks beyond the empty clipboard
+/// (before the fix the clearing ran after the plugin had let go of the clipboard, read
+/// nothing, and cleared nothing).
+/// Every Keydesk log file under `dir`, concatenated.
+fn logs_under(dir: &std::path::Path) -> String {
+    let mut text = String::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                folders.push(path);
+            } else if name.starts_with("keydesk") && name.ends_with(".log") {
+                text += &std::fs::read_to_string(&path).unwrap_or_default();
+            }
+        }
+    }
+    text
 }
 
 #[test]

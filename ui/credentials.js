@@ -52,7 +52,7 @@ function currentLifetime(secret) {
 
 function keyringNote(outcome) {
   if (outcome.status === 'stored') return el('p', { class: 'ok', id: 'new-secret-keyring', text: 'Stored in the OS keyring.' });
-  if (outcome.status === 'failed') {
+  if (outcome.status === 'failed' || outcome.status === 'not_removed') {
     // The sentence for people; the platform's own words only on request.
     return el('div', { id: 'new-secret-keyring', role: 'alert' },
       el('p', { class: 'warning', id: 'new-secret-keyring-message', text: outcome.message }),
@@ -114,11 +114,16 @@ function credentialCard(credential, refresh) {
         class: 'copy-from-keyring',
         text: 'Copy from keyring',
         onclick: async () => {
-          const result = await api.copySecretFromKeyring(credential.id).catch((e) => toast(e.message));
+          // A stale entry is reported (and removed): redraw, so the card stops offering it.
+          const result = await api.copySecretFromKeyring(credential.id).catch((e) => { toast(e.message); refresh(); });
           if (result) toast(`Client Secret copied — clipboard clears in ${result.clears_in_seconds} s`);
         },
       }))
-    : null;
+    : credential.keyring_stale
+      // Each computer has its own keyring: this one still holds a replaced secret, which is
+      // never copied; Keydesk removes it at its next start and at each keyring action.
+      ? el('p', { class: 'keyring warning keyring-stale', role: 'status', text: 'This computer\u2019s OS keyring still holds an older, replaced secret of this Client ID; it will not be copied, and Keydesk removes it at its next start or keyring action.' })
+      : null;
   const renew = el('button', { type: 'button', class: 'renew', text: 'Renew', onclick: () => renewDialog(credential, refresh) });
   const remove = el('button', { type: 'button', class: 'danger delete', text: 'Delete', onclick: () => deleteDialog(credential, refresh) });
   return el('article', { class: 'card credential', dataset: { credentialId: String(credential.id) }, 'aria-label': `Credentials for ${credential.application}` },

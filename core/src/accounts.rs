@@ -159,10 +159,8 @@ pub async fn delete_account(store: &Store, vault: &Vault, account_id: i32) -> Re
         .await?;
     let mut complaints = Vec::new();
     for c in credentials {
-        if let Err(err) = vault.remove(&c.client_id).await {
-            if c.keyring_stored {
-                complaints.push(format!("Client ID {}: {err}", c.client_id));
-            }
+        if let Some(err) = crate::credentials::remove_from_keyring(store, vault, &c).await? {
+            complaints.push(format!("Client ID {}: {err}", c.client_id));
         }
     }
     Ok(complaints)

@@ -114,6 +114,11 @@ pub struct Store {
     actor: Arc<RwLock<Option<String>>>,
     /// One writer at a time within this process on a SQLite store (see `Store::write`).
     pub(crate) writer: Arc<tokio::sync::Mutex<()>>,
+    /// Which installation this handle is: its OS keyring is its own, so which keyring holds
+    /// which secret is recorded per machine (`keyring_entries`). The app sets the id kept in
+    /// its local data folder (`vault::machine_id`); a handle opened without one is a machine of
+    /// its own (a fresh random id), which is what a test's second handle stands for.
+    machine_id: Arc<RwLock<String>>,
 }
 
 impl Store {
@@ -178,6 +183,7 @@ impl Store {
             clock: Clock::system(),
             actor: Arc::default(),
             writer: Arc::default(),
+            machine_id: Arc::new(RwLock::new(crate::secrets::new_client_id()?)),
         };
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
@@ -236,6 +242,17 @@ impl Store {
     /// Names who makes the changes from now on (the technician and the computer).
     pub fn set_actor(&self, actor: Option<String>) {
         *self.actor.write().unwrap_or_else(|e| e.into_inner()) = actor;
+    }
+
+    pub fn set_machine_id(&self, machine_id: impl Into<String>) {
+        *self.machine_id.write().unwrap_or_else(|e| e.into_inner()) = machine_id.into();
+    }
+
+    pub fn machine_id(&self) -> String {
+        self.machine_id
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn actor(&self) -> Option<String> {

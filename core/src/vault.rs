@@ -1,9 +1,36 @@
 //! The OS keyring (Keychain, Credential Manager, Secret Service) through `keyring`. Calls block
 //! on the platform service, so they run on tokio's blocking pool.
 
+use std::path::Path;
+
 use crate::secrets::Secret;
 
 use crate::{Error, Result};
+
+/// This installation's id, kept in `machine-id` in the local data folder (never in a shared
+/// store: the point is to tell computers apart). Made on first use, 32 hex characters; a file
+/// that is unreadable or garbled is replaced, which only means this computer's older keyring
+/// entries are no longer listed as its own.
+pub fn machine_id(data_dir: &Path) -> Result<String> {
+    let path = data_dir.join("machine-id");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let id = text.trim();
+        if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(id.to_owned());
+        }
+    }
+    let id = crate::secrets::new_client_id()?;
+    let written = crate::private_files::private_dir(data_dir)
+        .and_then(|()| {
+            let _ = std::fs::remove_file(&path);
+            crate::private_files::create_private_file(&path)
+        })
+        .and_then(|mut file| std::io::Write::write_all(&mut file, id.as_bytes()));
+    if let Err(err) = written {
+        tracing::warn!("machine id not saved in {}: {err}", path.display());
+    }
+    Ok(id)
+}
 
 /// The keyring service name Keydesk's entries live under; the Client ID is the entry's user.
 pub const SERVICE: &str = "app.keydesk.desktop";
@@ -56,6 +83,11 @@ impl Vault {
         Vault {
             service: service.into(),
         }
+    }
+
+    /// The service name its entries live under.
+    pub fn service(&self) -> &str {
+        &self.service
     }
 
     async fn blocking<T: Send + 'static>(

@@ -36,14 +36,16 @@ pub fn copy_text<R: Runtime>(app: &AppHandle<R>, text: &str) -> Result<(), WireE
     app.clipboard().write_text(text).map_err(clipboard_error)
 }
 
-/// Copies a secret and schedules its removal.
+/// Copies a secret and schedules its removal. The lock is held across the write and its
+/// record: two copies at once otherwise could each write, and the one recorded last need not
+/// be the one on the clipboard, which then would never be cleared.
 pub fn copy_secret<R: Runtime>(app: &AppHandle<R>, secret: Secret) -> Result<Duration, WireError> {
     let guard = app.state::<ClipboardGuard>();
-    app.clipboard()
-        .write_secret(secret.expose())
-        .map_err(clipboard_error)?;
     let generation = {
-        let mut held = guard.held.lock().unwrap();
+        let mut held = guard.held.lock().unwrap_or_else(|e| e.into_inner());
+        app.clipboard()
+            .write_secret(secret.expose())
+            .map_err(clipboard_error)?;
         held.generation += 1;
         held.secret = Some(secret);
         held.generation
@@ -68,18 +70,39 @@ pub fn copy_secret<R: Runtime>(app: &AppHandle<R>, secret: Secret) -> Result<Dur
 }
 
 /// Clears the clipboard if it still holds the secret we put there (the one of `generation`,
-/// or any when None). Something the user copied since is left alone.
-pub fn clear_if_still_held<R: Runtime>(app: &AppHandle<R>, generation: Option<u64>) {
+/// or any when None). Something the user copied since is left alone. Returns whether it
+/// cleared. Never call it on the main thread: reading the clipboard there can deadlock on
+/// Linux (when the page itself owns the clipboard, the main loop must answer the read).
+pub fn clear_if_still_held<R: Runtime>(app: &AppHandle<R>, generation: Option<u64>) -> bool {
     let guard = app.state::<ClipboardGuard>();
-    let mut held = guard.held.lock().unwrap();
+    let mut held = guard.held.lock().unwrap_or_else(|e| e.into_inner());
     if generation.is_some_and(|g| g != held.generation) {
-        return;
+        return false;
     }
     let Some(secret) = held.secret.take() else {
-        return;
+        return false;
     };
     let current = Zeroizing::new(app.clipboard().read_text().unwrap_or_default());
-    if current.as_str() == secret.expose() {
-        let _ = app.clipboard().clear();
+    current.as_str() == secret.expose() && app.clipboard().clear().is_ok()
+}
+
+/// How long quitting waits for the clipboard to be cleared. Reading it can wait on the main
+/// loop (when the page owns the clipboard, which then holds no secret of ours), and the main
+/// loop is what waits here: the wait is bounded, and the clearing runs on a thread of its own.
+const CLEAR_AT_EXIT_WAIT: Duration = Duration::from_secs(2);
+
+/// Called on the main thread when Keydesk is about to quit (`ExitRequested`: before the
+/// clipboard plugin lets go of the clipboard on `Exit`, after which nothing can be cleared).
+pub fn clear_at_exit<R: Runtime>(app: &AppHandle<R>) {
+    tracing::debug!("quit requested: checking the clipboard");
+    let (done, finished) = std::sync::mpsc::channel();
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let _ = done.send(clear_if_still_held(&app, None));
+    });
+    match finished.recv_timeout(CLEAR_AT_EXIT_WAIT) {
+        Ok(true) => tracing::info!("the copied secret was cleared from the clipboard at exit"),
+        Ok(false) => tracing::debug!("no secret of ours on the clipboard at exit"),
+        Err(_) => tracing::warn!("the clipboard could not be checked at exit in time"),
     }
 }

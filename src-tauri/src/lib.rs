@@ -97,9 +97,11 @@ pub fn run() {
                 use tauri_plugin_window_state::{AppHandleExt, StateFlags};
                 let _ = handle.save_window_state(StateFlags::all());
             }
-            if let tauri::RunEvent::Exit = event {
-                // A secret must not outlive Keydesk on the clipboard.
-                clipboard::clear_if_still_held(handle, None);
+            if let tauri::RunEvent::ExitRequested { .. } = event {
+                // A secret must not outlive Keydesk on the clipboard. On ExitRequested, not
+                // Exit: the clipboard plugin lets go of the clipboard on Exit before this
+                // callback runs, and after that nothing can be read or cleared.
+                clipboard::clear_at_exit(handle);
             }
         }),
         Err(err) => {

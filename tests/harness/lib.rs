@@ -227,6 +227,14 @@ impl App {
         self.wait_ready()
     }
 
+    /// Closes the window through WebDriver. Beware: WebKitWebDriver's Close Window does not
+    /// end the app through Tauri's `ExitRequested`/`Exit`, so what Keydesk does on quitting
+    /// does not run (found in issue 14; a real close needs the window manager's
+    /// WM_DELETE_WINDOW).
+    pub fn quit(&self) {
+        self.webdriver.close_window();
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -405,8 +413,9 @@ pub fn screenshot(name: &str) {
 /// The text on the X11 clipboard, read the way another program would (xclip); None when the
 /// clipboard is empty.
 pub fn clipboard_text() -> Option<String> {
-    let output = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard"])
+    // Bounded: xclip waits for ever on an owner that quits before answering.
+    let output = Command::new("timeout")
+        .args(["5", "xclip", "-o", "-selection", "clipboard"])
         .output()
         .expect("xclip is installed");
     output
@@ -414,6 +423,27 @@ pub fn clipboard_text() -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
         .filter(|s| !s.is_empty())
+}
+
+/// The formats the clipboard's owner offers (`xclip -t TARGETS`), one per line; empty when
+/// nothing owns the clipboard.
+pub fn clipboard_targets() -> Vec<String> {
+    let output = Command::new("timeout")
+        .args([
+            "5",
+            "xclip",
+            "-o",
+            "-selection",
+            "clipboard",
+            "-t",
+            "TARGETS",
+        ])
+        .output()
+        .expect("xclip is installed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Puts `text` on the clipboard from another program; the returned child owns the selection

@@ -8,7 +8,7 @@ use sea_orm::{
     QueryOrder, Set, SqlErr,
 };
 
-use super::keyring::{keep_in_keyring, record_removal};
+use super::keyring::{keep_in_keyring, remove_deleted};
 use super::views::{find, view};
 use super::{CredentialForm, Grace, Issued, KeyringOutcome, Lifetime, RenewLifetime};
 use crate::audit::{Action, Event, Subject};
@@ -111,7 +111,7 @@ pub async fn generate_with_lifetime(
         form.email,
         lifetime.describe()
     );
-    let mut credential = view(write.db(), created, now).await?;
+    let mut credential = view(write.db(), created, now, &store.machine_id()).await?;
     write
         .commit(Event::new(subject, Action::CredentialGenerated, detail))
         .await?;
@@ -241,7 +241,7 @@ pub async fn renew_with_lifetime(
     );
     let subject = Subject::credential(credential.account_id, credential.id);
     // Read inside the transaction: the secrets as committed, without another round trip later.
-    let mut view = view(write.db(), credential, now).await?;
+    let mut view = view(write.db(), credential, now, &store.machine_id()).await?;
     write
         .commit(Event::new(subject, Action::CredentialRenewed, detail))
         .await?;
@@ -257,8 +257,8 @@ pub async fn renew_with_lifetime(
     Ok(issued)
 }
 
-/// Removes the credential: its Client ID and every secret stop verifying, and its keyring
-/// entry is removed. Returns the keyring's complaint, if it had one.
+/// Removes the credential: its Client ID and every secret stop verifying, and this computer's
+/// keyring entry is removed (other computers remove theirs at their next start). Returns the keyring's complaint, if it had one.
 pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<Option<String>> {
     let credential = find(store, credential_id).await?;
     let write = store.write().await?;
@@ -274,12 +274,7 @@ pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<
         .commit(Event::new(subject, Action::CredentialDeleted, detail))
         .await?;
     tracing::info!(client_id = %credential.client_id, "credentials deleted");
-    if credential.keyring_stored {
-        return record_removal(store, vault, subject, &credential.client_id).await;
-    }
-    // Nothing recorded as stored, but a stray entry (e.g. from a crash) must not outlive it.
-    let _ = vault.remove(&credential.client_id).await;
-    Ok(None)
+    remove_deleted(store, vault, &credential).await
 }
 
 fn email_taken(existing_client_id: &str) -> Error {
@@ -297,6 +292,7 @@ fn debug_issued(issued: &Issued) {
         KeyringOutcome::NotRequested => "not requested",
         KeyringOutcome::Stored => "stored",
         KeyringOutcome::Failed { .. } => "failed",
+        KeyringOutcome::NotRemoved { .. } => "replaced secret not removed",
     };
     tracing::debug!(
         credential_id = issued.credential.id,

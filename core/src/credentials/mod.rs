@@ -15,7 +15,8 @@ mod lifetime;
 mod verify;
 mod views;
 
-pub use keyring::secret_from_keyring;
+pub(crate) use keyring::remove_deleted as remove_from_keyring;
+pub use keyring::{remove_stale_keyring_entries, secret_from_keyring};
 pub use lifecycle::{delete, generate, generate_with_lifetime, renew, renew_with_lifetime};
 pub use lifetime::{Lifetime, RenewLifetime};
 pub use verify::{verify, Verification};
@@ -137,7 +138,12 @@ pub struct CredentialView {
     pub name: String,
     pub email: String,
     pub application: String,
+    /// This computer's OS keyring holds the current secret (each computer has its own).
     pub in_keyring: bool,
+    /// This computer's OS keyring still holds an older secret of this Client ID (replaced
+    /// since, here or on another computer, and not removed yet: Keydesk removes it at its next
+    /// start and at each keyring action). Never copied.
+    pub keyring_stale: bool,
     pub created_at: DateTime<Utc>,
     /// Live secrets, current first.
     pub secrets: Vec<SecretView>,
@@ -151,6 +157,12 @@ pub enum KeyringOutcome {
     Stored,
     /// `message` for people; `details` the platform's cause, behind a disclosure.
     Failed {
+        message: String,
+        details: Option<String>,
+    },
+    /// Not asked to store the new secret, and the replaced one could not be removed from the
+    /// keyring: it is still there (never copied), and the removal is retried.
+    NotRemoved {
         message: String,
         details: Option<String>,
     },

@@ -24,10 +24,12 @@ pub(crate) fn live(now: DateTime<Utc>) -> Condition {
         )
 }
 
+/// `machine_id`: whose OS keyring `in_keyring` and `keyring_stale` speak of.
 pub(super) async fn view<C: ConnectionTrait>(
     db: &C,
     c: credential::Model,
     now: DateTime<Utc>,
+    machine_id: &str,
 ) -> Result<CredentialView> {
     let mut secrets: Vec<SecretView> = credential_secret::Entity::find()
         .filter(credential_secret::Column::CredentialId.eq(c.id))
@@ -47,6 +49,12 @@ pub(super) async fn view<C: ConnectionTrait>(
         })
         .collect();
     secrets.sort_by_key(|s| s.expires_at.is_some());
+    let entry = super::keyring::this_computers_entry(db, machine_id, &c.client_id).await?;
+    let current = secrets
+        .first()
+        .filter(|s| s.expires_at.is_none())
+        .map(|s| s.id);
+    let in_keyring = entry.as_ref().is_some_and(|e| Some(e.secret_id) == current);
     Ok(CredentialView {
         id: c.id,
         account_id: c.account_id,
@@ -54,7 +62,8 @@ pub(super) async fn view<C: ConnectionTrait>(
         name: c.name,
         email: c.email,
         application: c.application,
-        in_keyring: c.keyring_stored,
+        in_keyring,
+        keyring_stale: entry.is_some() && !in_keyring,
         created_at: c.created_at,
         secrets,
     })
@@ -70,6 +79,7 @@ pub(super) async fn find(store: &Store, credential_id: i32) -> Result<credential
 /// The account's credentials, newest first.
 pub async fn list_credentials(store: &Store, account_id: i32) -> Result<Vec<CredentialView>> {
     let now = store.now();
+    let machine_id = store.machine_id();
     let rows = credential::Entity::find()
         .filter(credential::Column::AccountId.eq(account_id))
         .order_by_desc(credential::Column::CreatedAt)
@@ -78,7 +88,7 @@ pub async fn list_credentials(store: &Store, account_id: i32) -> Result<Vec<Cred
         .await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
-        views.push(view(store.connection(), row, now).await?);
+        views.push(view(store.connection(), row, now, &machine_id).await?);
     }
     Ok(views)
 }

@@ -79,4 +79,5 @@ pub mod billing;
 pub mod contact;
 pub mod credential;
 pub mod credential_secret;
+pub mod keyring_entry;
 pub mod reminder_sent;

@@ -11,6 +11,7 @@ mod m20261127_000001_access_tokens;
 mod m20261127_000010_activity_actor;
 mod m20261127_000016_secret_lifetimes;
 mod m20261127_000020_account_tags;
+mod m20261127_000021_keyring_entries;
 mod m20261127_000180_search_page_order;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_activity_actor::Migration),
             Box::new(m20261127_000016_secret_lifetimes::Migration),
             Box::new(m20261127_000020_account_tags::Migration),
+            Box::new(m20261127_000021_keyring_entries::Migration),
             Box::new(m20261127_000180_search_page_order::Migration),
         ]
     }

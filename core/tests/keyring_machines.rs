@@ -1,0 +1,304 @@
+//! Issue 14, item 4: the OS keyring never hands out a stale secret. Each computer has its own
+//! keyring, while the store may be shared (PostgreSQL): two `Store` handles with different
+//! machine ids and two keyrings (two Secret Service collections' worth of entries, told apart
+//! by service name) stand for two technicians' computers on one store. Runs against the real
+//! Secret Service, on SQLite or, with `KEYDESK_TEST_POSTGRES_URL`, on PostgreSQL.
+
+mod common;
+
+use common::{location_from_text, location_text, test_store};
+use keydesk_core::accounts::create_account;
+use keydesk_core::audit::Action;
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::{self, CredentialForm, CredentialView, Grace, KeyringOutcome};
+use keydesk_core::secrets::new_client_id;
+use keydesk_core::vault::Vault;
+use keydesk_core::Store;
+
+/// A keyring of its own (its own service name), so tests and "computers" never share entries.
+fn keyring(computer: &str) -> Vault {
+    Vault::new(format!(
+        "keydesk-test-{computer}-{}",
+        new_client_id().unwrap()
+    ))
+}
+
+async fn account(store: &Store) -> i32 {
+    let contact = ContactForm {
+        company_name: "Alexcompany".into(),
+        name: "Alex".into(),
+        ..Default::default()
+    };
+    create_account(store, &contact, &BillingForm::default())
+        .await
+        .unwrap()
+        .id
+}
+
+fn form(email: &str) -> CredentialForm {
+    CredentialForm {
+        name: "alexcnw".into(),
+        email: email.into(),
+        application: "esareit".into(),
+    }
+}
+
+async fn listed(store: &Store, account_id: i32, id: i32) -> CredentialView {
+    credentials::list_credentials(store, account_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap()
+}
+
+async fn removals(store: &Store, account_id: i32) -> usize {
+    keydesk_core::audit::list_activity(store, account_id, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == Action::KeyringRemoved.code())
+        .count()
+}
+
+/// Technician A stores a secret in A's keyring; technician B renews on B's computer. A's
+/// "Copy from keyring" must not copy the old, revoked secret: it says so, removes A's stale
+/// entry, and copies nothing.
+#[tokio::test]
+async fn a_secret_renewed_on_another_computer_is_never_copied_from_this_ones_keyring() {
+    let t = test_store().await;
+    let computer_a = t.store.clone();
+    let computer_b = t.another().await;
+    assert_ne!(computer_a.machine_id(), computer_b.machine_id());
+    let (keyring_a, keyring_b) = (keyring("a"), keyring("b"));
+    let account_id = account(&computer_a).await;
+
+    let issued = credentials::generate(
+        &computer_a,
+        &keyring_a,
+        account_id,
+        &form("a@example.com"),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(issued.keyring, KeyringOutcome::Stored);
+    let (id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
+    let copied = credentials::secret_from_keyring(&computer_a, &keyring_a, id)
+        .await
+        .expect("A copies the secret A stored");
+    assert_eq!(copied.expose(), issued.secret.expose());
+
+    // B's computer has no copy: B is told so (the shared store no longer says "stored").
+    assert!(!listed(&computer_b, account_id, id).await.in_keyring);
+    let err = credentials::secret_from_keyring(&computer_b, &keyring_b, id)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "this secret is not stored in this computer's OS keyring"
+    );
+
+    // B renews (the old secret stops at once) and keeps the new one in B's keyring.
+    let renewed = credentials::renew(&computer_b, &keyring_b, id, Grace::Now, true)
+        .await
+        .unwrap();
+    assert_eq!(renewed.keyring, KeyringOutcome::Stored);
+    assert_eq!(
+        credentials::secret_from_keyring(&computer_b, &keyring_b, id)
+            .await
+            .unwrap()
+            .expose(),
+        renewed.secret.expose()
+    );
+
+    // A's page says A's keyring holds an older secret, and offers no copy.
+    let on_a = listed(&computer_a, account_id, id).await;
+    assert!(!on_a.in_keyring);
+    assert!(on_a.keyring_stale);
+    // A's entry still holds the revoked secret; "Copy from keyring" refuses it.
+    assert_eq!(
+        keyring_a.get(&client_id).await.unwrap().expose(),
+        issued.secret.expose()
+    );
+    let err = credentials::secret_from_keyring(&computer_a, &keyring_a, id)
+        .await
+        .expect_err("a revoked secret must never be copied");
+    assert_eq!(err.code(), "keyring");
+    let said = err.to_string();
+    assert!(said.contains("held an older secret of Client ID"), "{said}");
+    assert!(said.contains("nothing was copied"), "{said}");
+    assert!(said.contains("that entry has been removed"), "{said}");
+    // …and it is gone from A's keyring, and A's page no longer mentions it.
+    assert!(keyring_a.get(&client_id).await.is_err());
+    let on_a = listed(&computer_a, account_id, id).await;
+    assert!(!on_a.in_keyring && !on_a.keyring_stale);
+    // B's copy is untouched.
+    assert_eq!(
+        keyring_b.get(&client_id).await.unwrap().expose(),
+        renewed.secret.expose()
+    );
+    assert!(listed(&computer_b, account_id, id).await.in_keyring);
+}
+
+/// B deletes the credentials; A's entry is removed at A's next start (or keyring action).
+#[tokio::test]
+async fn a_credential_deleted_on_another_computer_leaves_no_entry_in_this_ones_keyring() {
+    let t = test_store().await;
+    let computer_a = t.store.clone();
+    let computer_b = t.another().await;
+    let (keyring_a, keyring_b) = (keyring("a"), keyring("b"));
+    let account_id = account(&computer_a).await;
+    let issued = credentials::generate(
+        &computer_a,
+        &keyring_a,
+        account_id,
+        &form("d@example.com"),
+        true,
+    )
+    .await
+    .unwrap();
+    let client_id = issued.credential.client_id.clone();
+    assert_eq!(
+        credentials::delete(&computer_b, &keyring_b, issued.credential.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        keyring_a.get(&client_id).await.is_ok(),
+        "B cannot reach A's keyring"
+    );
+    // A starts again (a new handle on the same store, with A's machine id).
+    let restarted = t.another().await;
+    restarted.set_machine_id(computer_a.machine_id());
+    assert!(
+        credentials::remove_stale_keyring_entries(&restarted, &keyring_a)
+            .await
+            .is_empty()
+    );
+    assert!(keyring_a.get(&client_id).await.is_err());
+}
+
+const INNER: &str = "KEYDESK_TEST_KEYRING_REMOVAL_FAILS";
+
+/// A removal that fails is reported and retried. The failure is real: the middle step runs in a
+/// child process whose session bus leads nowhere, so the keyring crate cannot reach the Secret
+/// Service there (no mock), while the parent's keyring still holds the entry.
+#[tokio::test]
+async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
+    if let Ok(setup) = std::env::var(INNER) {
+        // The child: the same computer (machine id, keyring), its keyring unreachable.
+        let parts: Vec<&str> = setup.splitn(5, '\n').collect();
+        let [location, machine_id, service, renewed_id, deleted_id] = parts[..] else {
+            panic!("bad setup {setup:?}");
+        };
+        let store = Store::open(location_from_text(location)).await.unwrap();
+        store.set_machine_id(machine_id);
+        let vault = Vault::new(service);
+        let renewed = credentials::renew(
+            &store,
+            &vault,
+            renewed_id.parse().unwrap(),
+            Grace::Now,
+            false,
+        )
+        .await
+        .unwrap();
+        let KeyringOutcome::NotRemoved { message, details } = &renewed.keyring else {
+            panic!(
+                "expected the failed removal to be reported, got {:?}",
+                renewed.keyring
+            );
+        };
+        assert!(
+            message.starts_with("No OS keyring is running on this computer"),
+            "{message}"
+        );
+        assert!(
+            message.contains("the replaced secret is still in this computer's OS keyring (it will never be copied); Keydesk tries to remove it again at its next start and at each keyring action"),
+            "{message}"
+        );
+        assert!(details.is_some());
+        assert!(!renewed.credential.in_keyring);
+        assert!(renewed.credential.keyring_stale);
+        let complaint = credentials::delete(&store, &vault, deleted_id.parse().unwrap())
+            .await
+            .unwrap()
+            .expect("the failed removal of a deleted credential's entry is reported");
+        assert!(
+            complaint.contains("Keydesk tries to remove it again"),
+            "{complaint}"
+        );
+        return;
+    }
+
+    let t = test_store().await;
+    let store = t.store.clone();
+    let vault = keyring("a");
+    let account_id = account(&store).await;
+    let kept = credentials::generate(&store, &vault, account_id, &form("r@example.com"), true)
+        .await
+        .unwrap();
+    let deleted = credentials::generate(&store, &vault, account_id, &form("x@example.com"), true)
+        .await
+        .unwrap();
+    let setup = [
+        location_text(&t.location),
+        store.machine_id(),
+        vault_service(&vault),
+        kept.credential.id.to_string(),
+        deleted.credential.id.to_string(),
+    ]
+    .join("\n");
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_failed_removal_is_reported_and_retried_at_the_next_start",
+            "--nocapture",
+        ])
+        .env(INNER, setup)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/keydesk-no-bus",
+        )
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("1 passed"), "{report}");
+
+    // The replaced and the deleted secrets are still in this computer's keyring; the page
+    // says so for the credential that remains, and neither is ever copied.
+    assert_eq!(
+        vault
+            .get(&kept.credential.client_id)
+            .await
+            .unwrap()
+            .expose(),
+        kept.secret.expose()
+    );
+    assert!(vault.get(&deleted.credential.client_id).await.is_ok());
+    let card = listed(&store, account_id, kept.credential.id).await;
+    assert!(card.keyring_stale && !card.in_keyring);
+
+    // Next start: both removals are retried, succeed, and are recorded.
+    let before = removals(&store, account_id).await;
+    assert!(credentials::remove_stale_keyring_entries(&store, &vault)
+        .await
+        .is_empty());
+    assert!(vault.get(&kept.credential.client_id).await.is_err());
+    assert!(vault.get(&deleted.credential.client_id).await.is_err());
+    let card = listed(&store, account_id, kept.credential.id).await;
+    assert!(!card.keyring_stale && !card.in_keyring);
+    assert_eq!(removals(&store, account_id).await, before + 2);
+    // Nothing is left to retry.
+    assert!(credentials::remove_stale_keyring_entries(&store, &vault)
+        .await
+        .is_empty());
+}
+
+fn vault_service(vault: &Vault) -> String {
+    vault.service().to_owned()
+}
