@@ -300,13 +300,10 @@ fn a_copied_secret_is_offered_with_the_history_exclusion_hint_and_a_client_id_wi
     );
 }
 
-/// Issue 14, item 7: quitting with a secret on the clipboard clears it. Ignored for now:
-/// WebKitWebDriver's Close Window does not end the app through Tauri's `ExitRequested` (a run
-/// with an info line at the start of `clipboard::clear_at_exit` never logged it), so this does
-/// not yet quit the way a person does; it needs a real close (WM_DELETE_WINDOW from a window
-/// manager tool, or an in-app Quit). Run it with `--ignored`.
+/// Issue 14, item 7: quitting (Ctrl+Q) with a secret on the clipboard clears it. (WebKitWebDriver's
+/// Close Window does not end the app through Tauri's `ExitRequested`, so the test quits from the
+/// keyboard, which does.)
 #[test]
-#[ignore = "WebDriver's Close Window does not quit through ExitRequested; needs a real window close"]
 fn a_copied_secret_is_cleared_when_keydesk_quits() {
     let _clipboard = exclusive_clipboard();
     let dir = tempfile::tempdir().unwrap();
@@ -318,7 +315,7 @@ fn a_copied_secret_is_cleared_when_keydesk_quits() {
         clipboard_text().as_deref() == Some(secret.as_str())
     });
 
-    // Quit by closing the window, with the secret still on the clipboard.
+    // Quit (Ctrl+Q), with the secret still on the clipboard.
     app.quit();
     let deadline = std::time::Instant::now() + keydesk_e2e::WAIT;
     while clipboard_text().is_some() {

@@ -29,6 +29,7 @@ export const api = {
   appStatus: () => call('app_status'),
   openFolder: (folder) => call('open_folder', { folder }),
   pageReady: () => call('page_ready'),
+  quit: () => call('quit'),
   pageConstants: () => call('page_constants'),
   /// Events from Rust (see src-tauri/src/events.rs): `handler` gets each `{kind, …}`.
   subscribePageEvents: (handler) => {

@@ -169,6 +169,11 @@ function wireRibbon() {
       event.preventDefault();
       switcher();
     }
+    // Ctrl+Q quits, as desktop apps on Linux and Windows do (macOS's Cmd+Q is the app menu's).
+    if (event.ctrlKey && !event.altKey && !event.shiftKey && event.key.toLowerCase() === 'q') {
+      event.preventDefault();
+      api.quit();
+    }
   });
   document.addEventListener('click', (event) => {
     const link = event.target.closest('a[href="#home"]');

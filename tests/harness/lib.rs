@@ -227,12 +227,11 @@ impl App {
         self.wait_ready()
     }
 
-    /// Closes the window through WebDriver. Beware: WebKitWebDriver's Close Window does not
-    /// end the app through Tauri's `ExitRequested`/`Exit`, so what Keydesk does on quitting
-    /// does not run (found in issue 14; a real close needs the window manager's
-    /// WM_DELETE_WINDOW).
+    /// Quits as a person does from the keyboard: Ctrl+Q, which ends the app through Tauri's
+    /// exit request (WebKitWebDriver's Close Window does not: what Keydesk does on quitting
+    /// would not run — found in issue 14).
     pub fn quit(&self) {
-        self.webdriver.close_window();
+        self.press("\u{E009}q\u{E000}");
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -98,12 +98,6 @@ impl WebDriver {
         }
     }
 
-    /// Closes the window as its close button would; Keydesk quits with its last window. The
-    /// app may be gone before it answers, so the answer is not awaited as a result.
-    pub fn close_window(&self) {
-        let _ = self.try_call("DELETE", "/window", None);
-    }
-
     /// The window's rectangle: {x, y, width, height}.
     pub fn window_rect(&self) -> Value {
         self.call("GET", "/window/rect", None)

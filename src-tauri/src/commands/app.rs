@@ -45,6 +45,14 @@ pub fn page_ready() {
     }
 }
 
+/// Quits Keydesk (Ctrl+Q), as closing the window does: through the exit request, where a
+/// secret still on the clipboard is cleared.
+#[tauri::command]
+pub fn quit(app: AppHandle) {
+    tracing::info!("quit from the keyboard");
+    app.exit(0);
+}
+
 /// The folders the About dialog and Settings show.
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

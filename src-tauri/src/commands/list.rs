@@ -6,6 +6,7 @@
 commands! {
     app::app_status,
     app::page_ready,
+    app::quit,
     app::page_constants,
     app::subscribe_page_events,
     accounts::create_account,
