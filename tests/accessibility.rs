@@ -205,8 +205,12 @@ fn the_console_procedure_by_keyboard_alone() {
     app.press(Key::ARROW_DOWN);
     assert_eq!(app.focused_id(), "menu-contact-information");
     app.press(Key::ARROW_DOWN);
+    assert_eq!(app.focused_id(), "menu-transfer");
+    app.press(Key::ARROW_DOWN);
     assert_eq!(app.focused_id(), "menu-settings");
     app.press(Key::ARROW_UP);
+    app.press(Key::ARROW_UP);
+    assert_eq!(app.focused_id(), "menu-contact-information");
     app.press(Key::ENTER);
     app.find("#credentials-section #credentials");
 

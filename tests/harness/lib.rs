@@ -231,7 +231,8 @@ impl App {
     /// exit request (WebKitWebDriver's Close Window does not: what Keydesk does on quitting
     /// would not run — found in issue 14).
     pub fn quit(&self) {
-        self.press("\u{E009}q\u{E000}");
+        self.webdriver
+            .send_keys_to_active_and_forget("\u{E009}q\u{E000}");
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -178,6 +178,15 @@ impl WebDriver {
             .unwrap_or_else(|e| panic!("sending keys: {e}"));
     }
 
+    /// Sends keys that end the app (Ctrl+Q): it may be gone before WebDriver answers, so the
+    /// answer is not a result.
+    pub fn send_keys_to_active_and_forget(&self, text: &str) {
+        let active = self.call("GET", "/element/active", None);
+        if let Some(id) = active[ELEMENT_KEY].as_str() {
+            let _ = self.send_keys(&Element(id.to_owned()), text);
+        }
+    }
+
     fn element_ref(&self, element: &Element) -> Value {
         json!({ ELEMENT_KEY: element.0 })
     }
