@@ -231,6 +231,8 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "lifetimes",
                 "account_csv",
                 "backup",
+                "keyring_machines",
+                "upgrade",
             ],
             false,
         )? {
