@@ -96,6 +96,7 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
             "search",
             "--bench",
             "health",
+            "--bench",
             "import",
             "--features",
             "keydesk/custom-protocol,keydesk-bare/custom-protocol",
