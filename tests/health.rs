@@ -116,6 +116,7 @@ fn a_secret_nearing_its_end_is_counted_listed_and_announced() {
     app.click("#generate-form-submit");
     app.find("#new-secret-panel");
     let client_id = app.text("#new-secret-client-id");
+    let secret = app.value("#new-secret");
     let line = app.text(".secrets li .expiry");
     assert!(line.contains("expires 3 Feb 2027"), "{line}");
     assert!(
@@ -154,7 +155,47 @@ fn a_secret_nearing_its_end_is_counted_listed_and_announced() {
     assert_eq!(app.text(&format!("{row} .application")), "esareit");
     assert_eq!(app.text(&format!("{row} .client-id")), client_id);
     assert!(app.text(&format!("{row} .why")).contains("in 10 days"));
+
+    // The dates go to a file (the OS's save dialog fills the same field): iCalendar by the
+    // name's extension, one event for the one secret with an end, never the secret itself.
+    let ics = dir.path().join("expiries.ics");
+    app.fill("#expiry-path", "expiries.ics");
+    app.click("#export-expiries-button");
+    app.wait_for("the path's error", |a| {
+        a.text("#expiry-path-error")
+            .starts_with("File: must be a full path")
+    });
+    app.fill("#expiry-path", ics.to_str().unwrap());
+    app.click("#export-expiries-button");
+    app.wait_for("the export", |a| {
+        a.text("#expiry-export-result").ends_with("expiries.ics")
+    });
+    let said = app.text("#expiry-export-result");
+    let events: usize = said.split(' ').next().unwrap().parse().unwrap();
+    // Unfolded (RFC 5545 §3.1: a long line continues after CRLF and a space).
+    let calendar = std::fs::read_to_string(&ics).unwrap().replace("\r\n ", "");
+    assert_eq!(calendar.matches("BEGIN:VEVENT").count(), events, "{said}");
+    let ours = calendar
+        .split("BEGIN:VEVENT")
+        .find(|e| e.contains(&client_id))
+        .expect("an event for the secret made here");
+    assert!(ours.contains("DTSTART:20270203T090000Z"), "{ours}");
+    assert!(ours.contains("SUMMARY:Client secret expires: Alexcompany — esareit"));
+    assert!(!calendar.contains(&secret), "no secret in the calendar");
+    app.exec(
+        "const f = document.getElementById('expiry-format'); f.value = 'csv'; f.dispatchEvent(new Event('change'))",
+        json!([]),
+    );
+    assert!(app.value("#expiry-path").ends_with("expiries.csv"));
+    app.click("#export-expiries-button");
+    app.wait_for("the CSV export", |a| {
+        a.text("#expiry-export-result").ends_with("expiries.csv")
+    });
+    let csv = std::fs::read_to_string(dir.path().join("expiries.csv")).unwrap();
+    assert!(csv.contains(&client_id) && csv.contains("esareit"), "{csv}");
+    assert!(!csv.contains(&secret), "no secret in the CSV");
     screenshot("health-page");
+
     app.click(&format!("{row} .open-account"));
     app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
     assert!(app

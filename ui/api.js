@@ -66,7 +66,7 @@ export const api = {
   credentialsHealth: (offset, limit) => call('credentials_health', { offset, limit }),
   healthBadge: () => call('health_badge'),
   /// `format`: 'ics' or 'csv'; the file goes to the Downloads folder.
-  exportExpiries: (format) => call('export_expiries', { format }),
+  exportExpiries: (path) => call('export_expiries', { path }),
   listAccountTags: (accountId) => call('list_account_tags', { accountId }),
   listTags: () => call('list_tags'),
   addAccountTag: (accountId, tag) => call('add_account_tag', { accountId, tag }),

@@ -11,7 +11,9 @@ export function fileField({ id, label, purpose, suggestedName }) {
   const error = el('p', { class: 'field-error', id: `${id}-error`, role: 'alert', hidden: true });
   choose.addEventListener('click', async () => {
     try {
-      const path = await api.chooseFile(purpose, suggestedName ?? null);
+      // A function when the name depends on another field (the export's format).
+      const name = typeof suggestedName === 'function' ? suggestedName() : suggestedName;
+      const path = await api.chooseFile(purpose, name ?? null);
       if (path) input.value = path;
       input.focus();
     } catch (e) {

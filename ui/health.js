@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { clear, el, toast } from './dom.js';
 import { fromNow } from './credentials.js';
+import { fileField, today } from './files.js';
 
 const PAGE = 50;
 const day = (iso) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
@@ -53,9 +54,45 @@ function healthRow(row, onOpen) {
   );
 }
 
-async function exportDates(format) {
-  const done = await api.exportExpiries(format).catch((e) => toast(e.message));
-  if (done) toast(`${done.count} expiry date${done.count === 1 ? '' : 's'} saved to ${done.path}`);
+/// Where the expiry dates go: a file chosen with the OS's save dialog (or typed); its extension
+/// says the format, and the format select keeps the two in step.
+function exportSection() {
+  const format = el('select', { id: 'expiry-format' },
+    el('option', { value: 'ics', text: 'iCalendar (.ics), for a calendar' }),
+    el('option', { value: 'csv', text: 'CSV (.csv), for a spreadsheet or PSA' }));
+  const name = () => `keydesk-secret-expiries-${today()}.${format.value}`;
+  const file = fileField({ id: 'expiry-path', label: 'Save as', purpose: 'save_expiries', suggestedName: name });
+  format.addEventListener('change', () => {
+    const typed = file.path();
+    if (/\.(ics|csv)$/i.test(typed)) file.input.value = typed.replace(/\.(ics|csv)$/i, `.${format.value}`);
+  });
+  file.input.addEventListener('input', () => {
+    file.showError(null);
+    const ext = /\.(ics|csv)$/i.exec(file.path());
+    if (ext) format.value = ext[1].toLowerCase();
+  });
+  const result = el('p', { id: 'expiry-export-result', role: 'status' });
+  const button = el('button', { type: 'button', class: 'primary', id: 'export-expiries-button', text: 'Export' });
+  button.addEventListener('click', async () => {
+    file.showError(null);
+    result.textContent = '';
+    button.disabled = true;
+    try {
+      const done = await api.exportExpiries(file.path());
+      result.textContent = `${done.count} expiry date${done.count === 1 ? '' : 's'} saved to ${done.path}`;
+    } catch (e) {
+      if (e.field === 'path') { file.showError(e.message); file.input.focus(); } else toast(e.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el('section', { class: 'export-expiries', id: 'expiry-export-section', 'aria-labelledby': 'expiry-export-title' },
+    el('h2', { class: 'section-title', id: 'expiry-export-title', text: 'EXPORT EXPIRY DATES' }),
+    el('p', { class: 'muted', text: 'Every live secret\'s end date, for a calendar (an event with a reminder at the warning window) or a spreadsheet. No secret is written.' }),
+    el('div', { class: 'field' }, el('label', { for: 'expiry-format', text: 'Format' }), format),
+    file.node,
+    el('div', { class: 'actions start' }, button),
+    result);
 }
 
 export async function renderHealth(main, { onOpen }) {
@@ -76,11 +113,9 @@ export async function renderHealth(main, { onOpen }) {
   clear(main).append(el('section', { class: 'card health-page', 'aria-labelledby': 'page-heading' },
     el('h1', { id: 'page-heading', tabindex: '-1', text: 'Credentials health' }),
     el('p', { class: 'muted', id: 'health-summary', text: first.total === 0 ? 'Every secret is in order.' : counts.join(' · ') }),
-    el('div', { class: 'actions start' },
-      el('button', { type: 'button', id: 'export-ics', text: 'Export expiry dates (.ics)', onclick: () => exportDates('ics') }),
-      el('button', { type: 'button', id: 'export-csv', text: 'Export expiry dates (.csv)', onclick: () => exportDates('csv') })),
     list,
     more,
+    exportSection(),
   ));
   add(first);
 }

@@ -1,14 +1,13 @@
 //! Credentials health (issue 16): the page of secrets needing attention, the ribbon's badge,
 //! and the expiry dates exported as iCalendar or CSV.
 
-use std::path::PathBuf;
-
 use chrono::Duration;
+use keydesk_core::expiry_export;
 use keydesk_core::health::{self, HealthPage};
-use keydesk_core::{expiry_export, Error};
-use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager, State};
+use serde::Serialize;
+use tauri::State;
 
+use crate::commands::transfer::{checked_path, write_file};
 use crate::state::AppState;
 use crate::WireError;
 
@@ -41,13 +40,6 @@ pub async fn health_badge(state: State<'_, AppState>) -> Result<u64, WireError> 
     Ok(health::urgent_count(state.store().await?, warning(&state)).await?)
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    Ics,
-    Csv,
-}
-
 #[derive(Debug, Serialize)]
 pub struct Exported {
     pub path: String,
@@ -55,41 +47,28 @@ pub struct Exported {
     pub count: usize,
 }
 
-/// Writes the expiry dates of every live secret into the Downloads folder (the data folder
-/// when there is none) and says where. Never a secret or its hint in either file.
+/// Writes the expiry dates of every live secret to `path` (chosen with the OS's save dialog or
+/// typed): iCalendar for a `.ics` name, CSV for a `.csv` one. Never a secret or its hint.
 #[tauri::command]
 pub async fn export_expiries(
-    app: AppHandle,
     state: State<'_, AppState>,
-    format: ExportFormat,
+    path: String,
 ) -> Result<Exported, WireError> {
+    let path = checked_path(&path, &["ics", "csv"])?;
     let store = state.store().await?;
     let expiries = expiry_export::live_expiries(store).await?;
-    let now = store.now();
-    let (text, extension, count) = match format {
-        ExportFormat::Ics => (
-            expiry_export::to_ics(&expiries, warning(&state), now),
-            "ics",
+    let is_ics = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ics"));
+    let (text, count) = if is_ics {
+        (
+            expiry_export::to_ics(&expiries, warning(&state), store.now()),
             expiries.iter().filter(|e| e.ends_at.is_some()).count(),
-        ),
-        ExportFormat::Csv => (expiry_export::to_csv(&expiries), "csv", expiries.len()),
+        )
+    } else {
+        (expiry_export::to_csv(&expiries), expiries.len())
     };
-    let folder: PathBuf = app
-        .path()
-        .download_dir()
-        .ok()
-        .filter(|d| d.is_dir())
-        .unwrap_or_else(|| state.data_dir.clone());
-    let path = folder.join(format!(
-        "keydesk-secret-expiries-{}.{extension}",
-        now.format("%Y-%m-%d")
-    ));
-    std::fs::write(&path, text).map_err(|e| {
-        WireError::from(Error::DataDir {
-            path: path.clone(),
-            cause: e.to_string(),
-        })
-    })?;
+    write_file(&path, text.as_bytes())?;
     tracing::info!(count, "secret expiry dates exported");
     Ok(Exported {
         path: path.display().to_string(),

@@ -76,7 +76,8 @@ pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), WireError> 
         })
 }
 
-/// Opens the OS's file dialog: `open_csv`, `save_csv`, `open_backup` or `save_backup`. None
+/// Opens the OS's file dialog: `open_csv`, `save_csv`, `open_backup`, `save_backup` or
+/// `save_expiries` (iCalendar or CSV). None
 /// when the person cancels.
 #[tauri::command]
 pub async fn choose_file(
@@ -89,6 +90,9 @@ pub async fn choose_file(
     let dialog = match purpose.as_str() {
         "open_csv" | "save_csv" => dialog.add_filter("CSV", &["csv"]),
         "open_backup" | "save_backup" => dialog.add_filter("Keydesk backup", &["sqlite3"]),
+        "save_expiries" => dialog
+            .add_filter("iCalendar", &["ics"])
+            .add_filter("CSV", &["csv"]),
         _ => return Err(invalid("purpose", "Purpose: unknown")),
     };
     let dialog = match suggested_name {
