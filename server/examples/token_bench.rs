@@ -67,16 +67,20 @@ fn main() {
 
     let floor = rt.block_on(spawn_floor(store.clone()));
     let keydesk = rt.block_on(spawn_keydesk(store));
-    let floor_run = load(floor, &pairs, clients, run_for);
+    let floor_run = load(floor.clone(), &pairs, clients, run_for);
     let keydesk_run = load(keydesk.clone(), &pairs, clients, run_for);
     // Closed-loop clients send as fast as answers come, so their latency is only throughput
     // seen from the other side (50 clients / answers per second). What a platform feels is the
     // latency at a given load: Keydesk paced at the rate the goal asks for (half the floor's).
     let rate = (floor_run["per_second"].as_f64().unwrap_or(0.0) / 2.0).max(1.0);
+    // The floor paced at the same rate: what the clients and the machine alone add to a
+    // latency (50 threads and the server share 2 cores).
+    let floor_paced = paced(floor, &pairs, clients, rate, run_for);
     let paced_run = paced(keydesk, &pairs, clients, rate, run_for);
     let report = json!({
         "store": if database_url.is_some() { "postgresql" } else { "sqlite" },
         "paced": paced_run,
+        "floor_paced": floor_paced,
         "clients": clients,
         "seconds": seconds,
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
@@ -169,65 +173,16 @@ async fn floor(State(store): State<Store>, headers: HeaderMap) -> Response {
     }
 }
 
-/// `clients` threads post valid requests to `url` for `run_for`: answers/s and latencies.
+/// `clients` threads post valid requests to `url` for `run_for`, flat out: answers/s and
+/// latencies.
 fn load(url: String, pairs: &[(String, String)], clients: usize, run_for: Duration) -> Value {
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..clients)
-        .map(|n| {
-            let (id, secret) = &pairs[n % pairs.len()];
-            let auth = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
-            let (url, stop) = (url.clone(), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .timeout_global(Some(Duration::from_secs(10)))
-                    .build()
-                    .into();
-                let (mut latencies, mut ok, mut failed) = (Vec::new(), 0u64, 0u64);
-                while !stop.load(Ordering::Relaxed) {
-                    let t = Instant::now();
-                    let reply = agent
-                        .post(&url)
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .header("Authorization", &auth)
-                        .send("grant_type=client_credentials")
-                        .and_then(|mut r| {
-                            let status = r.status().as_u16();
-                            r.body_mut().read_to_vec().map(|_| status)
-                        });
-                    latencies.push(t.elapsed());
-                    match reply {
-                        Ok(200) => ok += 1,
-                        _ => failed += 1,
-                    }
-                }
-                (latencies, ok, failed)
-            })
-        })
-        .collect();
-    std::thread::sleep(run_for);
-    stop.store(true, Ordering::Relaxed);
-    let (mut latencies, mut ok, mut failed) = (Vec::new(), 0, 0);
-    for worker in workers {
-        let (l, o, f) = worker.join().expect("a client thread");
-        latencies.extend(l);
-        ok += o;
-        failed += f;
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
-    let ms = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
-    };
+    let run = drive(url, pairs, clients, run_for, None);
     json!({
-        "per_second": ok as f64 / elapsed,
-        "answers": ok,
-        "failed": failed,
-        "p50_ms": ms(0.50),
-        "p99_ms": ms(0.99),
+        "per_second": run.ok as f64 / run.elapsed.as_secs_f64(),
+        "answers": run.ok,
+        "failed": run.failed,
+        "p50_ms": run.ms(0.50),
+        "p99_ms": run.ms(0.99),
     })
 }
 
@@ -241,25 +196,77 @@ fn paced(
     rate: f64,
     run_for: Duration,
 ) -> Value {
-    let total = (rate * run_for.as_secs_f64()) as usize;
+    let run = drive(url, pairs, clients, run_for, Some(rate));
+    json!({
+        "rate": rate,
+        "answers": run.ok,
+        "failed": run.failed,
+        "p50_ms": run.ms(0.50),
+        "p99_ms": run.ms(0.99),
+    })
+}
+
+struct Run {
+    /// Sorted.
+    latencies: Vec<Duration>,
+    ok: u64,
+    failed: u64,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn ms(&self, quantile: f64) -> f64 {
+        let at = ((self.latencies.len() as f64 * quantile) as usize)
+            .min(self.latencies.len().saturating_sub(1));
+        self.latencies
+            .get(at)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+/// The clients: one thread each with a keep-alive connection, valid requests only. Flat out
+/// (`rate` None: the next request when the answer came) or paced (request i is due at i/rate,
+/// spread over the threads, and timed from when it was due).
+fn drive(
+    url: String,
+    pairs: &[(String, String)],
+    clients: usize,
+    run_for: Duration,
+    rate: Option<f64>,
+) -> Run {
+    let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now() + Duration::from_millis(100);
+    let due_total = rate.map(|r| (r * run_for.as_secs_f64()) as usize);
     let workers: Vec<_> = (0..clients)
         .map(|n| {
             let (id, secret) = &pairs[n % pairs.len()];
             let auth = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
-            let url = url.clone();
+            let (url, stop) = (url.clone(), Arc::clone(&stop));
             std::thread::spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_global(Some(Duration::from_secs(10)))
                     .build()
                     .into();
+                if let Some(wait) = started.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
                 let (mut latencies, mut ok, mut failed) = (Vec::new(), 0u64, 0u64);
-                for i in (n..total).step_by(clients) {
-                    let due = started + Duration::from_secs_f64(i as f64 / rate);
-                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                        std::thread::sleep(wait);
-                    }
+                for i in (n..).step_by(clients) {
+                    let due = match (rate, due_total) {
+                        (Some(rate), Some(total)) => {
+                            if i >= total {
+                                break;
+                            }
+                            let due = started + Duration::from_secs_f64(i as f64 / rate);
+                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                            due
+                        }
+                        _ if stop.load(Ordering::Relaxed) => break,
+                        _ => Instant::now(),
+                    };
                     let reply = agent
                         .post(&url)
                         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -279,24 +286,23 @@ fn paced(
             })
         })
         .collect();
-    let (mut latencies, mut ok, mut failed) = (Vec::new(), 0, 0);
+    if rate.is_none() {
+        std::thread::sleep(run_for + Duration::from_millis(100));
+        stop.store(true, Ordering::Relaxed);
+    }
+    let mut run = Run {
+        latencies: Vec::new(),
+        ok: 0,
+        failed: 0,
+        elapsed: Duration::ZERO,
+    };
     for worker in workers {
         let (l, o, f) = worker.join().expect("a client thread");
-        latencies.extend(l);
-        ok += o;
-        failed += f;
+        run.latencies.extend(l);
+        run.ok += o;
+        run.failed += f;
     }
-    latencies.sort();
-    let ms = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
-    };
-    json!({
-        "rate": rate,
-        "answers": ok,
-        "failed": failed,
-        "p50_ms": ms(0.50),
-        "p99_ms": ms(0.99),
-    })
+    run.elapsed = started.elapsed();
+    run.latencies.sort();
+    run
 }
