@@ -154,4 +154,98 @@ fn tags_are_added_on_the_account_page_filter_home_and_a_bulk_action_reports_per_
         app.text("#bulk-results-list"),
         "Alexcompany — done: tagged #eu"
     );
+    app.click("#bulk-results-close");
+
+    // The selection exported to a CSV the import reads back, with both tags.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tier-1.csv");
+    select_every_tagged(&app);
+    app.click("#bulk-export");
+    app.fill("#bulk-export-path", &out.display().to_string());
+    app.click("#bulk-confirm-yes");
+    app.wait_for("the file", |_| out.exists());
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 2, "a header and one account: {csv}");
+    assert!(csv.contains("Alexcompany"), "{csv}");
+    assert!(
+        csv.contains("eu tier-1") || csv.contains("tier-1 eu"),
+        "{csv}"
+    );
+
+    // Removing a tag the account lacks is refused for that account, with the reason (the
+    // selection stays after an export).
+    assert_eq!(app.text("#bulk-count"), "1 selected");
+    app.click("#bulk-remove-tag");
+    app.find("#bulk-tag");
+    app.fill("#bulk-tag", "vip");
+    app.click("#bulk-confirm-yes");
+    app.wait_for("the results", |a| a.exists("#bulk-results-list"));
+    assert_eq!(
+        app.text("#bulk-results-list"),
+        "Alexcompany — not done: refused: Tag: the account has no tag #vip"
+    );
+    app.click("#bulk-results-close");
+
+    // Deleted in bulk: one confirmation naming it, then gone from Home.
+    select_every_tagged(&app);
+    app.click("#bulk-delete");
+    assert_eq!(app.text("#bulk-confirm-list"), "Alexcompany");
+    app.click("#bulk-confirm-yes");
+    app.wait_for("the results", |a| a.exists("#bulk-results-list"));
+    assert_eq!(
+        app.text("#bulk-results-list"),
+        "Alexcompany — done: deleted"
+    );
+    app.click("#bulk-results-close");
+    app.wait_for("Home without it", |a| {
+        a.text("#account-count")
+            .starts_with("0 accounts tagged #tier-1")
+    });
+}
+
+/// Home is filtered by #tier-1: select every account carrying it.
+fn select_every_tagged(app: &App) {
+    app.find("#home-select");
+    app.click("#home-select");
+    app.click("#bulk-select-tag");
+    app.wait_text("#bulk-count", "1 selected");
+}
+
+#[test]
+fn back_up_now_writes_a_private_sqlite_copy_of_the_store_where_the_person_chose() {
+    let (dir, app) = App::demo();
+    app.click("#preferences-button");
+    app.click("#menu-transfer");
+    app.wait_text("#page-heading", "Import, export and backups");
+    app.find("#backup-now");
+    // A name without a folder is refused beside the field, before anything is written.
+    app.fill("#backup-path", "backup.sqlite3");
+    app.click("#backup-now");
+    app.wait_for("the path's error", |a| {
+        a.text("#backup-path-error")
+            .starts_with("File: must be a full path")
+    });
+    let out = dir.path().join("backup.sqlite3");
+    app.fill("#backup-path", &out.display().to_string());
+    app.click("#backup-now");
+    app.wait_for("the backup", |a| {
+        a.text("#backup-result").starts_with("Backed up ")
+    });
+    let said = app.text("#backup-result");
+    assert!(said.contains(&out.display().to_string()), "{said}");
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        bytes.starts_with(b"SQLite format 3\0"),
+        "an SQLite database"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only its owner may read it");
+    }
+    assert!(
+        !dir.path().join("backup.sqlite3.part").exists(),
+        "no half-written file left beside it"
+    );
 }
