@@ -84,6 +84,21 @@ impl Fixture {
         .unwrap()
     }
 
+    /// What the token endpoint does: authenticate against the secrets it remembers, then issue.
+    async fn token_via(
+        &self,
+        recent: &tokens::RecentSecrets,
+        issued: &Issued,
+        now: DateTime<Utc>,
+    ) -> Option<tokens::IssuedToken> {
+        let store = common::clocked(&self.store, now);
+        let client = recent
+            .authenticate(&store, &issued.credential.client_id, issued.secret.expose())
+            .await
+            .unwrap()?;
+        tokens::issue_for(&store, client, HOUR).await.unwrap()
+    }
+
     async fn active(&self, token: &tokens::IssuedToken, now: DateTime<Utc>) -> bool {
         tokens::introspect(&common::clocked(&self.store, now), token.token.expose())
             .await
@@ -196,6 +211,49 @@ async fn renew_now_refuses_the_old_secret_at_once_and_ends_its_tokens() {
     assert!(!f.active(&token, t1).await, "its token is inactive at once");
     let new_token = f.token(&renewed, t1).await.expect("the new secret works");
     assert!(f.active(&new_token, t1).await);
+}
+
+#[tokio::test]
+async fn secrets_the_endpoint_remembers_never_outlive_a_renewal_a_grace_end_or_a_delete() {
+    let f = fixture().await;
+    let recent = tokens::RecentSecrets::default();
+    let old = f.generate("a@example.com").await;
+    let t1 = f.t0 + Duration::seconds(10);
+    assert!(f.token_via(&recent, &old, t1).await.is_some());
+    let wrong = recent
+        .authenticate(&f.store, &old.credential.client_id, "not-the-secret")
+        .await
+        .unwrap();
+    assert!(
+        wrong.is_none(),
+        "a wrong secret is refused while the right one is remembered"
+    );
+
+    // Renewed now while remembered: refused at once; the new secret works at once.
+    let renewed = f.renew(old.credential.id, Grace::Now, t1).await;
+    assert!(f.token_via(&recent, &old, t1).await.is_none());
+    assert!(f.token_via(&recent, &renewed, t1).await.is_some());
+
+    // Renewed with a grace period while remembered: good to its end, not one second after.
+    let third = f.renew(renewed.credential.id, Grace::OneHour, t1).await;
+    let end = t1 + HOUR;
+    assert!(f.token_via(&recent, &renewed, t1).await.is_some());
+    assert!(f
+        .token_via(&recent, &renewed, end - Duration::seconds(1))
+        .await
+        .is_some());
+    assert!(f.token_via(&recent, &renewed, end).await.is_none());
+    assert!(f.token_via(&recent, &third, t1).await.is_some());
+
+    // Deleted while remembered: nothing more.
+    credentials::delete(
+        &common::clocked(&f.store, t1),
+        &f.vault,
+        third.credential.id,
+    )
+    .await
+    .unwrap();
+    assert!(f.token_via(&recent, &third, t1).await.is_none());
 }
 
 #[tokio::test]

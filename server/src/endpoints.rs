@@ -17,24 +17,37 @@ use crate::error::{no_store, OAuthError};
 use crate::form::{self, Params};
 use crate::Server;
 
+/// Whom a request authenticates against: the store, or (the token endpoint only) the secrets
+/// it authenticated a moment ago, which the token's write checks again.
+#[derive(Clone, Copy)]
+enum Against {
+    Store,
+    RecentSecrets,
+}
+
 /// The client behind the request, checked against the store and the rate limit.
 async fn authenticate(
     server: &Server,
     address: IpAddr,
     presented: &Presented,
+    against: Against,
 ) -> Result<Client, OAuthError> {
     let attempt = server
         .limiter
         .attempt(address, &presented.client_id)
         .await
         .map_err(OAuthError::too_many_failures)?;
-    match tokens::authenticate(
-        &server.store,
-        &presented.client_id,
-        presented.secret.expose(),
-    )
-    .await?
-    {
+    let (client_id, secret) = (&presented.client_id, presented.secret.expose());
+    let found = match against {
+        Against::Store => tokens::authenticate(&server.store, client_id, secret).await?,
+        Against::RecentSecrets => {
+            server
+                .recent
+                .authenticate(&server.store, client_id, secret)
+                .await?
+        }
+    };
+    match found {
         Some(client) => {
             attempt.succeeded();
             Ok(client)
@@ -100,7 +113,7 @@ async fn token_inner(
     if params.get("scope").is_some() {
         return Err(OAuthError::invalid_scope());
     }
-    let client = authenticate(server, address, &presented).await?;
+    let client = authenticate(server, address, &presented, Against::RecentSecrets).await?;
     let Some(issued) = server
         .issuer
         .issue(client, server.config.token_lifetime)
@@ -189,7 +202,13 @@ async fn client_and_token(
         .get("token")
         .map(|t| Zeroizing::new(t.to_owned()))
         .ok_or(OAuthError::invalid_request("token is required"))?;
-    let client = authenticate(server, source(server, peer, &headers), &presented).await?;
+    let client = authenticate(
+        server,
+        source(server, peer, &headers),
+        &presented,
+        Against::Store,
+    )
+    .await?;
     Ok((client, token))
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
-use keydesk_core::tokens::Issuer;
+use keydesk_core::tokens::{Issuer, RecentSecrets};
 use keydesk_core::Store;
 
 use crate::limit::{Limiter, Limits};
@@ -56,6 +56,9 @@ pub struct Server {
     pub store: Store,
     /// Writes the tokens of concurrent requests together (see `keydesk_core::tokens::Issuer`).
     pub issuer: Issuer,
+    /// The token endpoint's memory of secrets it just authenticated (see
+    /// `keydesk_core::tokens::RecentSecrets`).
+    pub recent: RecentSecrets,
     pub config: Config,
     pub limiter: Limiter,
 }
@@ -65,6 +68,7 @@ pub struct Server {
 pub fn router(store: Store, config: Config) -> Router {
     let server = Arc::new(Server {
         issuer: Issuer::spawn(store.clone()),
+        recent: RecentSecrets::default(),
         store,
         limiter: Limiter::new(config.limits),
         config,

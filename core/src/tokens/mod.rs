@@ -14,10 +14,12 @@ use sea_orm::{JoinType, PaginatorTrait};
 use crate::credentials::live;
 
 mod issue;
+mod recent;
 use crate::entities::{access_token, credential, credential_secret};
 use crate::secrets::{self, Secret};
 use crate::{Result, Store};
 pub use issue::{issue_batch, issue_for, issue_token, Issuer};
+pub use recent::RecentSecrets;
 
 /// A secret's "last used" is written again only when older than this, so a busy integration
 /// does not turn every token into a write.
@@ -67,8 +69,17 @@ fn at(now: DateTime<Utc>) -> DateTime<Utc> {
 /// is compared in constant time (no early exit); an unknown Client ID is compared against a
 /// dummy digest, so both failures cost the same.
 pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Result<Option<Client>> {
-    let now = at(store.now());
-    let candidates = credential_secret::Entity::find()
+    let candidates = live_secrets(store, client_id, at(store.now())).await?;
+    Ok(matching(&candidates, client_id, secret))
+}
+
+/// The live secrets of `client_id` at `now` (digests only).
+async fn live_secrets(
+    store: &Store,
+    client_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<credential_secret::Model>> {
+    Ok(credential_secret::Entity::find()
         .join(
             JoinType::InnerJoin,
             credential_secret::Relation::Credential.def(),
@@ -76,10 +87,19 @@ pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Resul
         .filter(credential::Column::ClientId.eq(client_id))
         .filter(live(now))
         .all(store.connection())
-        .await?;
+        .await?)
+}
+
+/// Which of `candidates` `secret` is: each compared in constant time, no early exit; none at
+/// all compared against a dummy digest, so an unknown Client ID costs what a wrong secret does.
+fn matching(
+    candidates: &[credential_secret::Model],
+    client_id: &str,
+    secret: &str,
+) -> Option<Client> {
     if candidates.is_empty() {
         let _ = secrets::matches(secret, DUMMY_DIGEST);
-        return Ok(None);
+        return None;
     }
     let mut found = None;
     for candidate in candidates {
@@ -93,7 +113,7 @@ pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Resul
             });
         }
     }
-    Ok(found)
+    found
 }
 
 /// The token's facts if it is active at `now`: unexpired, unrevoked, and its secret still live
