@@ -17,9 +17,10 @@ function applyTheme() {
 
 /// The constants Rust serves (grace choices, defaults), then the saved settings.
 export async function loadSettings() {
-  state.constants = await api.pageConstants();
-  state.settings = state.constants.default_settings;
-  state.settings = await api.getSettings();
+  // Both at once: start-up waits for the slower of the two, not their sum.
+  const [constants, settings] = await Promise.all([api.pageConstants(), api.getSettings()]);
+  state.constants = constants;
+  state.settings = settings;
   applyTheme();
 }
 
