@@ -109,7 +109,9 @@ export async function renderHealth(main, { onOpen }) {
     more.disabled = true;
     try { add(await api.credentialsHealth(shown, PAGE)); } catch (e) { toast(e.message); } finally { more.disabled = false; }
   });
-  const counts = first.counts.filter(([, n]) => n > 0).map(([group, n]) => `${GROUP_LABELS[group]}: ${n}`);
+  // A group counted only up to its cap reads "1,000+".
+  const counts = first.counts.filter(([, n]) => n > 0)
+    .map(([group, n]) => `${GROUP_LABELS[group]}: ${n.toLocaleString('en-US')}${first.capped.includes(group) ? '+' : ''}`);
   clear(main).append(el('section', { class: 'card health-page', 'aria-labelledby': 'page-heading' },
     el('h1', { id: 'page-heading', tabindex: '-1', text: 'Credentials health' }),
     el('p', { class: 'muted', id: 'health-summary', text: first.total === 0 ? 'Every secret is in order.' : counts.join(' · ') }),

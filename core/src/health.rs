@@ -11,9 +11,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 use serde::Serialize;
 
@@ -69,12 +70,20 @@ pub struct HealthRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HealthPage {
     pub rows: Vec<HealthRow>,
-    /// Every listed secret, all pages.
+    /// Every listed secret, all pages; at least this many when a group's count stopped at its
+    /// cap (`capped`), which is always more than this page reaches.
     pub total: u64,
     /// Expired and expiring: the ribbon's badge.
     pub urgent: u64,
     pub counts: Vec<(Attention, u64)>,
+    /// The groups with more secrets than their count says ("1,000+").
+    pub capped: Vec<Attention>,
 }
+
+/// A group is counted up to this many (shown as "1,000+"), or further when the page asked for
+/// lies beyond: counting every row of a big group on every page (tens of thousands at MSP
+/// scale) is what made a page slow, and a page only needs to know where its rows start.
+pub const COUNTED_UP_TO: u64 = 1_000;
 
 /// A group's secrets in listing order; one index range each. The unused group is two ranges
 /// (never used and created long ago; last used long ago), listed in that order.
@@ -145,11 +154,24 @@ pub async fn health(
     let db = store.connection();
     let now = store.now();
     let mut counts: Vec<(Attention, u64)> = Vec::new();
+    let mut capped: Vec<Attention> = Vec::new();
     let mut picked: Vec<(Attention, secret::Model)> = Vec::new();
     let mut skip = offset;
     let mut wanted = limit;
+    // A group counted up to `cap` is exact below it; past it the group reaches beyond this page
+    // (by one row at least, so the page knows there is more), which is all the paging below
+    // needs to know.
+    let cap = COUNTED_UP_TO.max(offset.saturating_add(limit).saturating_add(1));
     for (attention, select) in groups(now, warning) {
-        let count = select.clone().count(db).await?;
+        let count = count_up_to(db, select.clone(), cap + 1).await?;
+        let count = if count > cap {
+            if !capped.contains(&attention) {
+                capped.push(attention);
+            }
+            cap
+        } else {
+            count
+        };
         match counts.last_mut() {
             Some((a, n)) if *a == attention => *n += count,
             _ => counts.push((attention, count)),
@@ -185,7 +207,34 @@ pub async fn health(
         total,
         urgent,
         counts,
+        capped,
     })
+}
+
+/// How many rows `select` has, counting no further than `cap`: an index range read that stops.
+async fn count_up_to<C: ConnectionTrait>(
+    db: &C,
+    select: Select<secret::Entity>,
+    cap: u64,
+) -> Result<u64> {
+    // `1`, not a column: the rows are only counted, so the index alone answers (PostgreSQL's
+    // index-only scan has no `id` to fetch).
+    let rows = select
+        .select_only()
+        .expr(Expr::val(1))
+        .into_query()
+        .clear_order_by()
+        .limit(cap)
+        .to_owned();
+    let query = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from_subquery(rows, "capped")
+        .to_owned();
+    let found = db.query_one(&query).await?;
+    Ok(found
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0) as u64)
 }
 
 /// The badge's number alone: expired and expiring secrets.

@@ -298,7 +298,13 @@ async fn the_health_list_pages_through_ten_thousand_accounts_most_urgent_first()
         let page = health::health(&store, WARNING, offset, page_size)
             .await
             .unwrap();
-        assert_eq!(page.total, expected.len() as u64);
+        if page.capped.is_empty() {
+            assert_eq!(page.total, expected.len() as u64);
+        } else {
+            // A capped count says "at least", and always reaches past the page asked for.
+            assert!(page.total < expected.len() as u64);
+            assert!(page.total > offset + page_size);
+        }
         assert!(page.rows.len() as u64 <= page_size);
         if offset == 0 {
             let urgent = page

@@ -13,6 +13,7 @@ mod m20261127_000016_secret_lifetimes;
 mod m20261127_000020_account_tags;
 mod m20261127_000021_keyring_entries;
 mod m20261127_000180_search_page_order;
+mod m20261127_000200_health_indexes;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000020_account_tags::Migration),
             Box::new(m20261127_000021_keyring_entries::Migration),
             Box::new(m20261127_000180_search_page_order::Migration),
+            Box::new(m20261127_000200_health_indexes::Migration),
         ]
     }
 }
