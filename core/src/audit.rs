@@ -125,6 +125,10 @@ pub struct Event {
     pub subject: Subject,
     pub action: Action,
     pub detail: String,
+    /// The one search term a credential's change adds or removes (its Client ID): the write
+    /// path updates that term alone rather than rebuilding every term of the account, which
+    /// grew with the account's credentials. None: the account's terms are rebuilt.
+    pub search_term: Option<String>,
 }
 
 impl Event {
@@ -133,7 +137,14 @@ impl Event {
             subject,
             action,
             detail: detail.into(),
+            search_term: None,
         }
+    }
+
+    /// For a credential generated or deleted: its Client ID, the term it adds or removes.
+    pub fn with_search_term(mut self, client_id: &str) -> Event {
+        self.search_term = Some(client_id.to_owned());
+        self
     }
 }
 

@@ -127,6 +127,42 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, account_ids: &BTreeSet<i
     Ok(())
 }
 
+/// Adds one term to an account's search terms (a generated credential's Client ID), with the
+/// page-order columns the account's other terms carry. Inside the write path's transaction.
+pub(crate) async fn add_term<C: ConnectionTrait>(
+    db: &C,
+    account_id: i32,
+    term: &str,
+) -> Result<()> {
+    let Some(account) = account::Entity::find_by_id(account_id).one(db).await? else {
+        return Ok(());
+    };
+    account_search::Entity::insert(account_search::ActiveModel {
+        account_id: Set(account_id),
+        term: Set(term.to_lowercase()),
+        pinned: Set(account.pinned),
+        sort_name: Set(account.sort_name),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes one term from an account's search terms (a deleted credential's Client ID).
+pub(crate) async fn remove_term<C: ConnectionTrait>(
+    db: &C,
+    account_id: i32,
+    term: &str,
+) -> Result<()> {
+    account_search::Entity::delete_many()
+        .filter(account_search::Column::AccountId.eq(account_id))
+        .filter(account_search::Column::Term.eq(term.to_lowercase()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Pins or unpins an account in the search index, which carries `pinned` for the page order.
 /// Called with the account row's own update, in the same transaction.
 pub(crate) async fn set_pinned<C: ConnectionTrait>(

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::OwnedMutexGuard;
 
-use crate::audit::{self, Event};
+use crate::audit::{self, Action, Event};
 use crate::store::BUSY_TIMEOUT;
 use crate::{search, Result, Store};
 
@@ -75,11 +75,24 @@ impl Write {
     /// The same for a batch (the demo seeder, imports): one transaction, all or nothing.
     pub async fn commit_all(self, events: &[Event]) -> Result<()> {
         audit::record(&self.txn, events, self.actor.as_deref(), self.now).await?;
-        let reindexed: BTreeSet<i32> = events
-            .iter()
-            .filter(|e| e.action.changes_search())
-            .filter_map(|e| e.subject.account_id)
-            .collect();
+        let mut reindexed = BTreeSet::new();
+        for event in events.iter().filter(|e| e.action.changes_search()) {
+            let Some(account_id) = event.subject.account_id else {
+                continue;
+            };
+            match (event.action, &event.search_term) {
+                (Action::CredentialGenerated, Some(term)) => {
+                    search::add_term(&self.txn, account_id, term).await?
+                }
+                (Action::CredentialDeleted, Some(term)) => {
+                    search::remove_term(&self.txn, account_id, term).await?
+                }
+                _ => {
+                    reindexed.insert(account_id);
+                }
+            }
+        }
+        // After the single terms: a rebuild of the same account includes them anyway.
         search::reindex(&self.txn, &reindexed).await?;
         self.txn.commit().await?;
         Ok(())

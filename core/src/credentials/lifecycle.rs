@@ -113,7 +113,9 @@ pub async fn generate_with_lifetime(
     );
     let mut credential = view(write.db(), created, now, &store.machine_id()).await?;
     write
-        .commit(Event::new(subject, Action::CredentialGenerated, detail))
+        .commit(
+            Event::new(subject, Action::CredentialGenerated, detail).with_search_term(&client_id),
+        )
         .await?;
 
     let keyring = keep_in_keyring(store, vault, &mut credential, &secret, store_in_keyring).await?;
@@ -271,7 +273,10 @@ pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<
     );
     let subject = Subject::credential(credential.account_id, credential.id);
     write
-        .commit(Event::new(subject, Action::CredentialDeleted, detail))
+        .commit(
+            Event::new(subject, Action::CredentialDeleted, detail)
+                .with_search_term(&credential.client_id),
+        )
         .await?;
     tracing::info!(client_id = %credential.client_id, "credentials deleted");
     remove_deleted(store, vault, &credential).await
