@@ -1,8 +1,7 @@
 //! Where the data lives and how every connection to it is set up.
 //!
 //! SQLite by default (a file in the data folder), PostgreSQL when `KEYDESK_DATABASE_URL` names
-//! one. Each SQLite connection gets WAL, foreign keys, `synchronous=FULL` and a busy timeout;
-//! the WAL is checkpointed after writes by a task of its own, not inside a commit.
+//! one. Each SQLite connection gets WAL, foreign keys, `synchronous=FULL` and a busy timeout.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -21,10 +20,7 @@ use crate::migration::{known_migrations, Migrator};
 use crate::private_files;
 use crate::{Error, Result};
 
-mod checkpoint;
 mod postgres_tls;
-
-pub(crate) use checkpoint::Checkpointer;
 
 /// Moves the whole data folder (tests use it for a fresh store each).
 pub const DATA_DIR_ENV: &str = "KEYDESK_DATA_DIR";
@@ -123,8 +119,6 @@ pub struct Store {
     /// its local data folder (`vault::machine_id`); a handle opened without one is a machine of
     /// its own (a fresh random id), which is what a test's second handle stands for.
     machine_id: Arc<RwLock<String>>,
-    /// SQLite: checkpoints the WAL after writes, off the write path (see `checkpoint`).
-    pub(crate) checkpointer: Option<Arc<Checkpointer>>,
 }
 
 impl Store {
@@ -190,17 +184,12 @@ impl Store {
             actor: Arc::default(),
             writer: Arc::default(),
             machine_id: Arc::new(RwLock::new(crate::secrets::new_client_id()?)),
-            checkpointer: None,
         };
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
             .await
             .map_err(|e| store.location.connect_error(e))?;
         store.make_files_private()?;
-        let mut store = store;
-        if store.db.get_database_backend() == DbBackend::Sqlite {
-            store.checkpointer = Some(Arc::new(Checkpointer::start(store.db.clone())));
-        }
         tracing::info!(store = %described, "store opened");
         Ok(store)
     }
@@ -364,8 +353,6 @@ fn sqlite_pragmas(
         .foreign_keys(true)
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(BUSY_TIMEOUT)
-        // Checkpoints run after writes rather than inside one (see `checkpoint`).
-        .pragma("wal_autocheckpoint", "0")
 }
 
 /// SQLite says "file is not a database" (code 26) for a file of another kind.

@@ -7,21 +7,19 @@
 //! Dropping a `Write` without committing rolls everything back.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::audit::{self, Action, Event};
-use crate::store::{Checkpointer, BUSY_TIMEOUT};
+use crate::store::BUSY_TIMEOUT;
 use crate::{search, Result, Store};
 
 pub struct Write {
     txn: DatabaseTransaction,
     now: DateTime<Utc>,
     actor: Option<String>,
-    checkpointer: Option<Arc<Checkpointer>>,
     /// Held until the transaction ends (dropped after it: fields drop in order).
     _turn: Option<OwnedMutexGuard<()>>,
 }
@@ -38,7 +36,6 @@ impl Store {
             txn,
             now,
             actor: self.actor(),
-            checkpointer: self.checkpointer.clone(),
             _turn: turn,
         })
     }
@@ -97,28 +94,14 @@ impl Write {
         }
         // After the single terms: a rebuild of the same account includes them anyway.
         search::reindex(&self.txn, &reindexed).await?;
-        self.finish().await
+        self.txn.commit().await?;
+        Ok(())
     }
 
     /// Commits bookkeeping that is not a change to an account's information and so leaves no
     /// event: which account was opened last, which are pinned.
     pub async fn commit_bookkeeping(self) -> Result<()> {
-        self.finish().await
-    }
-
-    async fn finish(self) -> Result<()> {
-        let Write {
-            txn,
-            checkpointer,
-            _turn: turn,
-            ..
-        } = self;
-        txn.commit().await?;
-        // The next writer may start; the checkpoint waits a moment anyway.
-        drop(turn);
-        if let Some(checkpointer) = checkpointer {
-            checkpointer.written();
-        }
+        self.txn.commit().await?;
         Ok(())
     }
 }
