@@ -33,6 +33,11 @@ async fn every_connection_gets_wal_foreign_keys_full_sync_and_busy_timeout() {
     assert_eq!(pragma(&store, "foreign_keys").await, "1");
     assert_eq!(pragma(&store, "synchronous").await, "2", "FULL");
     assert_eq!(pragma(&store, "busy_timeout").await, "5000");
+    assert_eq!(
+        pragma(&store, "wal_autocheckpoint").await,
+        "200",
+        "small checkpoints: no commit waits long for one"
+    );
     assert!(dir.path().join("keydesk.sqlite3").exists());
 }
 
