@@ -8,8 +8,6 @@
 //! index's order; a page counts each group and reads only the slices it shows, so the cost
 //! does not grow with the size of the store beyond the counts.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -18,7 +16,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::entities::{contact, credential, credential_secret as secret};
+use crate::credentials::owners;
+use crate::entities::credential_secret as secret;
 use crate::{Result, Store};
 
 /// A current secret not used for this long is listed.
@@ -254,33 +253,22 @@ async fn name_rows(
     store: &Store,
     picked: Vec<(Attention, secret::Model)>,
 ) -> Result<Vec<HealthRow>> {
-    let db = store.connection();
-    let credential_ids: Vec<i32> = picked.iter().map(|(_, s)| s.credential_id).collect();
-    let credentials: HashMap<i32, credential::Model> = credential::Entity::find()
-        .filter(credential::Column::Id.is_in(credential_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let account_ids: Vec<i32> = credentials.values().map(|c| c.account_id).collect();
-    let companies: HashMap<i32, String> = contact::Entity::find()
-        .filter(contact::Column::AccountId.is_in(account_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.account_id, c.company_name))
-        .collect();
+    let owners = owners(
+        store.connection(),
+        picked.iter().map(|(_, s)| s.credential_id),
+    )
+    .await?;
     Ok(picked
         .into_iter()
         .filter_map(|(attention, s)| {
-            let c = credentials.get(&s.credential_id)?;
+            let owner = owners.get(&s.credential_id)?;
+            let c = &owner.credential;
             Some(HealthRow {
                 attention,
                 secret_id: s.id,
                 credential_id: c.id,
                 account_id: c.account_id,
-                company_name: companies.get(&c.account_id).cloned().unwrap_or_default(),
+                company_name: owner.company_name.clone(),
                 application: c.application.clone(),
                 client_id: c.client_id.clone(),
                 hint: s.hint.clone(),

@@ -4,14 +4,15 @@
 //! a restart does not repeat it, and of two Keydesk instances on one team store only the one
 //! whose insert lands shows it. The shell asks on a timer and shows what it is handed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 
-use crate::entities::{contact, credential, credential_secret as secret, reminder_sent};
+use crate::credentials::owners;
+use crate::entities::{credential_secret as secret, reminder_sent};
 use crate::{Result, Store};
 
 /// The moments a secret's end is announced, latest last.
@@ -187,31 +188,22 @@ async fn claim<C: sea_orm::ConnectionTrait>(
 }
 
 async fn name(store: &Store, claimed: Vec<(secret::Model, Threshold)>) -> Result<Vec<Reminder>> {
-    let db = store.connection();
-    let credentials: HashMap<i32, credential::Model> = credential::Entity::find()
-        .filter(credential::Column::Id.is_in(claimed.iter().map(|(s, _)| s.credential_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let companies: HashMap<i32, String> = contact::Entity::find()
-        .filter(contact::Column::AccountId.is_in(credentials.values().map(|c| c.account_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.account_id, c.company_name))
-        .collect();
+    let owners = owners(
+        store.connection(),
+        claimed.iter().map(|(s, _)| s.credential_id),
+    )
+    .await?;
     Ok(claimed
         .into_iter()
         .filter_map(|(s, threshold)| {
-            let c = credentials.get(&s.credential_id)?;
+            let owner = owners.get(&s.credential_id)?;
+            let c = &owner.credential;
             Some(Reminder {
                 threshold,
                 secret_id: s.id,
                 credential_id: c.id,
                 account_id: c.account_id,
-                company_name: companies.get(&c.account_id).cloned().unwrap_or_default(),
+                company_name: owner.company_name.clone(),
                 application: c.application.clone(),
                 client_id: c.client_id.clone(),
                 ends_at: s.lifetime_ends_at?,

@@ -20,8 +20,8 @@ pub use keyring::{remove_stale_keyring_entries, secret_from_keyring};
 pub use lifecycle::{delete, generate, generate_with_lifetime, renew, renew_with_lifetime};
 pub use lifetime::{Lifetime, RenewLifetime};
 pub use verify::{verify, Verification};
-pub(crate) use views::live;
 pub use views::{client_id, list_credentials};
+pub(crate) use views::{live, owners};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};

@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use std::collections::HashMap;
+
 use super::{CredentialView, SecretView};
-use crate::entities::{credential, credential_secret};
+use crate::entities::{contact, credential, credential_secret};
 use crate::{Error, Result, Store};
 
 /// A secret that still verifies at `now`: not revoked, not past a grace period's end, not past
@@ -96,4 +98,42 @@ pub async fn list_credentials(store: &Store, account_id: i32) -> Result<Vec<Cred
 /// The Client ID of a credential, for copying.
 pub async fn client_id(store: &Store, credential_id: i32) -> Result<String> {
     Ok(find(store, credential_id).await?.client_id)
+}
+
+/// Whose a secret is, to name it on the health page or in a reminder.
+pub(crate) struct Owner {
+    pub credential: credential::Model,
+    pub company_name: String,
+}
+
+/// The credentials `credential_ids` name, with their accounts' company names, by credential id:
+/// two reads however many secrets a page or a round of reminders holds.
+pub(crate) async fn owners<C: ConnectionTrait>(
+    db: &C,
+    credential_ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, Owner>> {
+    let credentials = credential::Entity::find()
+        .filter(credential::Column::Id.is_in(credential_ids))
+        .all(db)
+        .await?;
+    let companies: HashMap<i32, String> = contact::Entity::find()
+        .filter(contact::Column::AccountId.is_in(credentials.iter().map(|c| c.account_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.account_id, c.company_name))
+        .collect();
+    Ok(credentials
+        .into_iter()
+        .map(|c| {
+            let company_name = companies.get(&c.account_id).cloned().unwrap_or_default();
+            (
+                c.id,
+                Owner {
+                    credential: c,
+                    company_name,
+                },
+            )
+        })
+        .collect())
 }
