@@ -1,7 +1,7 @@
 //! A store written by the previous release (migrations up to `m20261127_000010_activity_actor`)
 //! opens in this one with its accounts found and ordered as before: this round's migrations
-//! (lifetimes, tags, keyring entries, the search page index and its backfill) run on a
-//! populated store, not only on an empty one.
+//! (lifetimes, tags, keyring entries, the search page index and its backfill, the health and
+//! live-secret indexes) run on a populated store, not only on an empty one.
 
 use keydesk_core::accounts::{create_account, set_pinned};
 use keydesk_core::contact::{BillingForm, ContactForm};
@@ -14,7 +14,7 @@ mod common;
 use common::test_store;
 
 /// This round's migrations, newest last.
-const THIS_ROUND: u32 = 5;
+const THIS_ROUND: u32 = 6;
 
 #[tokio::test]
 async fn a_populated_store_from_the_previous_release_is_found_and_ordered_after_the_upgrade() {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    SqlErr,
 };
 
 use super::keyring::{keep_in_keyring, remove_deleted};
@@ -199,22 +199,11 @@ pub async fn renew_with_lifetime(
         .await?
         .pop()
         .ok_or(Error::NotFound("The credentials"))?;
-    // The current secret (the one without a grace end), read before the renewal gives it one.
-    let length = match lifetime {
-        RenewLifetime::Choose(chosen) => chosen.duration(),
-        RenewLifetime::Keep => credential_secret::Entity::find()
-            .filter(credential_secret::Column::CredentialId.eq(credential_id))
-            .filter(credential_secret::Column::ExpiresAt.is_null())
-            .filter(credential_secret::Column::RevokedAt.is_null())
-            .order_by_desc(credential_secret::Column::CreatedAt)
-            .order_by_desc(credential_secret::Column::Id)
-            .one(write.db())
-            .await?
-            .and_then(|s| s.lifetime_ends_at.map(|end| end - s.created_at)),
-    };
-    let lifetime_ends_at = length.map(|d| (now + d).trunc_subsecs(6));
-    credential_secret::Entity::update_many()
-        .col_expr(credential_secret::Column::ExpiresAt, Expr::value(cutoff))
+    // The secrets this renewal ends: live ones without an end, or ending after the cutoff. One
+    // read of them (an index range, however long the credential's history) names the current
+    // secret, whose lifetime the new one may keep, and the rows to end, by primary key. Nothing
+    // else ends or revokes secrets, and the row lock above orders renewals of this credential.
+    let ending = credential_secret::Entity::find()
         .filter(credential_secret::Column::CredentialId.eq(credential_id))
         .filter(credential_secret::Column::RevokedAt.is_null())
         .filter(
@@ -222,8 +211,24 @@ pub async fn renew_with_lifetime(
                 .add(credential_secret::Column::ExpiresAt.is_null())
                 .add(credential_secret::Column::ExpiresAt.gt(cutoff)),
         )
-        .exec(write.db())
+        .all(write.db())
         .await?;
+    let length = match lifetime {
+        RenewLifetime::Choose(chosen) => chosen.duration(),
+        RenewLifetime::Keep => ending
+            .iter()
+            .filter(|s| s.expires_at.is_none())
+            .max_by_key(|s| (s.created_at, s.id))
+            .and_then(|s| s.lifetime_ends_at.map(|end| end - s.created_at)),
+    };
+    let lifetime_ends_at = length.map(|d| (now + d).trunc_subsecs(6));
+    if !ending.is_empty() {
+        credential_secret::Entity::update_many()
+            .col_expr(credential_secret::Column::ExpiresAt, Expr::value(cutoff))
+            .filter(credential_secret::Column::Id.is_in(ending.iter().map(|s| s.id)))
+            .exec(write.db())
+            .await?;
+    }
     insert_secret(
         write.db(),
         credential_id,

@@ -14,6 +14,7 @@ mod m20261127_000020_account_tags;
 mod m20261127_000021_keyring_entries;
 mod m20261127_000180_search_page_order;
 mod m20261127_000200_health_indexes;
+mod m20261127_000300_live_secrets_index;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000021_keyring_entries::Migration),
             Box::new(m20261127_000180_search_page_order::Migration),
             Box::new(m20261127_000200_health_indexes::Migration),
+            Box::new(m20261127_000300_live_secrets_index::Migration),
         ]
     }
 }
