@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::OwnedMutexGuard;
 
@@ -30,7 +30,9 @@ impl Store {
     pub async fn write(&self) -> Result<Write> {
         self.ensure_file_in_place()?;
         let turn = self.writer_turn().await;
-        let now = self.now();
+        // To the microsecond, which is what PostgreSQL keeps: a change answers with the rows it
+        // wrote (renew's view) exactly as either store reads them back later.
+        let now = self.now().trunc_subsecs(6);
         let txn = self.connection().begin().await?;
         Ok(Write {
             txn,

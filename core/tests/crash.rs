@@ -35,6 +35,30 @@ async fn renew_forever(location: StoreLocation, credential_id: i32) {
     }
 }
 
+/// A killed client's COMMIT, once sent, is still carried out by its PostgreSQL backend, which
+/// may be a moment behind: the checks wait until no other session is inside a statement or a
+/// transaction, so a renewal is either committed and visible or never committed.
+async fn server_done_with_the_killed_client(store: &Store, kill: usize) {
+    let busy = Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND pid <> pg_backend_pid() AND state <> 'idle'",
+    );
+    for _ in 0..1000 {
+        let row = store
+            .connection()
+            .query_one_raw(busy.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        if row.try_get_by_index::<i64>(0).unwrap() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("kill {kill}: the killed client's session was still busy after 10 s");
+}
+
 /// A small deterministic generator for kill delays (no RNG crate needed for this).
 fn delays(seed: u64) -> impl Iterator<Item = Duration> {
     let mut state = seed;
@@ -100,6 +124,9 @@ async fn renewals_survive_sigkill_at_random_moments() {
 
         // After every kill: the store is sound and the credential still works.
         let store = Store::open(t.location.clone()).await.unwrap();
+        if store.connection().get_database_backend() == DbBackend::Postgres {
+            server_done_with_the_killed_client(&store, kill).await;
+        }
         if store.connection().get_database_backend() == DbBackend::Sqlite {
             let row = store
                 .connection()

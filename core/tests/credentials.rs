@@ -459,3 +459,34 @@ async fn no_issued_secret_is_found_anywhere_in_the_data_folder() {
         assert!(!found(secret), "a secret was written to the data folder");
     }
 }
+
+/// Renew answers with the credential as it wrote it (no read back): that answer must be what
+/// the page reads afterwards, through grace periods that overlap, shorten and end.
+#[tokio::test]
+async fn renew_answers_with_what_the_page_reads_afterwards() {
+    let f = fixture().await;
+    // Not rounded: the store keeps microseconds on both backends, and so must the answer.
+    let t0 = Utc::now();
+    let first = f.generate("a@example.com", t0).await.unwrap();
+    let id = first.credential.id;
+    let steps = [
+        (Grace::SevenDays, t0 + Duration::seconds(1), 2),
+        (Grace::OneHour, t0 + Duration::minutes(1), 3),
+        // A longer grace never lengthens a running one: those two still end within the hour.
+        (Grace::OneDay, t0 + Duration::minutes(2), 4),
+        (Grace::Now, t0 + Duration::hours(2), 1),
+    ];
+    for (grace, at, live) in steps {
+        let renewed = f.renew(id, grace, at).await.unwrap().credential;
+        let listed = credentials::list_credentials(&common::clocked(&f.store, at), f.account_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            listed,
+            std::slice::from_ref(&renewed),
+            "after {grace:?} at {at}"
+        );
+        assert_eq!(renewed.secrets.len(), live, "after {grace:?}");
+        assert_eq!(renewed.secrets[0].expires_at, None, "current first");
+    }
+}

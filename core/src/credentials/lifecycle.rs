@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::keyring::{keep_in_keyring, remove_deleted};
-use super::views::{find, view};
+use super::views::{find, is_live, view, view_of};
 use super::{CredentialForm, Grace, Issued, KeyringOutcome, Lifetime, RenewLifetime};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{contact, credential, credential_secret};
@@ -135,20 +135,32 @@ async fn insert_secret<C: ConnectionTrait>(
     secret: &str,
     now: DateTime<Utc>,
     lifetime_ends_at: Option<DateTime<Utc>>,
-) -> Result<()> {
-    credential_secret::Entity::insert(credential_secret::ActiveModel {
+) -> Result<credential_secret::Model> {
+    let mut row = credential_secret::Model {
+        id: 0,
+        credential_id,
+        digest: secrets::digest(secret),
+        hint: secrets::hint(secret),
+        created_at: now,
+        expires_at: None,
+        revoked_at: None,
+        last_used_at: None,
+        lifetime_ends_at,
+    };
+    row.id = credential_secret::Entity::insert(credential_secret::ActiveModel {
         credential_id: Set(credential_id),
-        digest: Set(secrets::digest(secret)),
-        hint: Set(secrets::hint(secret)),
+        digest: Set(row.digest.clone()),
+        hint: Set(row.hint.clone()),
         created_at: Set(now),
         expires_at: Set(None),
         revoked_at: Set(None),
         lifetime_ends_at: Set(lifetime_ends_at),
         ..Default::default()
     })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    .exec(db)
+    .await?
+    .last_insert_id;
+    Ok(row)
 }
 
 /// Same Client ID, new secret, as long-lived as the current one. Every live older secret stops
@@ -199,44 +211,56 @@ pub async fn renew_with_lifetime(
         .await?
         .pop()
         .ok_or(Error::NotFound("The credentials"))?;
-    // The secrets this renewal ends: live ones without an end, or ending after the cutoff. One
-    // read of them (an index range, however long the credential's history) names the current
-    // secret, whose lifetime the new one may keep, and the rows to end, by primary key. Nothing
-    // else ends or revokes secrets, and the row lock above orders renewals of this credential.
-    let ending = credential_secret::Entity::find()
+    // One read of the credential's live secrets (an index range, however long its history)
+    // names the current one, whose lifetime the new secret may keep, the rows this renewal ends
+    // (by primary key), and, with the new row, what the page is shown afterwards. Nothing else
+    // ends or revokes secrets, and the row lock above orders renewals of this credential.
+    let mut secrets = credential_secret::Entity::find()
         .filter(credential_secret::Column::CredentialId.eq(credential_id))
         .filter(credential_secret::Column::RevokedAt.is_null())
         .filter(
             Condition::any()
                 .add(credential_secret::Column::ExpiresAt.is_null())
-                .add(credential_secret::Column::ExpiresAt.gt(cutoff)),
+                .add(credential_secret::Column::ExpiresAt.gt(now)),
         )
         .all(write.db())
         .await?;
     let length = match lifetime {
         RenewLifetime::Choose(chosen) => chosen.duration(),
-        RenewLifetime::Keep => ending
+        RenewLifetime::Keep => secrets
             .iter()
             .filter(|s| s.expires_at.is_none())
             .max_by_key(|s| (s.created_at, s.id))
             .and_then(|s| s.lifetime_ends_at.map(|end| end - s.created_at)),
     };
     let lifetime_ends_at = length.map(|d| (now + d).trunc_subsecs(6));
+    // Every one without an end, or ending after the cutoff, now ends at the cutoff.
+    let ending: Vec<i32> = secrets
+        .iter_mut()
+        .filter(|s| s.expires_at.is_none_or(|end| end > cutoff))
+        .map(|s| {
+            s.expires_at = Some(cutoff);
+            s.id
+        })
+        .collect();
     if !ending.is_empty() {
         credential_secret::Entity::update_many()
             .col_expr(credential_secret::Column::ExpiresAt, Expr::value(cutoff))
-            .filter(credential_secret::Column::Id.is_in(ending.iter().map(|s| s.id)))
+            .filter(credential_secret::Column::Id.is_in(ending))
             .exec(write.db())
             .await?;
     }
-    insert_secret(
-        write.db(),
-        credential_id,
-        secret.expose(),
-        now,
-        lifetime_ends_at,
-    )
-    .await?;
+    secrets.push(
+        insert_secret(
+            write.db(),
+            credential_id,
+            secret.expose(),
+            now,
+            lifetime_ends_at,
+        )
+        .await?,
+    );
+    secrets.retain(|s| is_live(s, now));
     let detail = format!(
         "Client ID {}: new secret, which {}; {}",
         credential.client_id,
@@ -247,8 +271,7 @@ pub async fn renew_with_lifetime(
         grace.describe()
     );
     let subject = Subject::credential(credential.account_id, credential.id);
-    // Read inside the transaction: the secrets as committed, without another round trip later.
-    let mut view = view(write.db(), credential, now, &store.machine_id()).await?;
+    let mut view = view_of(write.db(), credential, secrets, &store.machine_id()).await?;
     write
         .commit(Event::new(subject, Action::CredentialRenewed, detail))
         .await?;

@@ -26,6 +26,12 @@ pub(crate) fn live(now: DateTime<Utc>) -> Condition {
         )
 }
 
+/// `live`'s test on a row already in memory: renew answers with the rows it read and wrote
+/// instead of reading them back.
+pub(super) fn is_live(s: &credential_secret::Model, now: DateTime<Utc>) -> bool {
+    s.revoked_at.is_none() && s.ends_at().is_none_or(|end| end > now)
+}
+
 /// `machine_id`: whose OS keyring `in_keyring` and `keyring_stale` speak of.
 pub(super) async fn view<C: ConnectionTrait>(
     db: &C,
@@ -33,13 +39,29 @@ pub(super) async fn view<C: ConnectionTrait>(
     now: DateTime<Utc>,
     machine_id: &str,
 ) -> Result<CredentialView> {
-    let mut secrets: Vec<SecretView> = credential_secret::Entity::find()
+    let secrets = credential_secret::Entity::find()
         .filter(credential_secret::Column::CredentialId.eq(c.id))
         .filter(live(now))
-        .order_by_desc(credential_secret::Column::CreatedAt)
-        .order_by_desc(credential_secret::Column::Id)
         .all(db)
-        .await?
+        .await?;
+    view_of(db, c, secrets, machine_id).await
+}
+
+/// The view of a credential whose live secrets are `secrets` (in any order): the current one
+/// first, then those in a grace period, newest first.
+pub(super) async fn view_of<C: ConnectionTrait>(
+    db: &C,
+    c: credential::Model,
+    mut secrets: Vec<credential_secret::Model>,
+    machine_id: &str,
+) -> Result<CredentialView> {
+    secrets.sort_by_key(|s| {
+        (
+            s.expires_at.is_some(),
+            std::cmp::Reverse((s.created_at, s.id)),
+        )
+    });
+    let secrets: Vec<SecretView> = secrets
         .into_iter()
         .map(|s| SecretView {
             id: s.id,
@@ -50,7 +72,6 @@ pub(super) async fn view<C: ConnectionTrait>(
             last_used_at: s.last_used_at,
         })
         .collect();
-    secrets.sort_by_key(|s| s.expires_at.is_some());
     let entry = super::keyring::this_computers_entry(db, machine_id, &c.client_id).await?;
     let current = secrets
         .first()
