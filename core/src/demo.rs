@@ -124,11 +124,11 @@ pub async fn seed_accounts(store: &Store, count: u32) -> Result<u32> {
 pub async fn seed_credentials(store: &Store, per_account: u32) -> Result<u64> {
     use crate::entities::{account, credential, credential_secret};
     use crate::secrets;
-    use chrono::{Duration, SubsecRound};
+    use chrono::Duration;
     use sea_orm::{EntityTrait, QueryOrder, QuerySelect, Set};
 
     let write = store.write().await?;
-    let now = write.now().trunc_subsecs(6);
+    let now = write.now();
     let accounts: Vec<i32> = account::Entity::find()
         .select_only()
         .column(account::Column::Id)

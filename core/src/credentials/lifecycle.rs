@@ -1,7 +1,7 @@
 //! Generate, renew and delete: each one write (transaction, activity event, search index)
 //! through `Store::write`, then the keyring outside it.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::keyring::{keep_in_keyring, remove_deleted};
-use super::views::{find, is_live, view, view_of};
+use super::views::{find, view, view_of};
 use super::{CredentialForm, Grace, Issued, KeyringOutcome, Lifetime, RenewLifetime};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{contact, credential, credential_secret};
@@ -136,31 +136,20 @@ async fn insert_secret<C: ConnectionTrait>(
     now: DateTime<Utc>,
     lifetime_ends_at: Option<DateTime<Utc>>,
 ) -> Result<credential_secret::Model> {
-    let mut row = credential_secret::Model {
-        id: 0,
-        credential_id,
-        digest: secrets::digest(secret),
-        hint: secrets::hint(secret),
-        created_at: now,
-        expires_at: None,
-        revoked_at: None,
-        last_used_at: None,
-        lifetime_ends_at,
-    };
-    row.id = credential_secret::Entity::insert(credential_secret::ActiveModel {
-        credential_id: Set(credential_id),
-        digest: Set(row.digest.clone()),
-        hint: Set(row.hint.clone()),
-        created_at: Set(now),
-        expires_at: Set(None),
-        revoked_at: Set(None),
-        lifetime_ends_at: Set(lifetime_ends_at),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?
-    .last_insert_id;
-    Ok(row)
+    Ok(
+        credential_secret::Entity::insert(credential_secret::ActiveModel {
+            credential_id: Set(credential_id),
+            digest: Set(secrets::digest(secret)),
+            hint: Set(secrets::hint(secret)),
+            created_at: Set(now),
+            expires_at: Set(None),
+            revoked_at: Set(None),
+            lifetime_ends_at: Set(lifetime_ends_at),
+            ..Default::default()
+        })
+        .exec_with_returning(db)
+        .await?,
+    )
 }
 
 /// Same Client ID, new secret, as long-lived as the current one. Every live older secret stops
@@ -194,9 +183,9 @@ pub async fn renew_with_lifetime(
 ) -> Result<Issued> {
     let secret = secrets::new_secret()?;
     let write = store.write().await?;
+    // To the microsecond (`Store::write`), as are the stored times the lifetime comes from.
     let now = write.now();
-    // PostgreSQL keeps microseconds; SQLite would keep more. Store the same on both.
-    let cutoff = (now + grace.duration()).trunc_subsecs(6);
+    let cutoff = now + grace.duration();
     // Write first: the row lock (PostgreSQL) or the write lock (SQLite) orders concurrent
     // renewals of one credential, so exactly one secret ends up current. RETURNING hands back
     // the row, so nothing reads it again.
@@ -233,7 +222,7 @@ pub async fn renew_with_lifetime(
             .max_by_key(|s| (s.created_at, s.id))
             .and_then(|s| s.lifetime_ends_at.map(|end| end - s.created_at)),
     };
-    let lifetime_ends_at = length.map(|d| (now + d).trunc_subsecs(6));
+    let lifetime_ends_at = length.map(|d| now + d);
     // Every one without an end, or ending after the cutoff, now ends at the cutoff.
     let ending: Vec<i32> = secrets
         .iter_mut()
@@ -260,7 +249,7 @@ pub async fn renew_with_lifetime(
         )
         .await?,
     );
-    secrets.retain(|s| is_live(s, now));
+    secrets.retain(|s| s.is_live(now));
     let detail = format!(
         "Client ID {}: new secret, which {}; {}",
         credential.client_id,

@@ -26,12 +26,6 @@ pub(crate) fn live(now: DateTime<Utc>) -> Condition {
         )
 }
 
-/// `live`'s test on a row already in memory: renew answers with the rows it read and wrote
-/// instead of reading them back.
-pub(super) fn is_live(s: &credential_secret::Model, now: DateTime<Utc>) -> bool {
-    s.revoked_at.is_none() && s.ends_at().is_none_or(|end| end > now)
-}
-
 /// `machine_id`: whose OS keyring `in_keyring` and `keyring_stale` speak of.
 pub(super) async fn view<C: ConnectionTrait>(
     db: &C,

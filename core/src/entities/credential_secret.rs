@@ -28,6 +28,12 @@ impl Model {
             (a, b) => a.or(b),
         }
     }
+
+    /// Whether it still verifies at `now` (the SQL form is `credentials::views::live`): not
+    /// revoked, and neither its grace period nor its lifetime has ended.
+    pub fn is_live(&self, now: ChronoDateTimeUtc) -> bool {
+        self.revoked_at.is_none() && self.ends_at().is_none_or(|end| end > now)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -56,7 +56,7 @@ impl RecentSecrets {
                 .map(|(_, secrets)| {
                     secrets
                         .iter()
-                        .filter(|s| s.revoked_at.is_none() && s.ends_at().is_none_or(|e| e > now))
+                        .filter(|s| s.is_live(now))
                         .cloned()
                         .collect::<Vec<_>>()
                 })
