@@ -2,13 +2,13 @@
 
 import { api } from './api.js';
 import { enableBulk } from './bulk.js';
-import { clear, el, showBanner, toast } from './dom.js';
+import { add, el, fill, showBanner, toast } from './dom.js';
 import { CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
 
 export function renderWelcome(main, { onAdd, onImport }) {
   const add = el('button', { type: 'button', class: 'primary', id: 'welcome-add-account', text: 'Add account', onclick: onAdd });
   const importButton = onImport ? el('button', { type: 'button', id: 'welcome-import', text: 'Import from CSV…', onclick: onImport }) : null;
-  clear(main).append(
+  fill(main,
     el('section', { class: 'welcome card', id: 'welcome', 'aria-labelledby': 'welcome-title' },
       el('h1', { id: 'welcome-title', text: 'Welcome to Keydesk' }),
       el('p', { text: 'Keep each customer account’s contact and billing information, and its API credentials, in one place.' }),
@@ -37,7 +37,7 @@ export function renderHome(main, firstPage, { onOpen, onAdd, onMore, tags = [], 
   more.addEventListener('click', async () => {
     try {
       const page = await onMore(shown);
-      list.append(...page.hits.map(row));
+      add(list, ...page.hits.map(row));
       shown += page.hits.length;
       update();
     } catch (error) {
@@ -51,7 +51,7 @@ export function renderHome(main, firstPage, { onOpen, onAdd, onMore, tags = [], 
     el('select', { id: 'home-tag', onchange: (event) => onTag?.(event.target.value) },
       el('option', { value: '', text: 'All accounts' }),
       tags.map((t) => el('option', { value: t.tag, selected: t.tag === tag, text: `#${t.tag} (${t.accounts})` }))));
-  clear(main).append(
+  fill(main,
     el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('span', { 'aria-current': 'page', text: 'Home' })),
     el('h1', { text: 'Accounts' }),
     filter,
@@ -81,7 +81,7 @@ export function renderAddAccount(main, { countries, onCreated, onCancel }) {
     },
     onCancel,
   });
-  clear(main).append(
+  fill(main,
     el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
       el('a', { href: '#home', text: 'Home' }),
       el('span', { class: 'sep', 'aria-hidden': 'true', text: ' > ' }),

@@ -3,13 +3,13 @@
 
 import { api } from './api.js';
 import { openDialog } from './dialog.js';
-import { clear, el } from './dom.js';
+import { el, fill } from './dom.js';
 import { fileField, today } from './files.js';
 
 export async function renderActivity(slot, accountId) {
   const entries = await api.listActivity(accountId);
   const exportButton = el('button', { type: 'button', id: 'activity-export', text: 'Export CSV…', onclick: () => exportDialog(accountId) });
-  clear(slot).append(
+  fill(slot,
     el('div', { class: 'section-head' },
       el('h2', { class: 'section-title', id: 'activity-title', text: 'ACTIVITY' }),
       exportButton),

@@ -2,17 +2,17 @@
 // each block shown as text with Edit → form → Save / Cancel.
 
 import { ApiError, api } from './api.js';
-import { clear, el, toast } from './dom.js';
+import { add, el, fill, toast } from './dom.js';
 import { BILLING_FIELDS, CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
 
 const lines = (...parts) => parts.filter((p) => p && p.trim() !== '');
 
 function row(label, field, valueLines, warning) {
   const dd = el('dd', { dataset: { field } });
-  if (valueLines.length === 0) dd.append(el('span', { class: 'muted', text: 'Not set' }));
-  valueLines.forEach((line, i) => { if (i) dd.append(el('br')); dd.append(document.createTextNode(line)); });
+  if (valueLines.length === 0) add(dd, el('span', { class: 'muted', text: 'Not set' }));
+  valueLines.forEach((line, i) => { if (i) add(dd, el('br')); add(dd, line); });
   // A value kept as typed though core doubts it (a phone number not in use in its country).
-  if (warning) dd.append(el('span', { class: 'field-warning', dataset: { warning: field }, text: warning }));
+  if (warning) add(dd, el('span', { class: 'field-warning', dataset: { warning: field }, text: warning }));
   return [el('dt', { text: label }), dd];
 }
 
@@ -45,7 +45,7 @@ function block({ id, title, rows, fields, values, countries, save }) {
   function view() {
     const edit = el('button', { type: 'button', id: `${id}-edit`, text: 'Edit', 'aria-label': `Edit ${title.toLowerCase()}` });
     edit.addEventListener('click', () => editing());
-    clear(body).append(el('dl', { class: 'facts' }, rows), el('div', { class: 'actions' }, edit));
+    fill(body, el('dl', { class: 'facts' }, rows), el('div', { class: 'actions' }, edit));
     return edit;
   }
 
@@ -59,7 +59,7 @@ function block({ id, title, rows, fields, values, countries, save }) {
       onSubmit: save,
       onCancel: () => view().focus(),
     });
-    clear(body).append(form);
+    fill(body, form);
     focusFirstField(form);
   }
 
@@ -124,7 +124,7 @@ export function renderContactPage(main, account, { countries, onSaved, onPin, on
     )),
   });
 
-  clear(main).append(
+  fill(main,
     el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb', id: 'breadcrumb' },
       el('a', { href: '#home', id: 'crumb-home', text: 'Home' }),
       el('span', { class: 'sep', 'aria-hidden': 'true', text: ' > ' }),

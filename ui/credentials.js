@@ -3,7 +3,7 @@
 // (state.leavePage) or reloading forgets it, and nothing stores it in the webview.
 
 import { api } from './api.js';
-import { clear, el, toast } from './dom.js';
+import { add, clear, el, fill, toast } from './dom.js';
 import { buildForm } from './forms.js';
 import { confirmDialog, openDialog } from './dialog.js';
 import { state } from './state.js';
@@ -186,7 +186,7 @@ export async function showTokenEndpoint() {
   const status = await api.tokenEndpointStatus();
   clear(slot);
   if (status.error) {
-    slot.append(el('p', { class: 'warning', id: 'token-endpoint-error', role: 'alert', text: `The token endpoint for this computer is not running: ${status.error}.` }));
+    add(slot, el('p', { class: 'warning', id: 'token-endpoint-error', role: 'alert', text: `The token endpoint for this computer is not running: ${status.error}.` }));
     return;
   }
   if (!status.url) return;
@@ -194,7 +194,7 @@ export async function showTokenEndpoint() {
   copy.addEventListener('click', async () => {
     await api.copyTokenEndpointExample().then(() => toast('curl example copied')).catch((e) => toast(e.message));
   });
-  slot.append(el('div', { class: 'card token-endpoint' },
+  add(slot, el('div', { class: 'card token-endpoint' },
     el('p', {}, 'Token endpoint on this computer: ', el('code', { id: 'token-endpoint-url', class: 'mono', text: status.url })),
     el('p', { class: 'muted', text: 'A platform asks it for an access token with a Client ID and its secret (HTTP Basic), for example:' }),
     el('div', { class: 'secret-row' }, el('code', { id: 'token-endpoint-curl', class: 'mono', text: status.curl_example }), copy),
@@ -291,7 +291,7 @@ export function renderCredentials(slot, accountId, { onChanged }) {
       body.push(el('div', { class: 'actions start' },
         el('button', { type: 'button', id: 'generate-another', text: 'Generate another set', onclick: () => draw(list, true) })));
     }
-    clear(slot).append(
+    fill(slot,
       el('div', { class: 'section-head' },
         el('h2', { class: 'section-title', id: 'credentials-title', text: 'API CREDENTIALS' }),
         test),

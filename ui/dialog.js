@@ -1,7 +1,7 @@
 // Modal <dialog>s: the rest of the page is inert while one is open (focus stays inside),
 // Escape answers No, and focus returns to what opened it.
 
-import { el } from './dom.js';
+import { add, el } from './dom.js';
 
 export function openDialog({ id, title, body, onClose }) {
   const opener = document.activeElement;
@@ -14,7 +14,7 @@ export function openDialog({ id, title, body, onClose }) {
     onClose?.();
     if (opener && document.contains(opener)) opener.focus();
   });
-  document.body.append(dialog);
+  add(document.body, dialog);
   dialog.showModal();
   return dialog;
 }

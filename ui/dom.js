@@ -10,9 +10,17 @@ export function el(tag, attrs = {}, ...children) {
     else if (key === 'dataset') Object.assign(node.dataset, value);
     else node.setAttribute(key, value === true ? '' : value);
   }
-  for (const child of children.flat()) {
+  return add(node, children);
+}
+
+/// Appends `children` to `node`: nodes as they are, strings (and numbers) as text, arrays
+/// flattened, and `null`, `undefined` and `false` — what `cond ? el(…) : null` and `cond && el(…)`
+/// give — skipped. The DOM's own `append` would write those as the text "null", "undefined" or
+/// "false": pages add children through this (or `fill`, or `el`), never `append` directly.
+export function add(node, ...children) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
 }
@@ -20,6 +28,12 @@ export function el(tag, attrs = {}, ...children) {
 export function clear(node) {
   while (node.firstChild) node.firstChild.remove();
   return node;
+}
+
+/// Empties `node` and adds `children` as `add` does: how a page fills its slot (main, a
+/// section, a preview).
+export function fill(node, ...children) {
+  return add(clear(node), children);
 }
 
 let toastTimer = null;

@@ -1,7 +1,7 @@
 // Forms with inline errors: a rule broken on the Rust side lands beside its field, focus moves
 // there, and everything typed stays in the form.
 
-import { el } from './dom.js';
+import { add, el } from './dom.js';
 
 export const CONTACT_FIELDS = [
   { key: 'company_name', label: 'Company name', required: true, autocomplete: 'organization' },
@@ -38,7 +38,7 @@ function control(formId, field, value, countries) {
   }
   if (field.type === 'country') {
     const select = el('select', common, el('option', { value: '', text: '— Not set —' }));
-    for (const c of countries) select.append(el('option', { value: c.code, text: c.name }));
+    for (const c of countries) add(select, el('option', { value: c.code, text: c.name }));
     select.value = value ?? '';
     return select;
   }

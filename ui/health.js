@@ -3,7 +3,7 @@
 // expired and expiring ones. The expiry dates go out as iCalendar or CSV.
 
 import { api } from './api.js';
-import { clear, el, toast } from './dom.js';
+import { add, el, fill, toast } from './dom.js';
 import { fromNow } from './credentials.js';
 import { fileField, today } from './files.js';
 
@@ -100,24 +100,24 @@ export async function renderHealth(main, { onOpen }) {
   const list = el('ol', { class: 'health', id: 'health-list' });
   const more = el('button', { type: 'button', id: 'health-more', text: 'Show more' });
   let shown = 0;
-  const add = (page) => {
-    list.append(...page.rows.map((r) => healthRow(r, onOpen)));
+  const addPage = (page) => {
+    add(list, ...page.rows.map((r) => healthRow(r, onOpen)));
     shown += page.rows.length;
     more.hidden = shown >= page.total;
   };
   more.addEventListener('click', async () => {
     more.disabled = true;
-    try { add(await api.credentialsHealth(shown, PAGE)); } catch (e) { toast(e.message); } finally { more.disabled = false; }
+    try { addPage(await api.credentialsHealth(shown, PAGE)); } catch (e) { toast(e.message); } finally { more.disabled = false; }
   });
   // A group counted only up to its cap reads "1,000+".
   const counts = first.counts.filter(([, n]) => n > 0)
     .map(([group, n]) => `${GROUP_LABELS[group]}: ${n.toLocaleString('en-US')}${first.capped.includes(group) ? '+' : ''}`);
-  clear(main).append(el('section', { class: 'card health-page', 'aria-labelledby': 'page-heading' },
+  fill(main, el('section', { class: 'card health-page', 'aria-labelledby': 'page-heading' },
     el('h1', { id: 'page-heading', tabindex: '-1', text: 'Credentials health' }),
     el('p', { class: 'muted', id: 'health-summary', text: first.total === 0 ? 'Every secret is in order.' : counts.join(' · ') }),
     list,
     more,
     exportSection(),
   ));
-  add(first);
+  addPage(first);
 }

@@ -8,7 +8,7 @@ import { renderContactPage } from './contact.js';
 import { renderCredentials, showTokenEndpoint } from './credentials.js';
 import { confirmDialog } from './dialog.js';
 import { refreshHealthBadge, renderHealth } from './health.js';
-import { clear, el, showBanner, toast } from './dom.js';
+import { el, fill, showBanner, toast } from './dom.js';
 import { menuButton } from './menu.js';
 import { loadSettings, openSettingsDialog } from './settings.js';
 import { leavePage, state } from './state.js';
@@ -20,7 +20,7 @@ const main = document.getElementById('main');
 
 function fatal(title, message, details) {
   document.querySelector('.ribbon-nav').hidden = true;
-  clear(main).append(
+  fill(main,
     el('section', { class: 'card fatal', id: 'startup-error', role: 'alert' },
       el('h1', { text: title }),
       el('p', { id: 'startup-error-message', text: message }),

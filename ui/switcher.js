@@ -3,7 +3,7 @@
 // Only one page of results is in the DOM at a time, however many accounts there are.
 
 import { api } from './api.js';
-import { clear, el, toast } from './dom.js';
+import { add, clear, el, toast } from './dom.js';
 import { openDialog } from './dialog.js';
 
 const PAGE = 50;
@@ -84,11 +84,11 @@ export function openSwitcher({ onOpen }) {
     options = [];
     for (const [title, list, key] of groups) {
       if (list.length === 0) continue;
-      results.append(el('li', { role: 'presentation', class: 'group', text: title }));
+      add(results, el('li', { role: 'presentation', class: 'group', text: title }));
       for (const hit of list) {
         const li = option(hit, key);
         options.push(li);
-        results.append(li);
+        add(results, li);
       }
     }
     setActive(options.length ? 0 : -1);

@@ -2,7 +2,7 @@
 // the tags already in use (Enter or Add adds).
 
 import { api } from './api.js';
-import { clear, el, toast } from './dom.js';
+import { el, fill, toast } from './dom.js';
 
 export async function renderTags(slot, accountId) {
   const [tags, known] = await Promise.all([api.listAccountTags(accountId), api.listTags()]);
@@ -31,7 +31,7 @@ export async function renderTags(slot, accountId) {
     if (event.key === 'Enter') { event.preventDefault(); submit(); }
   });
   add.addEventListener('click', submit);
-  clear(slot).append(
+  fill(slot,
     el('h2', { class: 'section-title', id: 'tags-title', text: 'TAGS' }),
     el('ul', { class: 'tags', id: 'tags' }, tags.map((tag) => el('li', { class: 'tag', dataset: { tag } },
       el('span', { text: `#${tag}` }),

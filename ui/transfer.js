@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { confirmDialog } from './dialog.js';
-import { clear, el, toast } from './dom.js';
+import { add, clear, el, fill, toast } from './dom.js';
 import { fileField, today } from './files.js';
 
 /// Rows the preview table shows; every row with an error is listed above it anyway.
@@ -17,7 +17,7 @@ function plural(n, one, many) {
 
 export async function renderTransfer(main, { afterImport } = {}) {
   const [tags, backups] = await Promise.all([api.listTags(), api.backupStatus()]);
-  clear(main).append(
+  fill(main,
     el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
       el('a', { href: '#home', text: 'Home' }),
       el('span', { class: 'sep', 'aria-hidden': 'true', text: ' > ' }),
@@ -73,7 +73,7 @@ function showPreview(slot, p, afterImport) {
     try {
       const done = await api.commitImport();
       const text = `Imported: ${done.created} created, ${done.updated} updated${done.skipped ? `; ${plural(done.skipped, 'row', 'rows')} with errors left out` : ''}.`;
-      clear(slot).append(el('p', { id: 'import-result', role: 'status', tabindex: '-1', text }));
+      fill(slot, el('p', { id: 'import-result', role: 'status', tabindex: '-1', text }));
       toast(text);
       document.getElementById('import-result').focus();
       afterImport?.();
@@ -85,7 +85,7 @@ function showPreview(slot, p, afterImport) {
     }
   });
   const rows = p.rows.slice(0, SHOWN_ROWS);
-  clear(slot).append(
+  fill(slot,
     el('p', { id: 'import-summary', tabindex: '-1', text: summary }),
     p.unknown_columns.length ? el('p', { class: 'muted', id: 'import-unknown', text: `Columns not imported (unknown): ${p.unknown_columns.join(', ')}` }) : null,
     errors.length ? el('ul', { class: 'import-errors', id: 'import-errors', 'aria-label': 'Rows with errors' }, errors.map((e) => el('li', { text: e }))) : null,
@@ -164,7 +164,7 @@ function backupSection(status) {
   const section = el('section', { class: 'card', id: 'backup-section', 'aria-labelledby': 'backup-title' },
     el('h2', { class: 'section-title', id: 'backup-title', text: 'BACKUPS' }));
   if (status.postgres) {
-    section.append(el('p', { id: 'backup-postgres', text: 'This store is a PostgreSQL database shared by your team: backing it up is the database’s job (pg_dump, or your server’s backups), not Keydesk’s. Ask whoever runs the database server.' }));
+    add(section, el('p', { id: 'backup-postgres', text: 'This store is a PostgreSQL database shared by your team: backing it up is the database’s job (pg_dump, or your server’s backups), not Keydesk’s. Ask whoever runs the database server.' }));
     return section;
   }
   const file = fileField({ id: 'backup-path', label: 'Back up to', purpose: 'save_backup', suggestedName: `keydesk-backup-${today()}.sqlite3` });
@@ -199,7 +199,7 @@ function backupSection(status) {
       },
     });
   });
-  section.append(
+  add(section,
     el('p', { class: 'muted', text: 'A copy of the whole store, consistent even while Keydesk is writing. Keep it somewhere safe: it holds your accounts’ contact information (secrets never are in the store, only their digests).' }),
     file.node,
     el('div', { class: 'actions start' }, now),
