@@ -5,14 +5,18 @@
 //! the next start with the current store kept aside. A PostgreSQL store is backed up by its
 //! database server (pg_dump), not by Keydesk.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Local;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
+use sea_orm_migration::MigratorTrait;
 use serde::Serialize;
 
-use crate::migration::known_migrations;
+use crate::migration::{known_migrations, Migrator};
 use crate::private_files;
 use crate::{Error, Result, Store, StoreLocation};
 
@@ -131,7 +135,8 @@ pub struct BackupCheck {
 }
 
 /// Opens `path` read-only and checks it: an intact SQLite file (`PRAGMA integrity_check`), a
-/// Keydesk store, written by this Keydesk or an older one.
+/// Keydesk store, written by this Keydesk or an older one, whose schema is exactly what that
+/// Keydesk's migrations make (no extra triggers, views, tables or indexes).
 pub async fn check_backup(path: &Path) -> Result<BackupCheck> {
     let shown = path.display().to_string();
     let metadata = std::fs::metadata(path).map_err(|e| refused(format!("{shown}: {e}")))?;
@@ -201,6 +206,24 @@ pub async fn check_backup(path: &Path) -> Result<BackupCheck> {
                  version to restore it"
             )));
         }
+        if known.get(..applied.len()) != Some(&applied[..]) {
+            let missing = known
+                .iter()
+                .find(|k| !applied.contains(k))
+                .cloned()
+                .unwrap_or_default();
+            return Err(refused(format!(
+                "{shown} is not a Keydesk backup: its migrations skip {missing}"
+            )));
+        }
+        let differences = schema_differences(&db, applied.len()).await?;
+        if !differences.is_empty() {
+            return Err(refused(format!(
+                "{shown} is not a plain Keydesk backup: its schema differs from Keydesk's ({}); \
+                 it may have been tampered with",
+                differences.join("; ")
+            )));
+        }
         let accounts: i64 = query("SELECT COUNT(*) FROM accounts")
             .await?
             .first()
@@ -215,6 +238,83 @@ pub async fn check_backup(path: &Path) -> Result<BackupCheck> {
     .await;
     let _ = db.close().await;
     checked
+}
+
+/// Tables SQLite makes itself (`ANALYZE`'s statistics, AUTOINCREMENT's counters): a store may
+/// have them or not, and they hold no code.
+const SQLITE_INTERNAL: &[&str] = &["sqlite_sequence", "sqlite_stat1", "sqlite_stat4"];
+
+/// One schema object as `sqlite_master` describes it: (type, name) → (table, SQL with its
+/// whitespace collapsed).
+type Schema = BTreeMap<(String, String), (String, String)>;
+
+async fn schema_of(db: &DatabaseConnection) -> Result<Schema> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT type, name, tbl_name, sql FROM sqlite_master",
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let kind = r.try_get::<String>("", "type").ok()?;
+            let name = r.try_get::<String>("", "name").ok()?;
+            let table = r.try_get::<String>("", "tbl_name").unwrap_or_default();
+            let sql = r.try_get::<Option<String>>("", "sql").ok().flatten();
+            let sql = sql
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(((kind, name), (table, sql)))
+        })
+        .filter(|((_, name), _)| !SQLITE_INTERNAL.contains(&name.as_str()))
+        .collect())
+}
+
+/// What `db`'s schema has that a store freshly migrated to the same `migrations` (the first
+/// that many Keydesk knows) does not, lacks, or defines otherwise: "trigger keep_alive on
+/// credential_secrets", "table notes", … Triggers and views in a backup would run inside the
+/// restored store (undoing a revocation, say); nothing but Keydesk's own schema is let in.
+async fn schema_differences(db: &DatabaseConnection, migrations: usize) -> Result<Vec<String>> {
+    let mut options = ConnectOptions::new("sqlite::memory:");
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let fresh = Database::connect(options).await?;
+    let expected = async {
+        Migrator::up(&fresh, Some(migrations as u32)).await?;
+        schema_of(&fresh).await
+    }
+    .await;
+    let _ = fresh.close().await;
+    let expected = expected?;
+    let found = schema_of(db).await?;
+    let named = |(kind, name): &(String, String), table: &str| {
+        if kind == "table" || table.is_empty() || table == name {
+            format!("{kind} {name}")
+        } else {
+            format!("{kind} {name} on {table}")
+        }
+    };
+    let mut differences = Vec::new();
+    for (key, (table, sql)) in &found {
+        match expected.get(key) {
+            None => differences.push(format!("extra {}", named(key, table))),
+            Some((_, want)) if want != sql => {
+                differences.push(format!("{} is defined differently", named(key, table)))
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, (table, _)) in &expected {
+        if !found.contains_key(key) {
+            differences.push(format!("no {}", named(key, table)));
+        }
+    }
+    Ok(differences)
 }
 
 /// Checks `backup` and copies it beside the store, to replace it at the next start

@@ -306,3 +306,107 @@ async fn activity_exports_as_csv_with_offsets_and_never_a_secret() {
     .unwrap();
     assert_eq!(none.lines().count(), 1, "the header only");
 }
+
+/// Issue 24 §4: a "backup" whose schema carries a trigger that undoes revocations (planted on a
+/// shared drive) is refused, naming the trigger, and the running store is left as it was.
+#[tokio::test]
+async fn a_restore_refuses_a_backup_with_a_planted_trigger() {
+    if on_postgres() {
+        return;
+    }
+    let t = test_store().await;
+    let dir = t.dir.path();
+    let (_, issued) = account_with_credentials(&t.store).await;
+    let planted = dir.join("shared-drive-backup.sqlite3");
+    back_up(&t.store, &planted).await.unwrap();
+    {
+        let db = sea_orm::Database::connect(format!("sqlite://{}", planted.display()))
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "CREATE TRIGGER keep_alive AFTER UPDATE OF revoked_at ON credential_secrets \
+             BEGIN UPDATE credential_secrets SET revoked_at = NULL WHERE id = NEW.id; END",
+        )
+        .await
+        .unwrap();
+        db.close().await.unwrap();
+    }
+    let before = export_accounts(&t.store, &Selection::All).await.unwrap();
+    let err = stage_restore(&t.store, &planted).await.unwrap_err();
+    assert!(
+        err.to_string().contains("trigger keep_alive"),
+        "names what is extra: {err}"
+    );
+    let err = check_backup(&planted).await.unwrap_err();
+    assert!(err.to_string().contains("trigger keep_alive"), "{err}");
+    // Nothing staged, the store unchanged and without the trigger.
+    assert!(!dir.join("restore-pending.sqlite3").exists());
+    assert_eq!(
+        export_accounts(&t.store, &Selection::All).await.unwrap(),
+        before
+    );
+    let triggers = t
+        .store
+        .connection()
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT name FROM sqlite_master WHERE type IN ('trigger', 'view')",
+        ))
+        .await
+        .unwrap();
+    assert!(triggers.is_empty());
+    assert!(
+        keydesk_core::credentials::verify(
+            &t.store,
+            &issued.credential.client_id,
+            issued.secret.expose()
+        )
+        .await
+        .unwrap()
+        .valid
+    );
+
+    // An extra view, table or index is refused as well; a real backup still passes.
+    for (extra, named) in [
+        (
+            "CREATE VIEW v_secrets AS SELECT * FROM credential_secrets",
+            "view v_secrets",
+        ),
+        ("CREATE TABLE notes (id INTEGER)", "table notes"),
+        (
+            "CREATE INDEX idx_extra ON credential_secrets (digest)",
+            "index idx_extra",
+        ),
+    ] {
+        let file = dir.join("extra.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        back_up(&t.store, &file).await.unwrap();
+        let db = sea_orm::Database::connect(format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        db.execute_unprepared(extra).await.unwrap();
+        db.close().await.unwrap();
+        let err = check_backup(&file).await.unwrap_err();
+        assert!(err.to_string().contains(named), "{named}: {err}");
+    }
+    let good = dir.join("good.sqlite3");
+    back_up(&t.store, &good).await.unwrap();
+    check_backup(&good).await.unwrap();
+    // A backup from an older Keydesk (fewer migrations) is compared with a store at its own.
+    let older = dir.join("older.sqlite3");
+    {
+        use sea_orm_migration::MigratorTrait;
+        let db = sea_orm::Database::connect(format!("sqlite://{}?mode=rwc", older.display()))
+            .await
+            .unwrap();
+        keydesk_core::migration::Migrator::up(&db, Some(4))
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+    }
+    let check = check_backup(&older).await.unwrap();
+    assert_eq!(
+        check.migration,
+        keydesk_core::migration::known_migrations()[3]
+    );
+}
