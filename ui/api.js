@@ -78,7 +78,8 @@ export const api = {
   exportActivity: (path, accountId, from, to) => call('export_activity', { path, accountId, from, to }),
   backupStatus: () => call('backup_status'),
   backUpNow: (path) => call('back_up_now', { path }),
-  restoreBackup: (path) => call('restore_backup', { path }),
+  checkRestore: (path) => call('restore_backup', { path, confirmed: false }),
+  restoreBackup: (path) => call('restore_backup', { path, confirmed: true }),
   bulkTargets: (accountIds, tag) => call('bulk_targets', { accountIds, tag }),
   runBulk: (accountIds, action) => call('run_bulk', { accountIds, action }),
 };

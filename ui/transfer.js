@@ -160,6 +160,15 @@ function exportActivitySection() {
   );
 }
 
+/// What a restore keeps ended: " 3 secrets renewed or deleted since this backup stay ended; …"
+function stayEnded(check) {
+  const parts = [];
+  if (check.stay_ended) parts.push(`${plural(check.stay_ended, 'secret', 'secrets')} renewed or deleted since this backup ${check.stay_ended === 1 ? 'stays' : 'stay'} ended`);
+  if (check.stay_deleted) parts.push(`${plural(check.stay_deleted, 'set', 'sets')} of credentials deleted since ${check.stay_deleted === 1 ? 'stays' : 'stay'} deleted`);
+  if (check.stay_revoked) parts.push(`${plural(check.stay_revoked, 'access token', 'access tokens')} revoked since ${check.stay_revoked === 1 ? 'stays' : 'stay'} revoked`);
+  return parts.length ? ` ${parts.join('; ')}.` : '';
+}
+
 function backupSection(status) {
   const section = el('section', { class: 'card', id: 'backup-section', 'aria-labelledby': 'backup-title' },
     el('h2', { class: 'section-title', id: 'backup-title', text: 'BACKUPS' }));
@@ -185,14 +194,22 @@ function backupSection(status) {
   });
   const restoreFile = fileField({ id: 'restore-path', label: 'Restore from', purpose: 'open_backup' });
   const restore = el('button', { type: 'button', id: 'restore-button', text: 'Restore from backup…' });
-  restore.addEventListener('click', () => {
+  restore.addEventListener('click', async () => {
     restoreFile.showError('');
     const path = restoreFile.path();
     if (!path) { restoreFile.showError('Restore from: choose a backup file first'); return; }
+    // Checked first, so the confirmation says what stays ended.
+    let check;
+    try {
+      check = await api.checkRestore(path);
+    } catch (e) {
+      restoreFile.showError(e.message);
+      return;
+    }
     confirmDialog({
       id: 'restore-dialog',
       title: 'Restore from backup',
-      message: `Replace the store with the backup ${path}? Keydesk checks the file first (intact, a Keydesk store, not from a newer Keydesk), keeps the current store aside in the data folder, and restarts on the backup. Changes made since the backup was taken are not in it.`,
+      message: `Replace the store with the backup ${path}? It passed the checks (intact, a Keydesk store, not from a newer Keydesk). Keydesk keeps the current store aside in the data folder and restarts on the backup. Changes made since the backup was taken are not in it.${stayEnded(check)}`,
       onYes: async () => {
         const check = await api.restoreBackup(path);
         toast(`Restoring ${plural(check.accounts, 'account', 'accounts')}; Keydesk restarts…`);

@@ -1,21 +1,28 @@
 //! Backups of an SQLite store: a consistent copy taken while Keydesk runs (`VACUUM INTO`, one
 //! read transaction, so writes made meanwhile are either wholly in it or not at all), a daily
 //! automatic one in the data folder keeping the last seven, and restoring one: the file is
-//! checked (intact, a Keydesk store, not from a newer Keydesk), staged, and put in place at
-//! the next start with the current store kept aside. A PostgreSQL store is backed up by its
+//! checked (intact, a Keydesk store, not from a newer Keydesk, nothing in its schema but
+//! Keydesk's), staged with the current store's ends carried into it (a restore never brings
+//! back a secret renewed or deleted since, nor a revoked token), and put in place at the next
+//! start with the current store kept aside. A PostgreSQL store is backed up by its
 //! database server (pg_dump), not by Keydesk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::Local;
+use chrono::{DateTime, Local, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    ColumnTrait, Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use sea_orm_migration::MigratorTrait;
 use serde::Serialize;
 
+use crate::audit::{Action, Event, Subject};
+use crate::credentials::live;
+use crate::entities::{access_token, audit_event, credential, credential_secret};
 use crate::migration::{known_migrations, Migrator};
 use crate::private_files;
 use crate::{Error, Result, Store, StoreLocation};
@@ -132,6 +139,13 @@ pub struct BackupCheck {
     pub accounts: i64,
     /// The newest migration in it (the Keydesk version that wrote it, roughly).
     pub migration: String,
+    /// Secrets live in the backup that were renewed, revoked, past their end or deleted since
+    /// in the current store: they stay ended in the restored one.
+    pub stay_ended: u64,
+    /// Credentials deleted since the backup: they stay deleted.
+    pub stay_deleted: u64,
+    /// Access tokens revoked since the backup: they stay revoked.
+    pub stay_revoked: u64,
 }
 
 /// Opens `path` read-only and checks it: an intact SQLite file (`PRAGMA integrity_check`), a
@@ -233,6 +247,9 @@ pub async fn check_backup(path: &Path) -> Result<BackupCheck> {
             path: shown.clone(),
             accounts,
             migration: applied.last().cloned().unwrap_or_default(),
+            stay_ended: 0,
+            stay_deleted: 0,
+            stay_revoked: 0,
         })
     }
     .await;
@@ -317,36 +334,303 @@ async fn schema_differences(db: &DatabaseConnection, migrations: usize) -> Resul
     Ok(differences)
 }
 
+/// What a restore keeps ended that the backup had live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Carried {
+    pub secrets: u64,
+    pub credentials: u64,
+    pub tokens: u64,
+}
+
+/// The earlier of two ends, None being "no end".
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether `into` is an older state of `from`: `from`'s activity holds `into`'s newest event
+/// as it is (same id, action, time and detail). Then a credential missing from `from` was
+/// deleted after the backup (on its own or with its account).
+async fn descends_from(from: &DatabaseConnection, into: &impl ConnectionTrait) -> Result<bool> {
+    let Some(newest) = audit_event::Entity::find()
+        .order_by_desc(audit_event::Column::Id)
+        .one(into)
+        .await?
+    else {
+        return Ok(false);
+    };
+    Ok(audit_event::Entity::find_by_id(newest.id)
+        .one(from)
+        .await?
+        .is_some_and(|e| {
+            e.action == newest.action && e.at == newest.at && e.detail == newest.detail
+        }))
+}
+
+/// Carries the ends recorded in `from` (the store being replaced) into `into` (the backup about
+/// to replace it), so a restore never brings back what was ended: a secret revoked, renewed or
+/// past its end stays so (matched by digest, its ends never later than `from`'s), a credential
+/// deleted since stays deleted (with its secrets and tokens), a revoked token stays revoked.
+/// Nothing is ever made live by this: it only moves ends earlier and removes. `now` decides
+/// which secrets the count says were live in the backup and are not any more.
+pub async fn carry_ends(
+    from: &DatabaseConnection,
+    into: &Store,
+    now: DateTime<Utc>,
+) -> Result<Carried> {
+    let mut carried = Carried::default();
+    let ended: HashMap<String, credential_secret::Model> = credential_secret::Entity::find()
+        .filter(
+            Condition::any()
+                .add(credential_secret::Column::RevokedAt.is_not_null())
+                .add(credential_secret::Column::ExpiresAt.is_not_null())
+                .add(credential_secret::Column::LifetimeEndsAt.is_not_null()),
+        )
+        .all(from)
+        .await?
+        .into_iter()
+        .map(|s| (s.digest.clone(), s))
+        .collect();
+    let in_from: HashSet<String> = credential::Entity::find()
+        .select_only()
+        .column(credential::Column::ClientId)
+        .into_tuple::<String>()
+        .all(from)
+        .await?
+        .into_iter()
+        .collect();
+    let deletions: Vec<audit_event::Model> = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(Action::CredentialDeleted.code()))
+        .all(from)
+        .await?;
+    let revoked: HashMap<String, DateTime<Utc>> = access_token::Entity::find()
+        .filter(access_token::Column::RevokedAt.is_not_null())
+        .all(from)
+        .await?
+        .into_iter()
+        .filter_map(|t| Some((t.digest, t.revoked_at?)))
+        .collect();
+
+    let write = into.write().await?;
+    let db = write.db();
+    let lineage = descends_from(from, db).await?;
+    let mut events = Vec::new();
+    for c in credential::Entity::find().all(db).await? {
+        if in_from.contains(&c.client_id) {
+            continue;
+        }
+        let named = format!("Client ID {} ", c.client_id);
+        let deleted = lineage
+            || deletions
+                .iter()
+                .any(|e| e.credential_id == Some(c.id) && e.detail.starts_with(&named));
+        if !deleted {
+            // Not this store's history (a backup of another installation): left as it is.
+            continue;
+        }
+        carried.secrets += credential_secret::Entity::find()
+            .filter(credential_secret::Column::CredentialId.eq(c.id))
+            .filter(live(now))
+            .count(db)
+            .await?;
+        access_token::Entity::delete_many()
+            .filter(access_token::Column::CredentialId.eq(c.id))
+            .exec(db)
+            .await?;
+        credential_secret::Entity::delete_many()
+            .filter(credential_secret::Column::CredentialId.eq(c.id))
+            .exec(db)
+            .await?;
+        credential::Entity::delete_by_id(c.id).exec(db).await?;
+        carried.credentials += 1;
+        events.push(
+            Event::new(
+                Subject::credential(c.account_id, c.id),
+                Action::CredentialDeleted,
+                format!(
+                    "Client ID {} for {} ({}): deleted after the backup this store was restored \
+                     from, so it stays deleted",
+                    c.client_id, c.application, c.email
+                ),
+            )
+            .with_search_term(&c.client_id),
+        );
+    }
+    for s in credential_secret::Entity::find().all(db).await? {
+        let Some(end) = ended.get(&s.digest) else {
+            continue;
+        };
+        let mut kept = s.clone();
+        kept.expires_at = earliest(s.expires_at, end.expires_at);
+        kept.revoked_at = earliest(s.revoked_at, end.revoked_at);
+        kept.lifetime_ends_at = earliest(s.lifetime_ends_at, end.lifetime_ends_at);
+        if kept == s {
+            continue;
+        }
+        if s.is_live(now) && !kept.is_live(now) {
+            carried.secrets += 1;
+        }
+        credential_secret::Entity::update_many()
+            .col_expr(
+                credential_secret::Column::ExpiresAt,
+                Expr::value(kept.expires_at),
+            )
+            .col_expr(
+                credential_secret::Column::RevokedAt,
+                Expr::value(kept.revoked_at),
+            )
+            .col_expr(
+                credential_secret::Column::LifetimeEndsAt,
+                Expr::value(kept.lifetime_ends_at),
+            )
+            .filter(credential_secret::Column::Id.eq(s.id))
+            .exec(db)
+            .await?;
+    }
+    let digests: Vec<&String> = revoked.keys().collect();
+    for chunk in digests.chunks(500) {
+        let live_tokens = access_token::Entity::find()
+            .filter(access_token::Column::RevokedAt.is_null())
+            .filter(access_token::Column::Digest.is_in(chunk.iter().map(|d| d.as_str())))
+            .all(db)
+            .await?;
+        for t in live_tokens {
+            access_token::Entity::update_many()
+                .col_expr(
+                    access_token::Column::RevokedAt,
+                    Expr::value(revoked[&t.digest]),
+                )
+                .filter(access_token::Column::Id.eq(t.id))
+                .exec(db)
+                .await?;
+            carried.tokens += 1;
+        }
+    }
+    if events.is_empty() {
+        write.commit_bookkeeping().await?;
+    } else {
+        write.commit_all(&events).await?;
+    }
+    Ok(carried)
+}
+
+/// Opens the copy at `part` as a store (migrating it to this Keydesk) and carries `store`'s
+/// ends into it.
+async fn carry_into_copy(store: &Store, part: &Path, check: &mut BackupCheck) -> Result<()> {
+    let copy = Store::open(StoreLocation::SqliteFile(part.to_owned())).await?;
+    let carried = carry_ends(store.connection(), &copy, store.now()).await;
+    copy.close().await?;
+    let carried = carried?;
+    check.stay_ended = carried.secrets;
+    check.stay_deleted = carried.credentials;
+    check.stay_revoked = carried.tokens;
+    Ok(())
+}
+
 /// Checks `backup` and copies it beside the store, to replace it at the next start
 /// (`apply_staged_restore`): the running store is never swapped under open connections.
 pub async fn stage_restore(store: &Store, backup: &Path) -> Result<BackupCheck> {
     let source = sqlite_file(store)?;
-    let check = check_backup(backup).await?;
+    let mut check = check_backup(backup).await?;
     let dir = source.parent().unwrap_or(Path::new("."));
     let staged = dir.join(STAGED_RESTORE);
     let mut part = staged.as_os_str().to_owned();
     part.push(".part");
     let part = PathBuf::from(part);
-    let copied = private_files::create_private_file(&part)
-        .and_then(|_| std::fs::copy(backup, &part))
-        .and_then(|_| std::fs::rename(&part, &staged));
+    let copied =
+        private_files::create_private_file(&part).and_then(|_| std::fs::copy(backup, &part));
     if let Err(err) = copied {
         let _ = std::fs::remove_file(&part);
         return Err(io_failure(&staged, err));
     }
+    let carried = carry_into_copy(store, &part, &mut check).await;
+    if let Err(err) =
+        carried.and_then(|()| std::fs::rename(&part, &staged).map_err(|e| io_failure(&staged, e)))
+    {
+        remove_store_files(&part);
+        return Err(err);
+    }
     Ok(check)
 }
 
+/// What a restore of `backup` would do, for the confirmation ("3 secrets renewed or deleted
+/// since this backup stay ended"): the same checks and carrying as `stage_restore`, on a copy
+/// that is then thrown away.
+pub async fn preview_restore(store: &Store, backup: &Path) -> Result<BackupCheck> {
+    let source = sqlite_file(store)?;
+    let mut check = check_backup(backup).await?;
+    let dir = source.parent().unwrap_or(Path::new("."));
+    let part = dir.join("restore-preview.sqlite3.part");
+    let _ = std::fs::remove_file(&part);
+    let copied =
+        private_files::create_private_file(&part).and_then(|_| std::fs::copy(backup, &part));
+    let previewed = match copied {
+        Ok(_) => carry_into_copy(store, &part, &mut check).await,
+        Err(err) => Err(io_failure(&part, err)),
+    };
+    remove_store_files(&part);
+    previewed.map(|()| check)
+}
+
+/// Removes an SQLite file and its -wal and -shm, if there.
+fn remove_store_files(file: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.as_os_str().to_owned();
+        path.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(path));
+    }
+}
+
 /// At start, before the store opens: puts a staged backup in place of the store file, which
-/// is kept aside (with its -wal and -shm) as `keydesk-before-restore-<time>.sqlite3`. Returns
-/// the path it was kept under; None when nothing was staged.
-pub fn apply_staged_restore(store_file: &Path) -> Result<Option<PathBuf>> {
+/// is kept aside (with its -wal and -shm) as `keydesk-before-restore-<time>.sqlite3`. The ends
+/// recorded in the store since the backup was staged are carried into it once more (a token
+/// revoked at the token endpoint meanwhile, say). Returns the path it was kept under; None when
+/// nothing was staged. A staged backup that cannot be brought up to date is moved aside as
+/// `restore-failed-<time>.sqlite3` and the store is left as it was.
+pub async fn apply_staged_restore(store_file: &Path) -> Result<Option<PathBuf>> {
     let dir = store_file.parent().unwrap_or(Path::new("."));
     let staged = dir.join(STAGED_RESTORE);
     if !staged.exists() {
         return Ok(None);
     }
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    if store_file.exists() {
+        let carried = async {
+            let current = Store::open(StoreLocation::SqliteFile(store_file.to_owned())).await?;
+            let restored = Store::open(StoreLocation::SqliteFile(staged.clone())).await;
+            let carried = match &restored {
+                Ok(restored) => carry_ends(current.connection(), restored, Utc::now()).await,
+                Err(_) => Ok(Carried::default()),
+            };
+            if let Ok(restored) = restored {
+                restored.close().await?;
+            }
+            current.close().await?;
+            carried
+        }
+        .await;
+        match carried {
+            Ok(carried) => tracing::info!(
+                secrets = carried.secrets,
+                credentials = carried.credentials,
+                tokens = carried.tokens,
+                "ends carried into the restored store"
+            ),
+            Err(err) => {
+                let failed = dir.join(format!("restore-failed-{stamp}.sqlite3"));
+                let _ = std::fs::rename(&staged, &failed);
+                for suffix in ["-wal", "-shm"] {
+                    let mut path = staged.as_os_str().to_owned();
+                    path.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(path));
+                }
+                tracing::error!(kept = %failed.display(), "the restore was not applied: {err}");
+                return Err(err);
+            }
+        }
+    }
     let aside = dir.join(format!("keydesk-before-restore-{stamp}.sqlite3"));
     for suffix in ["", "-wal", "-shm"] {
         let mut from = store_file.as_os_str().to_owned();

@@ -97,6 +97,7 @@ async fn a_backup_taken_while_writes_run_is_consistent_and_restores_exactly() {
         unreachable!()
     };
     let aside = apply_staged_restore(file)
+        .await
         .unwrap()
         .expect("a staged restore");
     assert!(aside.exists());
@@ -111,7 +112,11 @@ async fn a_backup_taken_while_writes_run_is_consistent_and_restores_exactly() {
         .await
         .unwrap()
         .contains("After"));
-    assert_eq!(apply_staged_restore(file).unwrap(), None, "applied once");
+    assert_eq!(
+        apply_staged_restore(file).await.unwrap(),
+        None,
+        "applied once"
+    );
 }
 
 #[tokio::test]
@@ -409,4 +414,192 @@ async fn a_restore_refuses_a_backup_with_a_planted_trigger() {
         check.migration,
         keydesk_core::migration::known_migrations()[3]
     );
+}
+
+/// Issue 24 §5: a secret renewed "now" after the backup, a credential deleted after it and a
+/// token revoked after it stay ended once the backup is restored — at `verify`, at the token
+/// endpoint's functions and on the page.
+#[tokio::test]
+async fn a_restore_never_brings_back_what_was_renewed_deleted_or_revoked_since_the_backup() {
+    use chrono::Duration;
+    use keydesk_core::credentials::{self, CredentialForm, Grace};
+    use keydesk_core::tokens;
+    if on_postgres() {
+        return;
+    }
+    let t = test_store().await;
+    let store = t.store.clone();
+    let vault = keydesk_core::vault::Vault::new("keydesk-test-unused");
+    let (account_id, leaked) = account_with_credentials(&store).await;
+    let client_id = leaked.credential.client_id.clone();
+    let old_secret = leaked.secret.expose().to_owned();
+    let old_secret_id = leaked.credential.secrets[0].id;
+    let old_token = tokens::issue_token(&store, &client_id, &old_secret, Duration::hours(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let form = |email: &str| CredentialForm {
+        name: "n".into(),
+        email: email.into(),
+        application: "app".into(),
+    };
+    let doomed = credentials::generate(
+        &store,
+        &vault,
+        account_id,
+        &form("doomed@example.com"),
+        false,
+    )
+    .await
+    .unwrap();
+    let doomed_token = tokens::issue_token(
+        &store,
+        &doomed.credential.client_id,
+        doomed.secret.expose(),
+        Duration::hours(1),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let kept = credentials::generate(&store, &vault, account_id, &form("kept@example.com"), false)
+        .await
+        .unwrap();
+    let kept_token = tokens::issue_token(
+        &store,
+        &kept.credential.client_id,
+        kept.secret.expose(),
+        Duration::hours(1),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let backup = t.dir.path().join("yesterday.sqlite3");
+    back_up(&store, &backup).await.unwrap();
+
+    // After the backup: the leaked secret renewed "now", a credential deleted, a token revoked.
+    credentials::renew(&store, &vault, leaked.credential.id, Grace::Now, false)
+        .await
+        .unwrap();
+    credentials::delete(&store, &vault, doomed.credential.id)
+        .await
+        .unwrap();
+    tokens::revoke(&store, kept.credential.id, kept_token.token.expose())
+        .await
+        .unwrap();
+
+    // The confirmation's numbers first (nothing staged), then the restore itself.
+    let preview = keydesk_core::backup::preview_restore(&store, &backup)
+        .await
+        .unwrap();
+    assert_stay_ended(&preview);
+    assert!(!t.dir.path().join("restore-pending.sqlite3").exists());
+    // A store with another history (a new computer's) takes the backup as it is.
+    let elsewhere = test_store().await;
+    let fresh = keydesk_core::backup::preview_restore(&elsewhere.store, &backup)
+        .await
+        .unwrap();
+    assert_eq!(
+        (fresh.stay_ended, fresh.stay_deleted, fresh.stay_revoked),
+        (0, 0, 0)
+    );
+    let check = stage_restore(&store, &backup).await.unwrap();
+    assert_stay_ended(&check);
+    store.close().await.unwrap();
+    t.store.clone().close().await.unwrap();
+    let StoreLocation::SqliteFile(file) = &t.location else {
+        unreachable!()
+    };
+    restore_staged(file).await;
+    let restored = Store::open(t.location.clone()).await.unwrap();
+
+    // The renewed secret authenticates nowhere; its token is inactive.
+    assert!(
+        !credentials::verify(&restored, &client_id, &old_secret)
+            .await
+            .unwrap()
+            .valid
+    );
+    assert!(tokens::authenticate(&restored, &client_id, &old_secret)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        tokens::issue_token(&restored, &client_id, &old_secret, Duration::hours(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(tokens::introspect(&restored, old_token.token.expose())
+        .await
+        .unwrap()
+        .is_none());
+    // The page: the renewed credential no longer shows the old secret as live; the health page
+    // does not list it as a working secret.
+    let views = credentials::list_credentials(&restored, account_id)
+        .await
+        .unwrap();
+    let renewed = views.iter().find(|v| v.client_id == client_id).unwrap();
+    assert!(
+        renewed.secrets.iter().all(|s| s.id != old_secret_id),
+        "{renewed:?}"
+    );
+    let health = keydesk_core::health::health(&restored, Duration::days(14), 0, 200)
+        .await
+        .unwrap();
+    assert!(
+        health.rows.iter().all(|r| r.secret_id != old_secret_id
+            || r.attention == keydesk_core::health::Attention::Expired),
+        "{:?}",
+        health.rows
+    );
+
+    // The deleted credential stays deleted: not on the page, its secret and token dead.
+    assert!(views
+        .iter()
+        .all(|v| v.client_id != doomed.credential.client_id));
+    assert!(
+        !credentials::verify(
+            &restored,
+            &doomed.credential.client_id,
+            doomed.secret.expose()
+        )
+        .await
+        .unwrap()
+        .valid
+    );
+    assert!(tokens::introspect(&restored, doomed_token.token.expose())
+        .await
+        .unwrap()
+        .is_none());
+
+    // The revoked token stays revoked; its secret, never ended, still works.
+    assert!(tokens::introspect(&restored, kept_token.token.expose())
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        credentials::verify(&restored, &kept.credential.client_id, kept.secret.expose())
+            .await
+            .unwrap()
+            .valid
+    );
+    restored.close().await.unwrap();
+}
+
+/// What the confirmation says: the leaked secret and the deleted credential's secret stay
+/// ended, the credential stays deleted, the token stays revoked.
+fn assert_stay_ended(check: &keydesk_core::backup::BackupCheck) {
+    assert_eq!(
+        (check.stay_ended, check.stay_deleted, check.stay_revoked),
+        (2, 1, 1),
+        "{check:?}"
+    );
+}
+
+async fn restore_staged(file: &std::path::Path) {
+    apply_staged_restore(file)
+        .await
+        .unwrap()
+        .expect("a staged restore");
 }

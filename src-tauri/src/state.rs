@@ -66,7 +66,7 @@ impl AppState {
         let opened = async {
             // A backup chosen in "Restore from backup…" before the restart takes its place now.
             if let StoreLocation::SqliteFile(file) = &self.location {
-                keydesk_core::backup::apply_staged_restore(file)?;
+                keydesk_core::backup::apply_staged_restore(file).await?;
             }
             let store = debug_clock(Store::open(self.location.clone()).await?);
             let technician = self.settings.lock().unwrap().technician_name.clone();

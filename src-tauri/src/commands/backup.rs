@@ -57,14 +57,20 @@ pub async fn back_up_now(
     Ok(backup::back_up(state.store().await?, &path).await?)
 }
 
-/// Checks the backup, stages it and restarts Keydesk on it (the current store kept aside).
+/// Checks the backup and says what restoring it would do (`confirmed` false: what the
+/// confirmation shows, such as how many secrets renewed or deleted since stay ended); once
+/// confirmed, stages it and restarts Keydesk on it (the current store kept aside).
 #[tauri::command]
 pub async fn restore_backup(
     app: AppHandle,
     state: State<'_, AppState>,
     path: String,
+    confirmed: Option<bool>,
 ) -> Result<BackupCheck, WireError> {
     let path = checked_path(&path, BACKUP_EXTENSIONS)?;
+    if confirmed != Some(true) {
+        return Ok(backup::preview_restore(state.store().await?, &path).await?);
+    }
     let check = backup::stage_restore(state.store().await?, &path).await?;
     tracing::info!("restore staged; restarting");
     // Let the answer reach the page first.
