@@ -1,14 +1,15 @@
 //! axe-core (4.14.1, vendored from npm in tests/harness/axe.min.js with its licence) audits
 //! every page state in the real webview, in the light and the dark theme: no violation of the
-//! WCAG 2.0 A/AA and 2.1 AA rules.
+//! WCAG 2.0 A/AA and 2.1 AA rules. The states are those of the walk every page test shares
+//! (tests/harness/walk.rs), which also fails on a program placeholder shown or an error raised.
 
 use std::time::Duration;
 
+use keydesk_e2e::walk::{self, Words};
 use keydesk_e2e::{App, Key};
 use serde_json::{json, Value};
 
 const AXE: &str = include_str!("harness/axe.min.js");
-const CONTROL: &str = "\u{E009}";
 const RELEASE: &str = "\u{E000}";
 
 /// Runs axe on the page as it is, in both themes; panics with every violation found.
@@ -46,104 +47,13 @@ fn pretty(v: &Value) -> String {
     )
 }
 
-fn audit_dialog(app: &App, state: &str, dialog: &str, open: impl Fn(&App)) {
-    open(app);
-    app.find(&format!("{dialog}[open]"));
-    audit(app, state);
-    app.press(Key::ESCAPE);
-    app.wait_for(&format!("{dialog} to close"), |a| !a.exists(dialog));
-}
-
+/// Every state of the shared walk (tests/harness/walk.rs), audited.
 #[test]
 fn every_page_state_passes_axe_in_both_themes() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &[]);
-    app.wait_text("#welcome-title", "Welcome to Keydesk");
-    audit(&app, "the welcome panel");
-
-    app.press(Key::ENTER);
-    app.find("#add-account-form");
-    app.click("#add-account-form-submit");
-    app.wait_for("the required error", |a| {
-        a.is_visible("#add-account-form-company_name-error")
+    walk::every_page_state(dir.path(), Words::Plain, |app, state| {
+        audit(app, state.name)
     });
-    audit(&app, "Add account with an error");
-    app.fill("#add-account-form-company_name", "Alexcompany");
-    app.fill("#add-account-form-name", "Alex");
-    app.click("#add-account-form-submit");
-    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
-    audit(&app, "the contact page, no credentials yet");
-
-    app.edit_expecting_error("contact-block", "email", "not-an-email");
-    audit(&app, "the contact form with an error");
-    app.click("#contact-block-form-cancel");
-
-    app.edit_expecting_error("billing-block", "email", "not-an-email");
-    audit(&app, "the billing form with an error");
-    app.click("#billing-block-form-cancel");
-
-    app.click("#generate-form-submit");
-    app.wait_for("the generate error", |a| {
-        a.is_visible("#generate-form-name-error")
-    });
-    audit(&app, "the generate form with an error");
-    app.fill("#generate-form-name", "alexcnw");
-    app.fill("#generate-form-email", "whatevermail@yeah.com");
-    app.fill("#generate-form-application", "esareit");
-    // Stored in the keyring: the green "Stored in the OS keyring" notes are on the page too.
-    app.click("#generate-keyring");
-    app.click("#generate-form-submit");
-    app.find("#new-secret-panel");
-    audit(&app, "credentials with a new secret");
-
-    audit_dialog(&app, "the renew dialog", "#renew-dialog", |a| {
-        a.click(".credential .renew")
-    });
-    audit_dialog(&app, "the delete dialog", "#delete-dialog", |a| {
-        a.click(".credential .delete")
-    });
-    audit_dialog(&app, "the test dialog", "#test-dialog", |a| {
-        a.click("#test-credentials-button");
-        a.fill("#test-secret", "wrong");
-        a.click("#test-submit");
-        a.wait_for("a verdict", |a| {
-            a.text("#test-result").starts_with("Invalid")
-        });
-    });
-    let secret = app.value("#new-secret");
-    audit_dialog(&app, "the test dialog, valid", "#test-dialog", |a| {
-        a.click("#test-credentials-button");
-        a.fill("#test-secret", &secret);
-        a.click("#test-submit");
-        a.wait_for("a verdict", |a| a.text("#test-result").starts_with("Valid"));
-    });
-    audit_dialog(&app, "the switcher with results", "#switcher", |a| {
-        a.press(&format!("{CONTROL}k{RELEASE}"));
-        a.find("#switcher-search");
-        a.press("alex");
-        a.wait_for("a match", |a| a.text("#switcher-status") == "1 account");
-    });
-    audit_dialog(&app, "Settings", "#settings-dialog", |a| {
-        a.click("#preferences-button");
-        a.click("#menu-settings");
-    });
-    audit_dialog(&app, "About", "#about-dialog", |a| {
-        a.click("#preferences-button");
-        a.click("#menu-about");
-    });
-    audit_dialog(
-        &app,
-        "the delete account dialog",
-        "#delete-account-dialog",
-        |a| a.click("#delete-account"),
-    );
-    app.click("#preferences-button");
-    app.find("#menu-settings");
-    audit(&app, "the Preferences menu, open");
-    app.press(Key::ESCAPE);
-    app.click("#crumb-home");
-    app.find("#account-list");
-    audit(&app, "Home");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+pub mod walk;
 mod webdriver;
 use webdriver::WebDriver;
 pub use webdriver::{Element, Key};
