@@ -51,6 +51,7 @@ export const api = {
   copyClientId: (credentialId) => call('copy_client_id', { credentialId }),
   copySecret: (secret) => call('copy_secret', { secret }),
   copySecretFromKeyring: (credentialId) => call('copy_secret_from_keyring', { credentialId }),
+  setResourceServer: (credentialId, resourceServer) => call('set_resource_server', { credentialId, resourceServer }),
   listActivity: (accountId) => call('list_activity', { accountId }),
   openAccount: (accountId) => call('open_account', { accountId }),
   lastOpenedAccount: () => call('last_opened_account'),

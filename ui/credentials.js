@@ -124,6 +124,24 @@ function credentialCard(credential, refresh) {
       // never copied; Keydesk removes it at its next start and at each keyring action.
       ? el('p', { class: 'keyring warning keyring-stale', role: 'status', text: 'This computer\u2019s OS keyring still holds an older, replaced secret of this Client ID; it will not be copied, and Keydesk removes it at its next start or keyring action.' })
       : null;
+  // RFC 7662 §4: only a resource server's credential learns about other clients' tokens.
+  const introspects = el('input', { type: 'checkbox', class: 'resource-server', id: `resource-server-${credential.id}` });
+  introspects.checked = credential.resource_server;
+  introspects.addEventListener('change', async () => {
+    const wanted = introspects.checked;
+    introspects.disabled = true;
+    try {
+      await api.setResourceServer(credential.id, wanted);
+      toast(wanted ? 'It may now introspect every client\u2019s tokens' : 'It may now introspect only its own tokens');
+    } catch (e) {
+      introspects.checked = !wanted;
+      toast(e.message);
+    } finally {
+      introspects.disabled = false;
+    }
+  });
+  const resourceServer = el('label', { class: 'resource-server-label', for: introspects.id },
+    introspects, ' Resource server: may introspect other clients\u2019 tokens');
   const renew = el('button', { type: 'button', class: 'renew', text: 'Renew', onclick: () => renewDialog(credential, refresh) });
   const remove = el('button', { type: 'button', class: 'danger delete', text: 'Delete', onclick: () => deleteDialog(credential, refresh) });
   return el('article', { class: 'card credential', dataset: { credentialId: String(credential.id) }, 'aria-label': `Credentials for ${credential.application}` },
@@ -133,6 +151,7 @@ function credentialCard(credential, refresh) {
       el('dt', { text: 'Application' }), el('dd', { class: 'application', text: credential.application }),
       el('dt', { text: 'Client ID' }), el('dd', {}, el('code', { class: 'client-id mono', text: credential.client_id }), ' ', copyId),
       el('dt', { text: 'Client Secret' }), el('dd', {}, el('ul', { class: 'secrets' }, secretLines(credential)), keyring),
+      el('dt', { text: 'Token introspection' }), el('dd', {}, resourceServer),
     ),
     el('div', { class: 'actions' }, renew, remove),
   );

@@ -391,9 +391,12 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
     }
     let has = |t: Target| targets.contains(&Some(t));
     if !has(Target::Contact(0)) && !has(Target::Id) {
+        // The first row is not quoted: without a header it is a customer's data, and this
+        // message is logged (src-tauri's WireError).
         return Err(file_error(format!(
-            "needs a header row with a company_name column (or an id column); its first row is: {}",
-            headers.iter().take(8).collect::<Vec<_>>().join(", ")
+            "needs a header row with a company_name column (or an id column); its first row \
+             ({} columns) names neither — is the header row missing?",
+            headers.len()
         )));
     }
 

@@ -82,6 +82,7 @@ actions! {
     KeyringStored = "keyring.stored", "Secret stored in the OS keyring";
     KeyringRemoved = "keyring.removed", "Secret removed from the OS keyring";
     TagsChanged = "tags.changed", "Tags changed";
+    ResourceServerChanged = "credential.resource_server", "Token introspection rights changed";
 }
 
 impl Action {
@@ -236,7 +237,8 @@ mod tests {
                 "credential.deleted",
                 "keyring.stored",
                 "keyring.removed",
-                "tags.changed"
+                "tags.changed",
+                "credential.resource_server"
             ]
         );
         for action in Action::ALL {

@@ -153,6 +153,7 @@ pub async fn seed_credentials(store: &Store, per_account: u32) -> Result<u64> {
                         [n as usize % 3]
                         .to_owned()),
                     keyring_stored: Set(false),
+                    resource_server: Set(false),
                     created_at: Set(now),
                     updated_at: Set(now),
                     version: Set(1),

@@ -124,13 +124,11 @@ pub fn to_csv(expiries: &[Expiry]) -> String {
     out
 }
 
-/// RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it.
+/// RFC 4180 quoting, after the one formula guard every CSV Keydesk writes uses
+/// (`account_csv::guard`: a leading =, +, -, @, tab or CR gets a ' so a spreadsheet does not
+/// run it).
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
+    let value = crate::account_csv::guard(value);
     if value.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -170,4 +168,25 @@ fn fold(line: &str) -> String {
     }
     out.push_str("\r\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn every_formula_start_is_guarded_as_in_the_other_csv_files() {
+        for start in ["=", "+", "-", "@", "\t", "\r"] {
+            let value = format!("{start}HYPERLINK(\"http://x\")");
+            let written = csv_field(&value);
+            let cell = written
+                .strip_prefix('"')
+                .and_then(|w| w.strip_suffix('"'))
+                .map(|w| w.replace("\"\"", "\""))
+                .unwrap_or(written.clone());
+            assert!(cell.starts_with('\''), "{start:?} → {written:?}");
+            assert_eq!(crate::account_csv::unguard(&cell), value);
+        }
+        assert_eq!(csv_field("Alexcompany"), "Alexcompany");
+    }
 }

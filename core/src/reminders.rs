@@ -105,6 +105,24 @@ impl Reminder {
     }
 }
 
+/// `text` for a notification body that the server may read as markup: the freedesktop
+/// notification spec lets a server render `<b>`, `<i>`, `<a>` and `<img>` in bodies and
+/// reads `&` as the start of an entity, so a company called `Smith & <b>Sons</b>` would be
+/// shown bold, cut short or not at all. Servers without markup show the text as it is here,
+/// so the shell escapes only where such servers run (Linux and the BSDs).
+pub fn escape_markup(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 /// Claims and returns the reminders due at the store clock's now: for each current secret with
 /// an end, the latest threshold it has reached, if no instance has shown it yet. Earlier
 /// thresholds it skipped (Keydesk was closed) are claimed with it and not shown: one
@@ -210,4 +228,21 @@ async fn name(store: &Store, claimed: Vec<(secret::Model, Threshold)>) -> Result
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_markup;
+
+    #[test]
+    fn markup_in_a_company_name_is_shown_as_text() {
+        assert_eq!(
+            escape_markup("Smith & <b>Sons</b> — 3 > 2"),
+            "Smith &amp; <b>Sons</b> — 3 &gt; 2"
+                .replace("<b>", "&lt;b&gt;")
+                .replace("</b>", "&lt;/b&gt;")
+        );
+        assert_eq!(escape_markup("&amp;"), "&amp;amp;");
+        assert_eq!(escape_markup("Plain"), "Plain");
+    }
 }

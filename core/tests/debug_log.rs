@@ -53,6 +53,17 @@ async fn a_debug_log_holds_no_form_value_and_no_secret() {
     let again = credentials::renew(&store, &vault, id, Grace::Now, false)
         .await
         .unwrap();
+    // The Test dialog with the secret pasted into the Client ID box, and a CSV import whose
+    // header row is missing (its first row is a customer's data).
+    credentials::verify(&store, again.secret.expose(), "anything")
+        .await
+        .unwrap();
+    let headerless = "Quillfeather Holdings,Ottoline Vasquez,ottoline@quillfeather.example\n";
+    let refused = keydesk_core::account_csv::preview_import(&store, "a.csv", headerless.as_bytes())
+        .await
+        .unwrap_err();
+    // The shell logs a refused command's message as it is (src-tauri's WireError).
+    tracing::warn!(code = refused.code(), "{refused}");
     credentials::delete(&store, &vault, id).await.unwrap();
     delete_account(&store, &vault, account.id).await.unwrap();
     store.close().await.unwrap();

@@ -302,3 +302,47 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
 fn vault_service(vault: &Vault) -> String {
     vault.service().to_owned()
 }
+
+/// Issue 24 item 7: the keyring entry is written before the store records it. When that record
+/// fails (here a trigger refuses the row: the failure a full disk or a lost connection gives),
+/// the entry must be taken out again — no row would ever name it for removal — and the new
+/// secret is still handed back, with the keyring's failure said.
+#[tokio::test]
+async fn a_keyring_entry_the_store_could_not_record_is_taken_out_again() {
+    use sea_orm::ConnectionTrait;
+    let t = test_store().await;
+    let store = t.store.clone();
+    let vault = keyring("unrecorded");
+    let account_id = account(&store).await;
+    let refuse = if common::on_postgres() {
+        "CREATE FUNCTION keydesk_test_refuse() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'injected: the record fails'; END $$; \
+         CREATE TRIGGER keydesk_test_refuse BEFORE INSERT ON keyring_entries \
+         FOR EACH ROW EXECUTE FUNCTION keydesk_test_refuse();"
+    } else {
+        "CREATE TRIGGER keydesk_test_refuse BEFORE INSERT ON keyring_entries \
+         BEGIN SELECT RAISE(ABORT, 'injected: the record fails'); END;"
+    };
+    store.connection().execute_unprepared(refuse).await.unwrap();
+
+    let issued = credentials::generate(&store, &vault, account_id, &form("u@example.com"), true)
+        .await
+        .expect("the credential is made and its secret shown although the keyring step failed");
+    let client_id = issued.credential.client_id.clone();
+    match &issued.keyring {
+        KeyringOutcome::Failed { message, .. } => {
+            assert!(message.contains("not kept in the OS keyring"), "{message}")
+        }
+        other => panic!("expected the keyring failure to be said, got {other:?}"),
+    }
+    assert!(!issued.credential.in_keyring);
+    assert!(
+        vault.get(&client_id).await.is_err(),
+        "no unrecorded entry is left in the keyring"
+    );
+    assert!(
+        !listed(&store, account_id, issued.credential.id)
+            .await
+            .in_keyring
+    );
+}

@@ -1,7 +1,7 @@
-//! A store written by the previous release (migrations up to `m20261127_000010_activity_actor`)
-//! opens in this one with its accounts found and ordered as before: this round's migrations
+//! A store written by an earlier release (migrations up to `m20261127_000010_activity_actor`)
+//! opens in this one with its accounts found and ordered as before: the migrations since
 //! (lifetimes, tags, keyring entries, the search page index and its backfill, the health and
-//! live-secret indexes) run on a populated store, not only on an empty one.
+//! live-secret indexes, resource servers) run on a populated store, not only on an empty one.
 
 use keydesk_core::accounts::{create_account, set_pinned};
 use keydesk_core::contact::{BillingForm, ContactForm};
@@ -13,8 +13,8 @@ use sea_orm_migration::MigratorTrait;
 mod common;
 use common::test_store;
 
-/// This round's migrations, newest last.
-const THIS_ROUND: u32 = 6;
+/// The migrations since that release, newest last.
+const THIS_ROUND: u32 = 7;
 
 #[tokio::test]
 async fn a_populated_store_from_the_previous_release_is_found_and_ordered_after_the_upgrade() {

@@ -60,22 +60,10 @@ async fn authenticate(
     }
 }
 
-/// Where the request comes from, for the rate limit. Behind a TLS proxy (`--behind-tls-proxy`)
-/// every connection comes from the proxy, so the client is the last address in
-/// `X-Forwarded-For`: the one the proxy itself appended (earlier ones are whatever the client
-/// sent and prove nothing). Without the proxy the header is ignored: anyone can send it.
+/// Where the request comes from, for the rate limit (`proxy::source`).
 fn source(server: &Server, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    if !server.config.behind_proxy {
-        return peer.ip();
-    }
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .next_back()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(|v| v.trim().parse::<IpAddr>().ok())
-        .unwrap_or(peer.ip())
+    let config = &server.config;
+    crate::proxy::source(config.behind_proxy, &config.trusted_proxies, peer, headers)
 }
 
 async fn read(request: Request) -> Result<(HeaderMap, Params), OAuthError> {
@@ -147,8 +135,8 @@ async fn introspect_inner(
     peer: SocketAddr,
     request: Request,
 ) -> Result<Response, OAuthError> {
-    let (_, token) = client_and_token(server, peer, request).await?;
-    let body = match tokens::introspect(&server.store, &token).await? {
+    let (client, token) = client_and_token(server, peer, request).await?;
+    let body = match tokens::introspect_for(&server.store, &client, &token).await? {
         Some(active) => json!({
             "active": true,
             "client_id": active.client_id,
@@ -222,8 +210,11 @@ pub async fn metadata(State(server): State<Arc<Server>>) -> Response {
         "introspection_endpoint": format!("{issuer}/oauth2/introspect"),
         "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
         "grant_types_supported": ["client_credentials"],
-        // Required by RFC 8414 §2; this server has no authorization endpoint.
-        "response_types_supported": [],
+        // Required by RFC 8414 §2, though this server has no authorization endpoint. Authlib's
+        // validator (a widely used client library) refuses `[]` as missing; "none" (OAuth 2.0
+        // Multiple Response Type Encoding Practices §4) issues no credential, so it claims no
+        // flow Keydesk lacks. oauth4webapi reads only the issuer.
+        "response_types_supported": ["none"],
         "token_endpoint_auth_methods_supported": methods,
         "introspection_endpoint_auth_methods_supported": methods,
         "revocation_endpoint_auth_methods_supported": methods,

@@ -81,6 +81,17 @@ impl OAuthError {
         }
     }
 
+    /// A request the loopback endpoint does not serve (a web page's, or for another host).
+    pub fn forbidden(description: &'static str) -> OAuthError {
+        OAuthError {
+            status: StatusCode::FORBIDDEN,
+            code: "access_denied",
+            description,
+            basic_challenge: false,
+            retry_after: None,
+        }
+    }
+
     /// The store failed; the cause goes to the server's log, not to the client.
     pub fn server_error() -> OAuthError {
         OAuthError {

@@ -8,6 +8,8 @@ pub mod error;
 pub mod form;
 pub mod limit;
 pub mod listen;
+pub mod loopback;
+pub mod proxy;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,6 +37,10 @@ pub struct Config {
     /// Connections come from a TLS proxy that appends the client's address to
     /// `X-Forwarded-For` (`--behind-tls-proxy`); the rate limit counts that address.
     pub behind_proxy: bool,
+    /// With `behind_proxy`: the proxies' networks (`--trusted-proxy`); a connection from
+    /// anywhere else is counted as itself, whatever its `X-Forwarded-For` says. Empty: every
+    /// peer is taken for the proxy.
+    pub trusted_proxies: Vec<proxy::Cidr>,
 }
 
 impl Config {
@@ -46,6 +52,7 @@ impl Config {
             limits: Limits::default(),
             purge_every: PURGE_EVERY,
             behind_proxy: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -82,6 +89,21 @@ pub fn router(store: Store, config: Config) -> Router {
             get(endpoints::metadata),
         )
         .with_state(server)
+}
+
+/// The router for a listener bound to `bound`: on loopback (and not behind a proxy, whose
+/// requests name the public host) it serves only programs on this computer (`loopback`).
+fn router_at(store: Store, config: Config, bound: SocketAddr) -> Router {
+    let guarded = bound.ip().is_loopback() && !config.behind_proxy;
+    let app = router(store, config);
+    if guarded {
+        app.layer(axum::middleware::from_fn_with_state(
+            bound.port(),
+            loopback::only_local_programs,
+        ))
+    } else {
+        app
+    }
 }
 
 /// Deletes expired tokens every `every`, for as long as the runtime runs.
@@ -121,6 +143,7 @@ pub async fn serve_until(
     config: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let bound = listener.local_addr()?;
     let server = axum_server::from_tcp(listener.into_std()?)?;
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
@@ -129,7 +152,7 @@ pub async fn serve_until(
         stopper.graceful_shutdown(Some(Duration::from_secs(5)));
     });
     let purge = spawn_purge(store.clone(), config.purge_every);
-    let app = router(store, config);
+    let app = router_at(store, config, bound);
     let served = with_deadlines(server)
         .handle(handle)
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
@@ -147,9 +170,11 @@ pub async fn serve_tls(
     config: Config,
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
+    let bound = listener.local_addr()?;
+    tls_http1_only(&tls);
     let server = axum_server::tls_rustls::from_tcp_rustls(listener, tls)?;
     let purge = spawn_purge(store.clone(), config.purge_every);
-    let app = router(store, config);
+    let app = router_at(store, config, bound);
     let served = with_deadlines(server)
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await;
@@ -157,13 +182,24 @@ pub async fn serve_tls(
     served
 }
 
-/// The header deadline, also for the first request (a connection that never sends one).
+/// HTTP/1.1 only, with the header deadline, also for the first request (a connection that
+/// never sends one). hyper's deadline covers HTTP/1 heads only; an HTTP/2 connection
+/// (h2c, or TLS with ALPN h2) could hold streams open without it, and a token endpoint gains
+/// nothing from HTTP/2. So HTTP/2 is not served (`tls_http1_only` keeps TLS from offering it).
 fn with_deadlines<A: axum_server::Address, Acc>(
-    mut server: axum_server::Server<A, Acc>,
+    server: axum_server::Server<A, Acc>,
 ) -> axum_server::Server<A, Acc> {
+    let mut server = server.http1_only();
     server
         .http_builder()
         .http1()
         .header_read_timeout(HEADER_DEADLINE);
     server.first_request_timeout(HEADER_DEADLINE)
+}
+
+/// TLS that offers only `http/1.1` in ALPN (axum-server offers `h2` too by default).
+fn tls_http1_only(tls: &axum_server::tls_rustls::RustlsConfig) {
+    let mut inner = (*tls.get_inner()).clone();
+    inner.alpn_protocols = vec![b"http/1.1".to_vec()];
+    tls.reload_from_config(Arc::new(inner));
 }

@@ -5,14 +5,20 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::proxy::Cidr;
+
 pub const USAGE: &str = "usage: keydesk-server [--listen ADDR:PORT] [--issuer URL] \
-[--token-lifetime SECONDS] [--tls-cert FILE --tls-key FILE] [--behind-tls-proxy]
+[--token-lifetime SECONDS] [--tls-cert FILE --tls-key FILE]
+       [--behind-tls-proxy [--trusted-proxy CIDR]...]
 
   --listen            where to listen (default 127.0.0.1:8477)
   --issuer            the URL clients reach this server at (default http(s)://ADDR:PORT)
   --token-lifetime    access-token lifetime in seconds, 60..=86400 (default 3600)
   --tls-cert/--tls-key  PEM certificate chain and private key: serve HTTPS
-  --behind-tls-proxy  plain HTTP on a non-loopback address, for a proxy that terminates TLS
+  --behind-tls-proxy  plain HTTP on a non-loopback address, for a proxy that terminates TLS;
+                      needs --issuer https://<public name>
+  --trusted-proxy     the proxy's address or network (repeat, or separate with commas): only
+                      connections from there have their X-Forwarded-For read
 
 The store is Keydesk's: KEYDESK_DATABASE_URL if set (postgres://… for a team), otherwise the
 SQLite file in KEYDESK_DATA_DIR or the app's data folder.";
@@ -26,6 +32,7 @@ pub struct Options {
     pub token_lifetime_secs: i64,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub behind_tls_proxy: bool,
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 /// Parses the arguments (without the program name); the error is the message to print.
@@ -36,6 +43,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
     let mut cert = None;
     let mut key = None;
     let mut behind_tls_proxy = false;
+    let mut trusted_proxies = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -67,6 +75,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             "--tls-cert" => cert = Some(PathBuf::from(value("--tls-cert")?)),
             "--tls-key" => key = Some(PathBuf::from(value("--tls-key")?)),
             "--behind-tls-proxy" => behind_tls_proxy = true,
+            "--trusted-proxy" => {
+                for network in value("--trusted-proxy")?.split(',') {
+                    trusted_proxies
+                        .push(Cidr::parse(network).map_err(|e| format!("--trusted-proxy {e}"))?);
+                }
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n\n{USAGE}")),
         }
@@ -85,8 +99,27 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         token_lifetime_secs: lifetime,
         tls,
         behind_tls_proxy,
+        trusted_proxies,
     };
     check_transport(&options)?;
+    if !options.trusted_proxies.is_empty() && !options.behind_tls_proxy {
+        return Err("--trusted-proxy goes with --behind-tls-proxy".to_owned());
+    }
+    // RFC 8414 §2: the issuer is an https URL. Loopback may stay plain http (a program on this
+    // computer); off loopback the clients reach TLS, so the metadata must say https.
+    if !options.listen.ip().is_loopback() && options.tls.is_none() {
+        match &options.issuer {
+            Some(url) if url.starts_with("https://") => {}
+            _ => {
+                return Err(format!(
+                    "--behind-tls-proxy needs --issuer with the https URL clients reach through \
+                     the proxy (RFC 8414 §2), e.g. --issuer https://auth.example.com; without \
+                     it the metadata would advertise http://{}",
+                    options.listen
+                ))
+            }
+        }
+    }
     Ok(options)
 }
 
@@ -126,7 +159,16 @@ mod tests {
     fn a_non_loopback_address_needs_tls_or_a_tls_proxy() {
         let refused = parse(args("--listen 0.0.0.0:8477")).unwrap_err();
         assert!(refused.contains("without TLS"), "{refused}");
-        assert!(parse(args("--listen 0.0.0.0:8477 --behind-tls-proxy")).is_ok());
+        let no_issuer = parse(args("--listen 0.0.0.0:8477 --behind-tls-proxy")).unwrap_err();
+        assert!(no_issuer.contains("--issuer"), "{no_issuer}");
+        assert!(parse(args(
+            "--listen 0.0.0.0:8477 --behind-tls-proxy --issuer http://auth.example.com"
+        ))
+        .is_err());
+        assert!(parse(args(
+            "--listen 0.0.0.0:8477 --behind-tls-proxy --issuer https://auth.example.com"
+        ))
+        .is_ok());
         assert!(parse(args("--listen 0.0.0.0:8477 --tls-cert c --tls-key k")).is_ok());
         assert!(parse(args("--listen [::1]:8477")).is_ok());
         assert!(parse(args("--tls-cert c")).is_err());
@@ -134,6 +176,17 @@ mod tests {
         assert!(parse(args("--issuer https://auth.example.com/")).is_ok());
         assert!(parse(args("--issuer auth.example.com")).is_err());
         assert!(parse(args("--issuer https://a.example?x=1")).is_err());
+        let proxies = parse(args(
+            "--listen [::]:8477 --behind-tls-proxy --issuer https://a.example \
+             --trusted-proxy 10.0.0.0/8,192.0.2.7 --trusted-proxy fd00::/8",
+        ))
+        .unwrap();
+        assert_eq!(proxies.trusted_proxies.len(), 3);
+        assert!(parse(args("--trusted-proxy 10.0.0.0/8")).is_err());
+        assert!(parse(args(
+            "--listen 0.0.0.0:1 --behind-tls-proxy --issuer https://a --trusted-proxy x"
+        ))
+        .is_err());
         assert_eq!(
             parse(args("")).unwrap().listen,
             DEFAULT_LISTEN.parse().unwrap()

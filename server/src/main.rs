@@ -64,6 +64,7 @@ async fn run(options: Options) -> Result<(), String> {
             let mut config = Config::new(&options.issuer(bound));
             config.token_lifetime = lifetime;
             config.behind_proxy = options.behind_tls_proxy;
+            config.trusted_proxies = options.trusted_proxies.clone();
             announce(bound, &config, &described);
             serve(listener, store, config)
                 .await

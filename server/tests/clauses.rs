@@ -409,8 +409,24 @@ fn rfc_7662_introspection_and_rfc_7009_revocation_clauses() {
     );
     assert_eq!(by_post.json()["active"], true);
 
-    // 7009: the other client's token is still active; the client's own is revoked.
-    assert_eq!(s.introspect((a_id, a_secret), &b_token)["active"], true);
+    // 7662 §4: a client learns nothing of another client's token unless its credential is a
+    // resource server's (set on the page).
+    assert_eq!(
+        s.introspect((a_id, a_secret), &b_token),
+        serde_json::json!({"active": false})
+    );
+    s.set_resource_server(a.credential.id, true);
+    let as_resource_server = s.introspect((a_id, a_secret), &b_token);
+    assert_eq!(as_resource_server["active"], true);
+    assert_eq!(as_resource_server["client_id"], b_id);
+    s.set_resource_server(a.credential.id, false);
+    assert_eq!(
+        s.introspect((a_id, a_secret), &b_token),
+        serde_json::json!({"active": false})
+    );
+    // 7009: the other client's token is still active (its owner asks); the client's own is
+    // revoked.
+    assert_eq!(s.introspect((b_id, b_secret), &b_token)["active"], true);
     let revoked = s.form(r, Some(&a_auth), &format!("token={a_token}"));
     assert_eq!(revoked.status, 200);
     let inactive = s.introspect((b_id, b_secret), &a_token);
@@ -502,9 +518,54 @@ fn rfc_8414_metadata() {
         m["token_endpoint_auth_methods_supported"],
         serde_json::json!(["client_secret_basic", "client_secret_post"])
     );
+    // Required by RFC 8414 §2 even without an authorization endpoint; Authlib's validator
+    // refuses an empty list as missing. "none" (OAuth 2.0 Multiple Response Type Encoding
+    // Practices §4) issues nothing, so it claims no flow this server lacks.
+    assert_eq!(m["response_types_supported"], serde_json::json!(["none"]));
+    assert!(m.get("authorization_endpoint").is_none());
+}
+
+/// The metadata as a widely used client library reads it: Authlib's RFC 8414 validator
+/// (Debian's python3-authlib, installed by `cargo xtask test`), over HTTPS as clients get it.
+#[test]
+fn rfc_8414_metadata_passes_authlibs_validator() {
+    let s = common::start_tls();
+    let reply = s.get("/.well-known/oauth-authorization-server");
+    assert_eq!(reply.status, 200);
+    assert!(reply.json()["issuer"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let script = "import json, sys\n\
+                  from authlib.oauth2.rfc8414 import AuthorizationServerMetadata\n\
+                  AuthorizationServerMetadata(json.load(sys.stdin)).validate()\n\
+                  print('valid')\n";
+    let mut python = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("/usr/bin/python3 runs (apt-get install python3-authlib, or cargo xtask test)");
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(reply.body.as_bytes())
+        .unwrap();
+    let out = python.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
     assert!(
-        m["response_types_supported"].is_array(),
-        "required by RFC 8414 §2"
+        !stderr.contains("No module named 'authlib'"),
+        "Authlib is missing: apt-get install python3-authlib (cargo xtask test does)"
+    );
+    assert!(
+        out.status.success() && stdout.trim() == "valid",
+        "Authlib refused the metadata: {stderr}\n{}",
+        reply.body
     );
 }
 
@@ -543,7 +604,7 @@ fn a_10_mb_authorization_header_is_refused_without_a_500_and_the_server_goes_on(
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .unwrap();
-    let head = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Basic ";
+    let head = format!("POST /oauth2/token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Basic ", s.addr);
     let mut request = head.as_bytes().to_vec();
     request.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
     request.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
@@ -659,7 +720,8 @@ fn a_client_that_sends_its_request_too_slowly_is_cut_off_and_others_are_served()
     let mut slow = std::net::TcpStream::connect(s.addr).unwrap();
     slow.set_read_timeout(Some(std::time::Duration::from_secs(1)))
         .unwrap();
-    let _ = slow.write_all(b"POST /oauth2/token HTTP/1.1\r\nHost: x\r\n");
+    let _ =
+        slow.write_all(format!("POST /oauth2/token HTTP/1.1\r\nHost: {}\r\n", s.addr).as_bytes());
     let mut closed = false;
     while started.elapsed() < std::time::Duration::from_secs(30) {
         if slow.write_all(b"X-a: b\r\n").is_err() {
@@ -691,7 +753,7 @@ fn a_client_that_sends_its_request_too_slowly_is_cut_off_and_others_are_served()
     body.set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
     body.write_all(
-        b"POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=",
+        format!("POST /oauth2/token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=", s.addr).as_bytes(),
     )
     .unwrap();
     let mut answer = Vec::new();
@@ -700,4 +762,62 @@ fn a_client_that_sends_its_request_too_slowly_is_cut_off_and_others_are_served()
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("invalid_request"), "{answer}");
     s.token(&c.credential.client_id, c.secret.expose());
+}
+
+/// The header deadline is HTTP/1's (hyper has none for HTTP/2 streams), so HTTP/2 is not
+/// spoken at all: not as h2c with prior knowledge on plain HTTP, not through ALPN over TLS.
+#[test]
+fn only_http_1_1_is_served_so_the_slow_client_deadline_covers_every_connection() {
+    let s = start_with(generous());
+    let mut h2c = std::net::TcpStream::connect(s.addr).unwrap();
+    h2c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    // The HTTP/2 connection preface and an empty SETTINGS frame.
+    h2c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .unwrap();
+    let mut answer = [0u8; 64];
+    let read = h2c.read(&mut answer).unwrap_or(0);
+    let answer = &answer[..read];
+    // An HTTP/2 server answers with its own SETTINGS frame (type 4 at byte 3).
+    assert!(
+        !(answer.len() >= 9 && answer[3] == 4),
+        "HTTP/2 was spoken: {answer:?}"
+    );
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 4"),
+        "{}",
+        String::from_utf8_lossy(answer)
+    );
+
+    // Over TLS a client offering h2 and http/1.1 gets http/1.1.
+    let tls = common::start_tls();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pem = std::fs::read(tls.ca_pem()).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let ureq::tls::PemItem::Certificate(cert) = item.unwrap() {
+            roots
+                .add(rustls::pki_types::CertificateDer::from(cert.der().to_vec()))
+                .unwrap();
+        }
+    }
+    let mut config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut socket = std::net::TcpStream::connect(tls.addr).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    while connection.is_handshaking() {
+        connection.complete_io(&mut socket).unwrap();
+    }
+    assert_eq!(
+        connection.alpn_protocol(),
+        Some(&b"http/1.1"[..]),
+        "ALPN chose {:?}",
+        connection.alpn_protocol().map(String::from_utf8_lossy)
+    );
 }

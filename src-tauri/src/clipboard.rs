@@ -79,11 +79,21 @@ pub fn clear_if_still_held<R: Runtime>(app: &AppHandle<R>, generation: Option<u6
     if generation.is_some_and(|g| g != held.generation) {
         return false;
     }
-    let Some(secret) = held.secret.take() else {
+    let Some(secret) = held.secret.as_ref() else {
         return false;
     };
-    let current = Zeroizing::new(app.clipboard().read_text().unwrap_or_default());
-    current.as_str() == secret.expose() && app.clipboard().clear().is_ok()
+    // A failed read says nothing about what the clipboard holds: the secret stays held, so
+    // the next look (at the latest, the one at quit) still knows what to clear.
+    let current = match app.clipboard().read_text() {
+        Ok(text) => Zeroizing::new(text),
+        Err(err) => {
+            tracing::debug!("the clipboard could not be read: {err}");
+            return false;
+        }
+    };
+    let ours = current.as_str() == secret.expose();
+    held.secret = None;
+    ours && app.clipboard().clear().is_ok()
 }
 
 /// How long quitting waits for the clipboard to be cleared. Reading it can wait on the main

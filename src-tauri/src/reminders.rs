@@ -39,6 +39,20 @@ pub fn start(app: AppHandle) {
     });
 }
 
+/// The body as the platform's notification server reads it: markup on Linux and the BSDs
+/// (freedesktop notifications), plain text elsewhere.
+fn notification_body(reminder: &keydesk_core::reminders::Reminder) -> String {
+    if cfg!(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd"
+    )) {
+        keydesk_core::reminders::escape_markup(&reminder.body())
+    } else {
+        reminder.body()
+    }
+}
+
 async fn check(app: &AppHandle) {
     let state = app.state::<AppState>();
     let Ok(store) = state.store().await else {
@@ -59,7 +73,7 @@ async fn check(app: &AppHandle) {
                         .notification()
                         .builder()
                         .title(reminder.summary())
-                        .body(reminder.body())
+                        .body(notification_body(&reminder))
                         .extra("account_id", reminder.account_id)
                         .show();
                     match shown {

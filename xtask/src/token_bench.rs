@@ -11,18 +11,39 @@ use crate::cargo;
 pub const SECONDS: u64 = 10;
 pub const CLIENTS: u64 = 50;
 
+/// What the section is written from.
+pub struct Runs {
+    /// One per store.
+    pub stores: Vec<Value>,
+    /// `server/examples/limiter_flood.rs`.
+    pub flood: Value,
+}
+
 /// Builds and runs the example on SQLite, then on a throwaway PostgreSQL cluster when one can
-/// be started: one JSON line each.
-pub fn run() -> Result<Vec<Value>, String> {
-    let mut runs = vec![run_on(None)?];
+/// be started: one JSON line each; then the rate limiter's flood.
+pub fn run() -> Result<Runs, String> {
+    let mut stores = vec![run_on(None)?];
     match crate::postgres::Cluster::start() {
-        Ok(cluster) => runs.push(run_on(Some(&cluster.url))?),
+        Ok(cluster) => stores.push(run_on(Some(&cluster.url))?),
         Err(err) => eprintln!("xtask: token bench on PostgreSQL skipped: {err}"),
     }
-    Ok(runs)
+    Ok(Runs {
+        stores,
+        flood: example("limiter_flood", &[])?,
+    })
 }
 
 fn run_on(database_url: Option<&str>) -> Result<Value, String> {
+    let (seconds, clients) = (SECONDS.to_string(), CLIENTS.to_string());
+    let mut args = vec!["--seconds", &seconds, "--clients", &clients];
+    if let Some(url) = database_url {
+        args.extend(["--database-url", url]);
+    }
+    example("token_bench", &args)
+}
+
+/// Runs keydesk-server's example `name` (release) and reads the JSON line it prints last.
+fn example(name: &str, args: &[&str]) -> Result<Value, String> {
     let mut command = cargo();
     command.args([
         "run",
@@ -31,16 +52,10 @@ fn run_on(database_url: Option<&str>) -> Result<Value, String> {
         "-p",
         "keydesk-server",
         "--example",
-        "token_bench",
+        name,
         "--",
-        "--seconds",
-        &SECONDS.to_string(),
-        "--clients",
-        &CLIENTS.to_string(),
     ]);
-    if let Some(url) = database_url {
-        command.args(["--database-url", url]);
-    }
+    command.args(args);
     let shown = format!("{command:?}");
     eprintln!("xtask: $ {shown}");
     let output = command
@@ -52,11 +67,12 @@ fn run_on(database_url: Option<&str>) -> Result<Value, String> {
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line).map_err(|e| format!("token_bench printed {line:?}: {e}"))
+    serde_json::from_str(line).map_err(|e| format!("{name} printed {line:?}: {e}"))
 }
 
 /// The section for BENCHMARKS.md.
-pub fn markdown(runs: &[Value]) -> String {
+pub fn markdown(all: &Runs) -> String {
+    let runs = &all.stores;
     let Some(first) = runs.first() else {
         return String::new();
     };
@@ -118,7 +134,32 @@ pub fn markdown(runs: &[Value]) -> String {
          each latency counted from when the request was due; the floor is paced at the same \
          rate, so what the clients and the shared cores add shows beside it.\n\n"
     ));
+    md.push_str(&flood_markdown(&all.flood));
     md
+}
+
+/// The rate limiter's row (issue 24): `attempt()` under one shut-out address's flood.
+fn flood_markdown(flood: &Value) -> String {
+    let us = |side: &str, key: &str| flood[side][key].as_f64().unwrap_or(f64::NAN);
+    format!(
+        "### The rate limiter under a flood (`server/examples/limiter_flood.rs`, in process)\n\n\
+         | who | calls to `attempt()` | p50 | p99 | max | goal |\n| --- | --- | --- | --- | --- | --- |\n\
+         | a shut-out address, each call a new 8 KiB Client ID with a multi-byte character at byte 32 | {} | {:.1} µs | {:.1} µs | {:.0} µs | p99 < 1 ms |\n\
+         | a known integration meanwhile | {} | {:.1} µs | {:.1} µs | {:.0} µs | p99 < 1 ms |\n\n\
+         Keys the limiter held afterwards: {} (the longest Client ID kept: {} bytes; at most {} \
+         keys a table, 32 bytes a Client ID).\n\n",
+        flood["flood"]["attempts"],
+        us("flood", "p50_us"),
+        us("flood", "p99_us"),
+        us("flood", "max_us"),
+        flood["integration"]["attempts"],
+        us("integration", "p50_us"),
+        us("integration", "p99_us"),
+        us("integration", "max_us"),
+        flood["tracked_keys"],
+        flood["longest_key_bytes"],
+        50_000,
+    )
 }
 
 /// Puts `section` in BENCHMARKS.md in place of the token endpoint's section, or before "This

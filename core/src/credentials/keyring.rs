@@ -83,6 +83,37 @@ async fn remove_entry(
     }
 }
 
+/// Records that this computer's keyring now holds `credential`'s first secret.
+async fn record_stored(store: &Store, machine_id: &str, credential: &CredentialView) -> Result<()> {
+    let write = store.write().await?;
+    let now = write.now();
+    keyring_entry::Entity::delete_many()
+        .filter(keyring_entry::Column::MachineId.eq(machine_id))
+        .filter(keyring_entry::Column::ClientId.eq(&credential.client_id))
+        .exec(write.db())
+        .await?;
+    keyring_entry::ActiveModel {
+        machine_id: Set(machine_id.to_owned()),
+        client_id: Set(credential.client_id.clone()),
+        account_id: Set(credential.account_id),
+        credential_id: Set(credential.id),
+        secret_id: Set(credential.secrets.first().map_or(0, |s| s.id)),
+        stored_at: Set(now),
+        ..Default::default()
+    }
+    .insert(write.db())
+    .await?;
+    let detail = format!(
+        "Client ID {}: current secret stored in the OS keyring",
+        credential.client_id
+    );
+    let subject = Subject::credential(credential.account_id, credential.id);
+    write
+        .commit(Event::new(subject, Action::KeyringStored, detail))
+        .await?;
+    Ok(())
+}
+
 /// After a new secret: store it in the keyring when asked, otherwise make sure no older
 /// secret lingers there. `credential` is the view being handed back (its first secret is the
 /// new one); its keyring fields are brought up to date here.
@@ -95,42 +126,34 @@ pub(super) async fn keep_in_keyring(
 ) -> Result<KeyringOutcome> {
     remove_stale_entries(store, vault, Some(&credential.client_id)).await;
     let machine_id = store.machine_id();
-    let subject = Subject::credential(credential.account_id, credential.id);
     let entry =
         this_computers_entry(store.connection(), &machine_id, &credential.client_id).await?;
     let mut outcome = KeyringOutcome::NotRequested;
     if requested {
         match vault.put(&credential.client_id, secret).await {
-            Ok(()) => {
-                let write = store.write().await?;
-                let now = write.now();
-                keyring_entry::Entity::delete_many()
-                    .filter(keyring_entry::Column::MachineId.eq(&machine_id))
-                    .filter(keyring_entry::Column::ClientId.eq(&credential.client_id))
-                    .exec(write.db())
-                    .await?;
-                keyring_entry::ActiveModel {
-                    machine_id: Set(machine_id.clone()),
-                    client_id: Set(credential.client_id.clone()),
-                    account_id: Set(credential.account_id),
-                    credential_id: Set(credential.id),
-                    secret_id: Set(credential.secrets.first().map_or(0, |s| s.id)),
-                    stored_at: Set(now),
-                    ..Default::default()
+            Ok(()) => match record_stored(store, &machine_id, credential).await {
+                Ok(()) => {
+                    credential.in_keyring = true;
+                    credential.keyring_stale = false;
+                    return Ok(KeyringOutcome::Stored);
                 }
-                .insert(write.db())
-                .await?;
-                let detail = format!(
-                    "Client ID {}: current secret stored in the OS keyring",
-                    credential.client_id
-                );
-                write
-                    .commit(Event::new(subject, Action::KeyringStored, detail))
-                    .await?;
-                credential.in_keyring = true;
-                credential.keyring_stale = false;
-                return Ok(KeyringOutcome::Stored);
-            }
+                Err(err) => {
+                    // No row names the entry just written, so nothing would ever remove it:
+                    // take it out again, and say the secret was not kept (it is still shown).
+                    tracing::warn!(client_id = %credential.client_id, "the OS keyring entry was not recorded: {err}");
+                    if let Err(left) = vault.remove(&credential.client_id).await {
+                        tracing::warn!(client_id = %credential.client_id, "an unrecorded OS keyring entry was not removed: {left}");
+                    }
+                    outcome = KeyringOutcome::Failed {
+                        message: format!(
+                            "the store could not record the keyring entry ({}), so the secret \
+                             was not kept in the OS keyring — copy it now",
+                            err.code()
+                        ),
+                        details: Some(err.to_string()),
+                    };
+                }
+            },
             Err(err) => {
                 tracing::warn!(client_id = %credential.client_id, "not stored in the OS keyring: {err}");
                 outcome = KeyringOutcome::Failed {

@@ -10,7 +10,9 @@ use sea_orm::{
 
 use super::keyring::{keep_in_keyring, remove_deleted};
 use super::views::{find, view, view_of};
-use super::{CredentialForm, Grace, Issued, KeyringOutcome, Lifetime, RenewLifetime};
+use super::{
+    CredentialForm, CredentialView, Grace, Issued, KeyringOutcome, Lifetime, RenewLifetime,
+};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{contact, credential, credential_secret};
 use crate::secrets;
@@ -74,6 +76,7 @@ pub async fn generate_with_lifetime(
         email_key: Set(email_key.clone()),
         application: Set(form.application.clone()),
         keyring_stored: Set(false),
+        resource_server: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -297,6 +300,43 @@ pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<
         .await?;
     tracing::info!(client_id = %credential.client_id, "credentials deleted");
     remove_deleted(store, vault, &credential).await
+}
+
+/// Marks the credential as a resource server's, which may introspect any client's tokens, or
+/// as an ordinary client's, which learns only about its own (RFC 7662 §4). The credential as
+/// the page shows it afterwards.
+pub async fn set_resource_server(
+    store: &Store,
+    credential_id: i32,
+    resource_server: bool,
+) -> Result<CredentialView> {
+    let credential = find(store, credential_id).await?;
+    let write = store.write().await?;
+    let updated = credential::ActiveModel {
+        id: Set(credential.id),
+        resource_server: Set(resource_server),
+        ..Default::default()
+    }
+    .update(write.db())
+    .await?;
+    let detail = if resource_server {
+        format!(
+            "Client ID {}: may introspect every client's tokens (resource server)",
+            credential.client_id
+        )
+    } else {
+        format!(
+            "Client ID {}: may introspect only its own tokens",
+            credential.client_id
+        )
+    };
+    let subject = Subject::credential(credential.account_id, credential.id);
+    let now = write.now();
+    let shown = view(write.db(), updated, now, &store.machine_id()).await?;
+    write
+        .commit(Event::new(subject, Action::ResourceServerChanged, detail))
+        .await?;
+    Ok(shown)
 }
 
 fn email_taken(existing_client_id: &str) -> Error {

@@ -17,7 +17,9 @@ mod views;
 
 pub(crate) use keyring::remove_deleted as remove_from_keyring;
 pub use keyring::{remove_stale_keyring_entries, secret_from_keyring};
-pub use lifecycle::{delete, generate, generate_with_lifetime, renew, renew_with_lifetime};
+pub use lifecycle::{
+    delete, generate, generate_with_lifetime, renew, renew_with_lifetime, set_resource_server,
+};
 pub use lifetime::{Lifetime, RenewLifetime};
 pub use verify::{verify, Verification};
 pub use views::{client_id, list_credentials};
@@ -144,6 +146,9 @@ pub struct CredentialView {
     /// since, here or on another computer, and not removed yet: Keydesk removes it at its next
     /// start and at each keyring action). Never copied.
     pub keyring_stale: bool,
+    /// May introspect other clients' tokens at the token endpoints (RFC 7662 §4); otherwise
+    /// it learns only about its own.
+    pub resource_server: bool,
     pub created_at: DateTime<Utc>,
     /// Live secrets, current first.
     pub secrets: Vec<SecretView>,

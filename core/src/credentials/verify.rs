@@ -31,8 +31,9 @@ pub async fn verify(store: &Store, client_id: &str, secret: &str) -> Result<Veri
         Some(_) => None,
         None => lapsed(store, client_id, secret).await?,
     };
+    // Not the typed Client ID: a secret pasted into the wrong box would land in the log.
     tracing::info!(
-        client_id,
+        credential_id = client.as_ref().map(|c| c.credential_id),
         valid = client.is_some(),
         expired = expired_on.is_some(),
         "credentials tested"

@@ -81,6 +81,7 @@ pub(super) async fn view_of<C: ConnectionTrait>(
         application: c.application,
         in_keyring,
         keyring_stale: entry.is_some() && !in_keyring,
+        resource_server: c.resource_server,
         created_at: c.created_at,
         secrets,
     })

@@ -16,6 +16,8 @@ pub struct Model {
     pub application: String,
     /// Whether the OS keyring holds the current secret.
     pub keyring_stored: bool,
+    /// May introspect other clients' tokens (a resource server, RFC 7662 §4).
+    pub resource_server: bool,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
     pub version: i32,

@@ -15,6 +15,7 @@ mod m20261127_000021_keyring_entries;
 mod m20261127_000180_search_page_order;
 mod m20261127_000200_health_indexes;
 mod m20261127_000300_live_secrets_index;
+mod m20261202_000100_resource_servers;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000180_search_page_order::Migration),
             Box::new(m20261127_000200_health_indexes::Migration),
             Box::new(m20261127_000300_live_secrets_index::Migration),
+            Box::new(m20261202_000100_resource_servers::Migration),
         ]
     }
 }

@@ -116,9 +116,38 @@ fn matching(
     found
 }
 
+/// What the introspection endpoint tells `asking`: `introspect`'s answer when the token is
+/// its own, or when its credential is marked as a resource server's; for another client's
+/// token otherwise, that it is inactive (RFC 7662 §4: the server "MUST determine whether or
+/// not the token can be used at the protected resource making the introspection call").
+pub async fn introspect_for(
+    store: &Store,
+    asking: &Client,
+    token: &str,
+) -> Result<Option<ActiveToken>> {
+    let Some((facts, owner)) = active(store, token).await? else {
+        return Ok(None);
+    };
+    if owner != asking.credential_id {
+        let may = credential::Entity::find_by_id(asking.credential_id)
+            .one(store.connection())
+            .await?
+            .is_some_and(|c| c.resource_server);
+        if !may {
+            return Ok(None);
+        }
+    }
+    Ok(Some(facts))
+}
+
 /// The token's facts if it is active at `now`: unexpired, unrevoked, and its secret still live
 /// (a secret renewed "now", past its grace period, or deleted ends its tokens at once).
 pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken>> {
+    Ok(active(store, token).await?.map(|(facts, _)| facts))
+}
+
+/// An active token's facts and the id of the credential it was issued to.
+async fn active(store: &Store, token: &str) -> Result<Option<(ActiveToken, i32)>> {
     let now = at(store.now());
     let found = access_token::Entity::find()
         .filter(access_token::Column::Digest.eq(secrets::digest(token)))
@@ -132,17 +161,19 @@ pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken
     let Some((token, Some(credential))) = found else {
         return Ok(None);
     };
+
     // A renewal with a grace period shorter than the token's life ends the token with the
     // secret: say so, so a resource server caching the answer until `exp` stops in time.
     let secret_end = credential_secret::Entity::find_by_id(token.secret_id)
         .one(store.connection())
         .await?
         .and_then(|s| s.ends_at());
-    Ok(Some(ActiveToken {
+    let facts = ActiveToken {
         client_id: credential.client_id,
         issued_at: token.issued_at,
         expires_at: secret_end.map_or(token.expires_at, |end| end.min(token.expires_at)),
-    }))
+    };
+    Ok(Some((facts, credential.id)))
 }
 
 /// What a revocation request came to (RFC 7009 §2.1).

@@ -59,7 +59,13 @@ pub fn start_with(limits: Limits) -> Running {
 
 /// A plain-HTTP server whose settings `configure` changes first.
 pub fn start_configured(configure: impl FnOnce(&mut Config)) -> Running {
-    start_on(configure, false)
+    start_on(configure, false, "127.0.0.1:0")
+}
+
+/// A plain-HTTP server listening on every address, IPv6 and IPv4 (`[::]`): IPv4 clients reach
+/// it as `::ffff:a.b.c.d`. `addr` is its port on 127.0.0.1.
+pub fn start_dual_stack() -> Running {
+    start_on(|_| {}, false, "[::]:0")
 }
 
 /// A throwaway CA and a certificate it signed for 127.0.0.1, made by `openssl` (as in
@@ -136,10 +142,10 @@ pub fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::Pat
 
 /// A server speaking HTTPS with a throwaway certificate; `agent` trusts only that certificate.
 pub fn start_tls() -> Running {
-    start_on(|_| {}, true)
+    start_on(|_| {}, true, "127.0.0.1:0")
 }
 
-fn start_on(configure: impl FnOnce(&mut Config), tls: bool) -> Running {
+fn start_on(configure: impl FnOnce(&mut Config), tls: bool, bind: &str) -> Running {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -158,8 +164,8 @@ fn start_on(configure: impl FnOnce(&mut Config), tls: bool) -> Running {
             .unwrap()
             .id;
         let scheme = if tls { "https" } else { "http" };
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
+        let listener = std::net::TcpListener::bind(bind).unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], listener.local_addr().unwrap().port()));
         let mut config = Config::new(&format!("{scheme}://{addr}/"));
         configure(&mut config);
         if tls {
@@ -279,6 +285,11 @@ impl Running {
         reply(request.send(body).expect("the server answers"))
     }
 
+    /// The CA that signed a `start_tls` server's certificate.
+    pub fn ca_pem(&self) -> std::path::PathBuf {
+        self._dir.path().join("ca.pem")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -310,6 +321,16 @@ impl Running {
                 false,
             ))
             .unwrap()
+    }
+
+    pub fn set_resource_server(&self, credential_id: i32, resource_server: bool) {
+        self.rt
+            .block_on(credentials::set_resource_server(
+                &self.store,
+                credential_id,
+                resource_server,
+            ))
+            .unwrap();
     }
 
     pub fn delete(&self, credential_id: i32) {
@@ -367,6 +388,59 @@ impl Running {
         );
         assert_eq!(reply.status, 200, "{reply:?}");
         reply.json()
+    }
+}
+
+/// A POST written by hand from `from` (any 127.x.y.z: each is another client), with exactly
+/// the given head lines (a browser's `Origin`, another `Host`, …); the status and the head.
+pub fn raw_post(from: [u8; 4], to: SocketAddr, head_lines: &[String], body: &str) -> Reply {
+    use std::io::{Read, Write};
+    let socket = std::net::TcpStream::connect_timeout(&to, std::time::Duration::from_secs(5));
+    let mut stream = if from == [127, 0, 0, 1] {
+        socket.unwrap()
+    } else {
+        // std cannot bind before connecting; a socket2-free way: tokio's TcpSocket.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(SocketAddr::from((from, 0))).unwrap();
+            socket.connect(to).await.unwrap().into_std().unwrap()
+        })
+    };
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut request = "POST /oauth2/token HTTP/1.1\r\nConnection: close\r\n".to_owned();
+    for line in head_lines {
+        request.push_str(line);
+        request.push_str("\r\n");
+    }
+    request.push_str(&format!(
+        "Content-Type: {FORM}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_owned(),
     }
 }
 

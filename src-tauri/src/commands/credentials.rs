@@ -98,6 +98,19 @@ pub async fn delete_credentials(
     Ok(Deleted { keyring_error })
 }
 
+/// Whether the credential's holder may introspect other clients' tokens (a resource server).
+#[tauri::command]
+pub async fn set_resource_server(
+    state: State<'_, AppState>,
+    credential_id: i32,
+    resource_server: bool,
+) -> Result<CredentialView, WireError> {
+    Ok(
+        credentials::set_resource_server(state.store().await?, credential_id, resource_server)
+            .await?,
+    )
+}
+
 #[tauri::command]
 pub async fn verify_credentials(
     state: State<'_, AppState>,

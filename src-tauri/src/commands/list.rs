@@ -22,6 +22,7 @@ commands! {
     credentials::copy_client_id,
     credentials::copy_secret,
     credentials::copy_secret_from_keyring,
+    credentials::set_resource_server,
     activity::list_activity,
     accounts::open_account,
     accounts::last_opened_account,
