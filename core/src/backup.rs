@@ -65,33 +65,91 @@ pub struct BackupInfo {
     pub accounts: i64,
 }
 
+/// Where `path` leads: the file a link there names, or (when nothing is there yet) the name in
+/// its folder with the folder's links and `..` resolved.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok().or_else(|| {
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(folder).ok()?.join(path.file_name()?))
+    })
+}
+
+/// Whether writing to `dest` would replace the store file `store` (or its -wal or -shm, or a
+/// restore waiting beside it), however the path is spelled: `<data>/../data/keydesk.sqlite3`,
+/// a linked folder, a link to the file.
+fn is_the_store(dest: &Path, store: &Path) -> bool {
+    if dest == store {
+        return true;
+    }
+    let (Some(dest), Some(store)) = (resolved(dest), resolved(store)) else {
+        return false;
+    };
+    let folder = store.parent().unwrap_or(Path::new("/"));
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| private_files::with_suffix(&store, suffix))
+        .chain([folder.join(STAGED_RESTORE)])
+        .any(|file| file == dest)
+}
+
 /// Writes a consistent copy of the store to `dest` (replacing a file there), private to this
-/// user. Writes may go on meanwhile.
+/// user from its first byte. Writes may go on meanwhile. The copy is made in the store's own
+/// (private) folder, checked, then renamed into place, or copied into a new private
+/// `<dest>.part` first when `dest` is on another disk; a link planted at `dest` or at
+/// `<dest>.part` is replaced or removed, never written through.
 pub async fn back_up(store: &Store, dest: &Path) -> Result<BackupInfo> {
     let source = sqlite_file(store)?;
-    if dest == source {
-        return Err(refused("cannot be the store itself"));
+    if is_the_store(dest, source) {
+        return Err(refused(format!(
+            "{} cannot be the store itself (or a file beside it that Keydesk uses)",
+            dest.display()
+        )));
     }
-    let mut part = dest.as_os_str().to_owned();
-    part.push(".part");
-    let part = PathBuf::from(part);
-    let _ = std::fs::remove_file(&part);
-    let quoted = part.to_string_lossy().replace('\'', "''");
-    store
-        .connection()
-        .execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
-        .await?;
-    let moved = private_files::make_private(&part).and_then(|()| std::fs::rename(&part, dest));
-    if let Err(err) = moved {
-        let _ = std::fs::remove_file(&part);
-        return Err(io_failure(dest, err));
+    let folder = source.parent().unwrap_or(Path::new("."));
+    let temporary = folder.join(format!(
+        "backup-{}.sqlite3.part",
+        crate::secrets::new_client_id()?
+    ));
+    // Empty and 0600: SQLite writes into it rather than creating the file with its own mode.
+    private_files::create_new_private(&temporary).map_err(|e| io_failure(&temporary, e))?;
+    let written = async {
+        let quoted = temporary.to_string_lossy().replace('\'', "''");
+        store
+            .connection()
+            .execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
+            .await?;
+        let check = check_file(&temporary, &dest.display().to_string()).await?;
+        publish(&temporary, dest)?;
+        Ok::<_, Error>(check)
     }
-    let check = check_backup(dest).await?;
+    .await;
+    remove_store_files(&temporary);
+    let check = written?;
     Ok(BackupInfo {
         path: dest.display().to_string(),
         bytes: std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0),
         accounts: check.accounts,
     })
+}
+
+/// Moves the finished copy `temporary` to `dest`: a rename, or across disks a copy into a new
+/// private `<dest>.part` renamed over `dest`.
+fn publish(temporary: &Path, dest: &Path) -> Result<()> {
+    if std::fs::rename(temporary, dest).is_ok() {
+        return Ok(());
+    }
+    let part = private_files::with_suffix(dest, ".part");
+    let copied = private_files::remove_if_there(&part)
+        .and_then(|()| private_files::copy_private(temporary, &part))
+        .and_then(|_| std::fs::rename(&part, dest));
+    if let Err(err) = copied {
+        let _ = std::fs::remove_file(&part);
+        return Err(io_failure(dest, err));
+    }
+    Ok(())
 }
 
 /// The daily backups in `data_dir/backups`, oldest first.
@@ -152,7 +210,13 @@ pub struct BackupCheck {
 /// Keydesk store, written by this Keydesk or an older one, whose schema is exactly what that
 /// Keydesk's migrations make (no extra triggers, views, tables or indexes).
 pub async fn check_backup(path: &Path) -> Result<BackupCheck> {
-    let shown = path.display().to_string();
+    check_file(path, &path.display().to_string()).await
+}
+
+/// `check_backup` of `path`, naming it `shown` (the file the person chose, of which `path` is
+/// Keydesk's private copy).
+async fn check_file(path: &Path, shown: &str) -> Result<BackupCheck> {
+    let shown = shown.to_owned();
     let metadata = std::fs::metadata(path).map_err(|e| refused(format!("{shown}: {e}")))?;
     if !metadata.is_file() {
         return Err(refused(format!("{shown} is not a file")));
@@ -533,26 +597,19 @@ async fn carry_into_copy(store: &Store, part: &Path, check: &mut BackupCheck) ->
 /// (`apply_staged_restore`): the running store is never swapped under open connections.
 pub async fn stage_restore(store: &Store, backup: &Path) -> Result<BackupCheck> {
     let source = sqlite_file(store)?;
-    let mut check = check_backup(backup).await?;
     let dir = source.parent().unwrap_or(Path::new("."));
     let staged = dir.join(STAGED_RESTORE);
-    let mut part = staged.as_os_str().to_owned();
-    part.push(".part");
-    let part = PathBuf::from(part);
-    let copied =
-        private_files::create_private_file(&part).and_then(|_| std::fs::copy(backup, &part));
-    if let Err(err) = copied {
-        let _ = std::fs::remove_file(&part);
-        return Err(io_failure(&staged, err));
-    }
-    let carried = carry_into_copy(store, &part, &mut check).await;
-    if let Err(err) =
-        carried.and_then(|()| std::fs::rename(&part, &staged).map_err(|e| io_failure(&staged, e)))
-    {
+    let part = private_files::with_suffix(&staged, ".part");
+    let prepared = prepare_restore(store, backup, &part)
+        .await
+        .and_then(|check| {
+            std::fs::rename(&part, &staged).map_err(|e| io_failure(&staged, e))?;
+            Ok(check)
+        });
+    if prepared.is_err() {
         remove_store_files(&part);
-        return Err(err);
     }
-    Ok(check)
+    prepared
 }
 
 /// What a restore of `backup` would do, for the confirmation ("3 secrets renewed or deleted
@@ -560,23 +617,28 @@ pub async fn stage_restore(store: &Store, backup: &Path) -> Result<BackupCheck> 
 /// that is then thrown away.
 pub async fn preview_restore(store: &Store, backup: &Path) -> Result<BackupCheck> {
     let source = sqlite_file(store)?;
-    let mut check = check_backup(backup).await?;
     let dir = source.parent().unwrap_or(Path::new("."));
     let part = dir.join("restore-preview.sqlite3.part");
-    let _ = std::fs::remove_file(&part);
-    let copied =
-        private_files::create_private_file(&part).and_then(|_| std::fs::copy(backup, &part));
-    let previewed = match copied {
-        Ok(_) => carry_into_copy(store, &part, &mut check).await,
-        Err(err) => Err(io_failure(&part, err)),
-    };
+    let previewed = prepare_restore(store, backup, &part).await;
     remove_store_files(&part);
-    previewed.map(|()| check)
+    previewed
 }
 
-/// Removes an SQLite file and its -wal and -shm, if there.
+/// Copies `backup` to `part` in the store's private folder first (a new 0600 file), then checks
+/// and updates that copy: the chosen path is read once, so a file swapped in after a check is
+/// never what is restored.
+async fn prepare_restore(store: &Store, backup: &Path, part: &Path) -> Result<BackupCheck> {
+    let shown = backup.display().to_string();
+    remove_store_files(part);
+    private_files::copy_private(backup, part).map_err(|e| refused(format!("{shown}: {e}")))?;
+    let mut check = check_file(part, &shown).await?;
+    carry_into_copy(store, part, &mut check).await?;
+    Ok(check)
+}
+
+/// Removes an SQLite file and its -wal, -shm and -journal, if there.
 fn remove_store_files(file: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut path = file.as_os_str().to_owned();
         path.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(path));

@@ -452,3 +452,36 @@ async fn tags_are_added_removed_suggested_and_found_with_words() {
         ]
     );
 }
+
+/// Issue 24 §6: the file an import reads is read with a bound, whatever it says its size is: a
+/// link to /dev/zero (size 0, endless) and a FIFO are refused at once, a file over the limit is
+/// refused without being read whole, and a real file still reads.
+#[cfg(unix)]
+#[test]
+fn an_import_never_reads_more_than_its_limit_from_a_device_a_fifo_or_a_large_file() {
+    use keydesk_core::account_csv::{read_import_file, MAX_FILE_BYTES};
+    let dir = tempfile::tempdir().unwrap();
+    let zero = dir.path().join("accounts.csv");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let started = std::time::Instant::now();
+    let err = read_import_file(&zero).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert_eq!(err.code(), "invalid");
+
+    let fifo = dir.path().join("fifo.csv");
+    let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let err = read_import_file(&fifo).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    let large = dir.path().join("large.csv");
+    let file = std::fs::File::create(&large).unwrap();
+    file.set_len(MAX_FILE_BYTES as u64 + 1).unwrap();
+    let err = read_import_file(&large).unwrap_err();
+    assert!(err.to_string().contains("at most 32 MB"), "{err}");
+
+    let fine = dir.path().join("fine.csv");
+    std::fs::write(&fine, "company_name\nAcme\n").unwrap();
+    assert_eq!(read_import_file(&fine).unwrap(), b"company_name\nAcme\n");
+}

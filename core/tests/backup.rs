@@ -603,3 +603,108 @@ async fn restore_staged(file: &std::path::Path) {
         .unwrap()
         .expect("a staged restore");
 }
+
+/// Issue 24 §6: the backup chosen is swapped for another file while Keydesk has it open (the
+/// moment between a check and a copy): what is staged is what was checked, the chosen file's
+/// bytes as Keydesk first opened them.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_stages_exactly_the_file_it_checked_even_if_it_is_swapped_meanwhile() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    if on_postgres() {
+        return;
+    }
+    let t = test_store().await;
+    let dir = t.dir.path().to_owned();
+    create_account(&t.store, &company("Genuine"), &BillingForm::default())
+        .await
+        .unwrap();
+    let chosen = dir.join("chosen.sqlite3");
+    back_up(&t.store, &chosen).await.unwrap();
+    create_account(&t.store, &company("Planted"), &BillingForm::default())
+        .await
+        .unwrap();
+    let planted = dir.join("planted.sqlite3");
+    back_up(&t.store, &planted).await.unwrap();
+
+    // As soon as this process has the chosen file open, the planted one takes its name.
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let stop = stop.clone();
+        let target = std::fs::canonicalize(&chosen).unwrap();
+        let (chosen, planted) = (chosen.clone(), planted.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
+                    continue;
+                };
+                for fd in fds.flatten() {
+                    if std::fs::read_link(fd.path()).is_ok_and(|p| p == target) {
+                        std::fs::rename(&planted, &chosen).unwrap();
+                        return true;
+                    }
+                }
+            }
+            false
+        })
+    };
+    let check = stage_restore(&t.store, &chosen).await.unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let swapped = swapper.join().unwrap();
+    eprintln!("swapped while open: {swapped}");
+    assert_eq!(check.accounts, 1, "{check:?}");
+    let staged = Store::open(StoreLocation::SqliteFile(
+        dir.join("restore-pending.sqlite3"),
+    ))
+    .await
+    .unwrap();
+    let csv = export_accounts(&staged, &Selection::All).await.unwrap();
+    staged.close().await.unwrap();
+    assert!(csv.contains("Genuine"), "{csv}");
+    assert!(
+        !csv.contains("Planted"),
+        "the swapped-in file was staged: {csv}"
+    );
+}
+
+/// Issue 24 §6: "Back up now" to a path that is the store under another spelling (`..`, a
+/// linked folder, a link to the file) is refused; the running store is untouched.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_backup_over_the_store_itself_is_refused_however_the_path_is_spelled() {
+    if on_postgres() {
+        return;
+    }
+    let t = test_store().await;
+    let StoreLocation::SqliteFile(file) = &t.location else {
+        unreachable!()
+    };
+    let data = file.parent().unwrap();
+    create_account(&t.store, &company("Live"), &BillingForm::default())
+        .await
+        .unwrap();
+    let linked_dir = tempfile::tempdir().unwrap();
+    let via_dir = linked_dir.path().join("data");
+    std::os::unix::fs::symlink(data, &via_dir).unwrap();
+    let link = linked_dir.path().join("link.sqlite3");
+    std::os::unix::fs::symlink(file, &link).unwrap();
+    let dotted = data
+        .join("..")
+        .join(data.file_name().unwrap())
+        .join("keydesk.sqlite3");
+    for dest in [dotted, via_dir.join("keydesk.sqlite3"), link] {
+        let err = back_up(&t.store, &dest).await.unwrap_err();
+        assert!(
+            err.to_string().contains("the store itself"),
+            "{}: {err}",
+            dest.display()
+        );
+    }
+    // Still the same file, and writes still land in it.
+    create_account(&t.store, &company("After"), &BillingForm::default())
+        .await
+        .unwrap();
+    let csv = export_accounts(&t.store, &Selection::All).await.unwrap();
+    assert!(csv.contains("Live") && csv.contains("After"), "{csv}");
+}

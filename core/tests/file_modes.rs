@@ -106,3 +106,108 @@ async fn folders_are_0700_and_files_0600_after_a_real_run() {
     assert!(logged.contains("a line for the log"), "{logged}");
     store.close().await.unwrap();
 }
+
+/// Sets the process umask (the test binary's only other test does not depend on it).
+fn umask(mask: u32) {
+    unsafe {
+        libc::umask(mask as libc::mode_t);
+    }
+}
+
+/// Issue 24 §6: "Back up now" under umask 022 with a link planted at `<name>.part`: no file in
+/// the destination folder is ever readable by others, even while the copy is written, and the
+/// link's target is untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_private_from_its_first_byte_and_never_follows_a_planted_link() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    umask(0o022);
+    let root = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreLocation::SqliteFile(
+        root.path().join("data").join("keydesk.sqlite3"),
+    ))
+    .await
+    .unwrap();
+    // Enough that the copy takes a while to write.
+    for i in 0..1000 {
+        create_account(
+            &store,
+            &ContactForm {
+                company_name: format!("Company {i}"),
+                name: "M".into(),
+                street: "1 A Street".repeat(5),
+                ..Default::default()
+            },
+            &BillingForm::default(),
+        )
+        .await
+        .unwrap();
+    }
+    let shared = root.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    set_mode(&shared, 0o777);
+    let victim = root.path().join("victim.txt");
+    std::fs::write(&victim, "the victim's own file\n").unwrap();
+    let dest = shared.join("keydesk-backup.sqlite3");
+    std::os::unix::fs::symlink(&victim, shared.join("keydesk-backup.sqlite3.part")).unwrap();
+
+    // Every mode any file in the shared folder has while the backup is written.
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (stop, shared) = (stop.clone(), shared.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir(&shared).unwrap().flatten() {
+                    if let Ok(meta) = std::fs::symlink_metadata(entry.path()) {
+                        if meta.is_file() {
+                            seen.push((entry.file_name(), meta.permissions().mode() & 0o777));
+                        }
+                    }
+                }
+            }
+            seen
+        })
+    };
+    keydesk_core::backup::back_up(&store, &dest).await.unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let seen = watcher.join().unwrap();
+    let seen: std::collections::BTreeSet<_> = seen.into_iter().collect();
+    eprintln!("seen in the destination folder while writing: {seen:?}");
+    let lax: Vec<_> = seen.iter().filter(|(_, m)| *m != 0o600).collect();
+    assert!(lax.is_empty(), "readable by others while written: {lax:?}");
+    assert_eq!(mode(&dest), 0o600);
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the victim's own file\n"
+    );
+    store.close().await.unwrap();
+}
+
+/// Issue 24 §6: an export (accounts, activity, expiry dates: `write_private`) under umask 022
+/// with a link planted at `<name>.part`: the file is 0600, the link's target untouched, the
+/// export a file of its own.
+#[test]
+fn an_export_is_private_and_never_follows_a_planted_link() {
+    umask(0o022);
+    let root = tempfile::tempdir().unwrap();
+    let victim = root.path().join("victim.txt");
+    std::fs::write(&victim, "the victim's own file\n").unwrap();
+    set_mode(&victim, 0o644);
+    let dest = root.path().join("accounts.csv");
+    std::os::unix::fs::symlink(&victim, root.path().join("accounts.csv.part")).unwrap();
+    keydesk_core::private_files::write_private(&dest, b"company_name\nAcme\n").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the victim's own file\n"
+    );
+    assert_eq!(mode(&victim), 0o644);
+    let meta = std::fs::symlink_metadata(&dest).unwrap();
+    assert!(
+        meta.is_file(),
+        "a file, not the planted link moved into place"
+    );
+    assert_eq!(mode(&dest), 0o600);
+    assert_eq!(std::fs::read(&dest).unwrap(), b"company_name\nAcme\n");
+    assert!(!root.path().join("accounts.csv.part").exists());
+}

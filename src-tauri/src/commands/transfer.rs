@@ -62,18 +62,11 @@ pub(crate) fn checked_path(path: &str, extensions: &[&str]) -> Result<PathBuf, W
     Ok(path)
 }
 
-/// Writes `contents` next to `path` first and moves it into place: a failed export never
-/// leaves half a file under the chosen name.
+/// Writes `contents` to a new private `<path>.part` first (0600 from its first byte, a link
+/// planted there never followed) and moves it into place: a failed export never leaves half a
+/// file under the chosen name.
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), WireError> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".part");
-    let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, contents)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            file_failure(path, e)
-        })
+    keydesk_core::private_files::write_private(path, contents).map_err(|e| file_failure(path, e))
 }
 
 /// Opens the OS's file dialog: `open_csv`, `save_csv`, `open_backup`, `save_backup` or
@@ -119,20 +112,7 @@ pub async fn preview_import(
     path: String,
 ) -> Result<ImportPreview, WireError> {
     let path = checked_path(&path, &["csv", "txt", "tsv"])?;
-    let size = std::fs::metadata(&path)
-        .map_err(|e| file_failure(&path, e))?
-        .len();
-    if size > account_csv::MAX_FILE_BYTES as u64 {
-        return Err(invalid(
-            "path",
-            format!(
-                "The file: is {} MB; an import takes at most {} MB",
-                size / (1024 * 1024),
-                account_csv::MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    let bytes = std::fs::read(&path).map_err(|e| file_failure(&path, e))?;
+    let bytes = account_csv::read_import_file(&path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
