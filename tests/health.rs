@@ -103,7 +103,9 @@ fn a_secret_nearing_its_end_is_counted_listed_and_announced() {
 
     app.fill("#generate-form-name", "alexcnw");
     app.fill("#generate-form-email", "whatevermail@yeah.com");
-    app.fill("#generate-form-application", "esareit");
+    // Markup in a name: a notification server that renders bodies as markup (the freedesktop
+    // spec allows <b>, <i>, <a>, <img>; `&` starts an entity) must be given it escaped.
+    app.fill("#generate-form-application", "esareit <b>&</b> co");
     assert_eq!(
         app.value("#generate-lifetime"),
         "1y",
@@ -137,7 +139,7 @@ fn a_secret_nearing_its_end_is_counted_listed_and_announced() {
     assert_eq!(
         shown[0].body,
         format!(
-            "Alexcompany — esareit: the secret of Client ID {client_id} expires on 3 Feb 2027 09:00 UTC. Renew it in Keydesk."
+            "Alexcompany — esareit &lt;b&gt;&amp;&lt;/b&gt; co: the secret of Client ID {client_id} expires on 3 Feb 2027 09:00 UTC. Renew it in Keydesk."
         )
     );
     assert!(
@@ -152,7 +154,10 @@ fn a_secret_nearing_its_end_is_counted_listed_and_announced() {
     let row = ".health-row[data-attention='expiring']";
     app.find(row);
     assert_eq!(app.text(&format!("{row} .company")), "Alexcompany");
-    assert_eq!(app.text(&format!("{row} .application")), "esareit");
+    assert_eq!(
+        app.text(&format!("{row} .application")),
+        "esareit <b>&</b> co"
+    );
     assert_eq!(app.text(&format!("{row} .client-id")), client_id);
     assert!(app.text(&format!("{row} .why")).contains("in 10 days"));
 
@@ -180,7 +185,7 @@ fn a_secret_nearing_its_end_is_counted_listed_and_announced() {
         .find(|e| e.contains(&client_id))
         .expect("an event for the secret made here");
     assert!(ours.contains("DTSTART:20270203T090000Z"), "{ours}");
-    assert!(ours.contains("SUMMARY:Client secret expires: Alexcompany — esareit"));
+    assert!(ours.contains("SUMMARY:Client secret expires: Alexcompany — esareit <b>&</b> co"));
     assert!(!calendar.contains(&secret), "no secret in the calendar");
     app.exec(
         "const f = document.getElementById('expiry-format'); f.value = 'csv'; f.dispatchEvent(new Event('change'))",
