@@ -421,3 +421,40 @@ fn keyring_unavailable_still_shows_the_secret_once_and_says_why() {
     );
     assert!(!app.exists(".credential .copy-from-keyring"));
 }
+
+/// Issue 24: only a credential marked as a resource server's may introspect other clients'
+/// tokens. The mark is a checkbox on the card, kept across a reload and recorded in the
+/// activity.
+#[test]
+fn a_credential_is_marked_as_a_resource_servers_from_its_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    app.generate_credentials(false);
+    let checkbox = ".credential input.resource-server";
+    assert_eq!(
+        app.exec(
+            &format!("return document.querySelector('{checkbox}').checked"),
+            json!([])
+        ),
+        json!(false),
+        "an ordinary client by default"
+    );
+    app.click(checkbox);
+    app.wait_for("the change recorded", |a| {
+        a.text("#activity")
+            .contains("Token introspection rights changed")
+    });
+    open_contact_page(&app);
+    assert_eq!(
+        app.exec(
+            &format!("return document.querySelector('{checkbox}').checked"),
+            json!([])
+        ),
+        json!(true),
+        "kept across a reload"
+    );
+    assert!(app
+        .text(".credential")
+        .contains("Resource server: may introspect other clients’ tokens"));
+}

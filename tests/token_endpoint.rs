@@ -331,3 +331,36 @@ fn a_token_endpoint_left_on_starts_with_the_app_or_says_why_not() {
     );
     assert!(!app.exists("#token-endpoint-error"));
 }
+
+/// Issue 25 item 1 (a): the app open on an account, keydesk-server — another process — issues a
+/// token on the same SQLite store, and the secret's line says "last used just now" without a
+/// click (the app watches the file's `data_version` each second). The new secret shown once
+/// is still there after the redraw.
+#[test]
+fn a_token_issued_by_another_process_shows_on_the_open_page_without_a_click() {
+    let (dir, app) = App::demo();
+    let server = Server::start(dir.path());
+    app.find("#credentials-section #credentials");
+    let (client_id, secret) = app.generate_credentials(false);
+    let last_used = ".credential .secrets li .last-used";
+    assert!(
+        app.text(last_used).contains("never used"),
+        "{}",
+        app.text(last_used)
+    );
+
+    let asked = Instant::now();
+    server.token(&client_id, &secret).expect("a token");
+    app.wait_for("the line to follow the other process", |a| {
+        a.text(last_used).contains("last used just now")
+    });
+    println!(
+        "token issued by keydesk-server → the open page says so after {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(
+        app.value("#new-secret"),
+        secret,
+        "the secret shown once stays until the person leaves the page"
+    );
+}

@@ -132,13 +132,16 @@ function credentialCard(credential, refresh) {
     introspects.disabled = true;
     try {
       await api.setResourceServer(credential.id, wanted);
-      toast(wanted ? 'It may now introspect every client\u2019s tokens' : 'It may now introspect only its own tokens');
     } catch (e) {
       introspects.checked = !wanted;
-      toast(e.message);
-    } finally {
       introspects.disabled = false;
+      toast(e.message);
+      return;
     }
+    toast(wanted ? 'It may now introspect every client\u2019s tokens' : 'It may now introspect only its own tokens');
+    // Redrawn with the activity; the keyboard stays where it was.
+    await refresh();
+    document.getElementById(introspects.id)?.focus();
   });
   const resourceServer = el('label', { class: 'resource-server-label', for: introspects.id },
     introspects, ' Resource server: may introspect other clients\u2019 tokens');

@@ -61,7 +61,44 @@ function showContactPage(account) {
   guard(renderTags(tags, account.id));
   const activity = () => guard(renderActivity(document.getElementById('activity-section'), account.id));
   const changed = () => { activity(); guard(refreshHealthBadge()); };
-  guard(renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: changed }));
+  const credentials = () => renderCredentials(document.getElementById('credentials-section'), account.id, { onChanged: changed });
+  guard(credentials());
+  followChange = (change) => followOnContactPage(account.id, change, credentials, changed);
+}
+
+/// What the page does with a change made elsewhere (`changed` page events): set by the page
+/// on screen.
+let followChange = null;
+let redrawPending = false;
+
+/// The page's own actions redraw what they change as they finish; what it follows here is
+/// what it did not cause: a secret of a credential on this page used (its "last used", by the
+/// token endpoint in this app or in another process) and a write by another process to the
+/// store. Such a change redraws API CREDENTIALS and the activity once per burst. Never under the person's hands: not while a dialog is open or the generate
+/// form holds typed text (the change shows with the next one, or when they act: the usual
+/// conflict rule applies). The contact and billing blocks keep their own (versioned) edits.
+function followOnContactPage(accountId, change, credentials, changed) {
+  if (state.current?.id !== accountId) return;
+  if (change.action !== 'secret.used' && change.action !== 'store.changed_elsewhere') return;
+  const section = document.getElementById('credentials-section');
+  const ours = change.account_id === accountId
+    || (change.account_id === null && (change.credential_id === null
+      || section?.querySelector(`[data-credential-id="${change.credential_id}"]`)));
+  if (!ours) {
+    if (change.action !== 'secret.used') guard(refreshHealthBadge());
+    return;
+  }
+  if (redrawPending) return;
+  redrawPending = true;
+  setTimeout(() => {
+    redrawPending = false;
+    if (state.current?.id !== accountId || !section?.isConnected) return;
+    const typing = [...section.querySelectorAll('form input:not([type=checkbox]), form textarea')].some((i) => i.value !== '');
+    if (document.querySelector('dialog[open]') || typing) { changed(); return; }
+    const focused = document.activeElement?.id;
+    // Drawing calls `changed` (activity, badge) itself.
+    guard(credentials().then(() => { if (focused) document.getElementById(focused)?.focus(); }));
+  }, 50);
 }
 
 async function togglePin(account) {
@@ -138,6 +175,8 @@ function onPageEvent(event) {
   if (event.kind === 'health_changed') guard(refreshHealthBadge());
   // A reminder notification was clicked.
   if (event.kind === 'open_account') guard(openAccount(event.account_id));
+  // Something changed here, in another window or on the store from elsewhere.
+  if (event.kind === 'changed') followChange?.(event);
 }
 
 async function showHealth() {

@@ -8,6 +8,7 @@ pub mod activity_csv;
 pub mod audit;
 pub mod backup;
 pub mod bulk;
+pub mod changes;
 pub mod clock;
 pub mod contact;
 pub mod credentials;

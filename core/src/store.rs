@@ -119,6 +119,8 @@ pub struct Store {
     /// its local data folder (`vault::machine_id`); a handle opened without one is a machine of
     /// its own (a fresh random id), which is what a test's second handle stands for.
     machine_id: Arc<RwLock<String>>,
+    /// Where committed changes are published (`changes`); shared by the store's clones.
+    changes: crate::changes::Changes,
 }
 
 impl Store {
@@ -184,6 +186,7 @@ impl Store {
             actor: Arc::default(),
             writer: Arc::default(),
             machine_id: Arc::new(RwLock::new(crate::secrets::new_client_id()?)),
+            changes: Default::default(),
         };
         store.check_is_ours().await?;
         Migrator::up(&store.db, None)
@@ -192,6 +195,28 @@ impl Store {
         store.make_files_private()?;
         tracing::info!(store = %described, "store opened");
         Ok(store)
+    }
+
+    /// The committed changes of every handle of this store in this process, as they happen.
+    pub fn subscribe_changes(&self) -> tokio::sync::broadcast::Receiver<crate::changes::Change> {
+        self.changes.subscribe()
+    }
+
+    /// Watches for other processes' writes to this SQLite store (`changes::watch_other_processes`)
+    /// and publishes them with this process's own; None for PostgreSQL.
+    pub fn watch_other_processes(&self) -> Option<tokio::task::JoinHandle<()>> {
+        match &self.location {
+            StoreLocation::SqliteFile(path) => Some(crate::changes::watch_other_processes(
+                path.clone(),
+                self.changes.clone(),
+                crate::changes::WATCH_EVERY,
+            )),
+            StoreLocation::Url(_) => None,
+        }
+    }
+
+    pub(crate) fn changes(&self) -> &crate::changes::Changes {
+        &self.changes
     }
 
     /// Closes every connection, so the file is complete on disk when this returns.

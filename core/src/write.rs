@@ -13,6 +13,7 @@ use sea_orm::{DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::audit::{self, Action, Event};
+use crate::changes::{Change, Changes};
 use crate::store::BUSY_TIMEOUT;
 use crate::{search, Result, Store};
 
@@ -20,6 +21,7 @@ pub struct Write {
     txn: DatabaseTransaction,
     now: DateTime<Utc>,
     actor: Option<String>,
+    changes: Changes,
     /// Held until the transaction ends (dropped after it: fields drop in order).
     _turn: Option<OwnedMutexGuard<()>>,
 }
@@ -38,6 +40,7 @@ impl Store {
             txn,
             now,
             actor: self.actor(),
+            changes: self.changes().clone(),
             _turn: turn,
         })
     }
@@ -97,13 +100,21 @@ impl Write {
         // After the single terms: a rebuild of the same account includes them anyway.
         search::reindex(&self.txn, &reindexed).await?;
         self.txn.commit().await?;
+        self.changes.committed(events.iter().map(Change::of));
         Ok(())
     }
 
     /// Commits bookkeeping that is not a change to an account's information and so leaves no
     /// event: which account was opened last, which are pinned.
     pub async fn commit_bookkeeping(self) -> Result<()> {
+        self.commit_announcing(std::iter::empty()).await
+    }
+
+    /// Commits bookkeeping that a person sees all the same (a secret's "last used"): no
+    /// activity event, but the change is published.
+    pub async fn commit_announcing(self, changes: impl IntoIterator<Item = Change>) -> Result<()> {
         self.txn.commit().await?;
+        self.changes.committed(changes);
         Ok(())
     }
 }

@@ -20,6 +20,13 @@ pub enum PageEvent {
     HealthChanged,
     /// A reminder was clicked: the page opens its account.
     OpenAccount { account_id: i32 },
+    /// Something the page may show changed — here, in another window's command, or in another
+    /// process on the same store (`keydesk_core::changes`): the page redraws what shows it.
+    Changed {
+        account_id: Option<i32>,
+        credential_id: Option<i32>,
+        action: &'static str,
+    },
 }
 
 /// The page's channel, once it has opened one. A reload opens a new one and replaces it.
@@ -39,4 +46,33 @@ impl PageEvents {
             }
         }
     }
+}
+
+/// Tells the page every change the store publishes (its own commits and, on SQLite, other
+/// processes' writes) for as long as Keydesk runs.
+pub fn forward_changes(app: tauri::AppHandle, store: &keydesk_core::Store) {
+    use tauri::Manager;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut changes = store.subscribe_changes();
+    // Lives as long as the app: the watcher task is never aborted.
+    let _watcher = store.watch_other_processes();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let event = match changes.recv().await {
+                Ok(change) => PageEvent::Changed {
+                    account_id: change.account_id,
+                    credential_id: change.credential_id,
+                    action: change.action,
+                },
+                // Too far behind to say what: everything shown is read again.
+                Err(RecvError::Lagged(_)) => PageEvent::Changed {
+                    account_id: None,
+                    credential_id: None,
+                    action: keydesk_core::changes::CHANGED_ELSEWHERE,
+                },
+                Err(RecvError::Closed) => break,
+            };
+            app.state::<PageEvents>().send(event);
+        }
+    });
 }

@@ -68,6 +68,8 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 let state = handle.state::<state::AppState>();
                 if let Ok(store) = state.store().await {
+                    // Every change reaches the page, wherever it was made.
+                    events::forward_changes(handle.clone(), store);
                     // Settings → "Token endpoint for this computer", if it was left on.
                     let wanted = state.settings.lock().unwrap().token_endpoint_port();
                     let endpoint = handle.state::<token_endpoint::TokenEndpoint>();

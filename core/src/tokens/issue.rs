@@ -5,6 +5,7 @@
 //! transaction, one fsync, the same few statements for 1 token or 64 (group commit). Each
 //! request still gets exactly what a single issue would give it.
 
+use crate::changes::{Change, SECRET_USED};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -67,7 +68,7 @@ pub async fn issue_batch(
     // A write first: on SQLite the transaction holds the write lock from here, so the read below
     // sees the latest renewal and the INSERT cannot fail to upgrade a read snapshot (BUSY).
     // One conditional statement, no read: "last used" moves at most about once a minute.
-    credential_secret::Entity::update_many()
+    let used = credential_secret::Entity::update_many()
         .col_expr(credential_secret::Column::LastUsedAt, Expr::value(now))
         .filter(credential_secret::Column::Id.is_in(secret_ids.iter().copied()))
         .filter(
@@ -76,7 +77,8 @@ pub async fn issue_batch(
                 .add(credential_secret::Column::LastUsedAt.lt(now - LAST_USED_RESOLUTION)),
         )
         .exec(db)
-        .await?;
+        .await?
+        .rows_affected;
     // Each secret still live, with its end (a grace period's or its lifetime's).
     let live_secrets: HashMap<i32, Option<DateTime<Utc>>> = credential_secret::Entity::find()
         .filter(credential_secret::Column::Id.is_in(secret_ids.iter().copied()))
@@ -121,7 +123,20 @@ pub async fn issue_batch(
             .exec_without_returning(db)
             .await?;
     }
-    write.commit_bookkeeping().await?;
+    // A moved "last used" is on the page: say which credentials (at most once a minute each).
+    let mut moved: Vec<i32> = Vec::new();
+    if used > 0 {
+        moved = requests.iter().map(|(c, _)| c.credential_id).collect();
+        moved.sort_unstable();
+        moved.dedup();
+    }
+    write
+        .commit_announcing(moved.into_iter().map(|credential_id| Change {
+            account_id: None,
+            credential_id: Some(credential_id),
+            action: SECRET_USED,
+        }))
+        .await?;
     for token in issued.iter().flatten() {
         tracing::info!(client_id = %token.client.client_id, "access token issued");
     }

@@ -1,0 +1,112 @@
+//! Issue 25 item 1: the write path tells every listener what changed — in this process after
+//! each commit, and on SQLite what another process wrote (`PRAGMA data_version`).
+
+mod common;
+
+use std::time::Duration;
+
+use keydesk_core::changes::{Change, CHANGED_ELSEWHERE, SECRET_USED};
+use keydesk_core::credentials::{self, Grace};
+use keydesk_core::tokens;
+use keydesk_core::vault::Vault;
+use tokio::sync::broadcast::Receiver;
+
+use common::{account_with_credentials, test_store};
+
+/// The next change matching `wanted`, waiting at most `within`.
+async fn next(
+    changes: &mut Receiver<Change>,
+    within: Duration,
+    wanted: impl Fn(&Change) -> bool,
+) -> Change {
+    tokio::time::timeout(within, async {
+        loop {
+            let change = changes.recv().await.expect("the channel stays open");
+            if wanted(&change) {
+                return change;
+            }
+        }
+    })
+    .await
+    .expect("the change was published in time")
+}
+
+#[tokio::test]
+async fn a_renewal_and_a_token_are_published_to_listeners() {
+    let t = test_store().await;
+    let (account_id, issued) = account_with_credentials(&t.store).await;
+    let credential_id = issued.credential.id;
+    let mut changes = t.store.subscribe_changes();
+
+    let vault = Vault::new("keydesk-test-unused");
+    let renewed = credentials::renew(&t.store, &vault, credential_id, Grace::Now, false)
+        .await
+        .unwrap();
+    let change = next(&mut changes, Duration::from_secs(5), |c| {
+        c.action == "credential.renewed"
+    })
+    .await;
+    assert_eq!(change.account_id, Some(account_id));
+    assert_eq!(change.credential_id, Some(credential_id));
+
+    // A token moves the secret's "last used": on the page, so published (no activity event).
+    let client = tokens::authenticate(
+        &t.store,
+        &renewed.credential.client_id,
+        renewed.secret.expose(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tokens::issue_for(&t.store, client, chrono::Duration::minutes(5))
+        .await
+        .unwrap()
+        .unwrap();
+    let used = next(&mut changes, Duration::from_secs(5), |c| {
+        c.action == SECRET_USED
+    })
+    .await;
+    assert_eq!(used.credential_id, Some(credential_id));
+}
+
+/// `keydesk-server` on the app's SQLite file is another process: its writes reach the app's
+/// listeners within about a second.
+#[tokio::test]
+async fn another_process_writing_the_sqlite_file_is_seen() {
+    let t = test_store().await;
+    let (_, issued) = account_with_credentials(&t.store).await;
+    let watcher = t
+        .store
+        .watch_other_processes()
+        .expect("a SQLite store is watched (this suite runs on SQLite only)");
+    let mut changes = t.store.subscribe_changes();
+
+    // The other process issues a token every 200 ms (each one a commit) until it is seen:
+    // the first may land before the watcher's first reading, which it then counts as the
+    // starting point.
+    let elsewhere = t.another().await;
+    let (client_id, secret) = (
+        issued.credential.client_id.clone(),
+        issued.secret.expose().to_owned(),
+    );
+    let writer = tokio::spawn(async move {
+        for _ in 0..25 {
+            let client = tokens::authenticate(&elsewhere, &client_id, &secret)
+                .await
+                .unwrap()
+                .unwrap();
+            tokens::issue_for(&elsewhere, client, chrono::Duration::minutes(5))
+                .await
+                .unwrap()
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let seen = next(&mut changes, Duration::from_secs(5), |c| {
+        c.action == CHANGED_ELSEWHERE
+    })
+    .await;
+    assert_eq!(seen.account_id, None);
+    writer.abort();
+    watcher.abort();
+}
