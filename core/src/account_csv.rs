@@ -748,6 +748,30 @@ pub async fn export_accounts(store: &Store, selection: &Selection) -> Result<Str
     String::from_utf8(bytes).map_err(|_| file_error("could not be written as UTF-8"))
 }
 
+/// The bytes of the file an import reads: a regular file (a link to one is followed) of at most
+/// `MAX_FILE_BYTES`, read with that bound whatever size it claims — a FIFO, `/dev/zero` or a
+/// file growing while read is refused rather than read until memory runs out.
+pub fn read_import_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    let shown = path.display();
+    match crate::private_files::read_bounded(path, MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(Error::invalid(
+            "path",
+            "The file",
+            format!(
+                "{shown} holds more than {} MB; an import takes at most {} MB",
+                MAX_FILE_BYTES / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )),
+        Err(err) => Err(Error::invalid(
+            "path",
+            "The file",
+            format!("{shown}: {err}"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -784,29 +808,5 @@ mod tests {
         for column in columns() {
             assert!(target(column).is_some(), "{column}");
         }
-    }
-}
-
-/// The bytes of the file an import reads: a regular file (a link to one is followed) of at most
-/// `MAX_FILE_BYTES`, read with that bound whatever size it claims — a FIFO, `/dev/zero` or a
-/// file growing while read is refused rather than read until memory runs out.
-pub fn read_import_file(path: &std::path::Path) -> Result<Vec<u8>> {
-    let shown = path.display();
-    match crate::private_files::read_bounded(path, MAX_FILE_BYTES) {
-        Ok(Some(bytes)) => Ok(bytes),
-        Ok(None) => Err(Error::invalid(
-            "path",
-            "The file",
-            format!(
-                "{shown} holds more than {} MB; an import takes at most {} MB",
-                MAX_FILE_BYTES / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        )),
-        Err(err) => Err(Error::invalid(
-            "path",
-            "The file",
-            format!("{shown}: {err}"),
-        )),
     }
 }
