@@ -200,3 +200,32 @@ fn wrong_types_through_the_ipc_layer_are_refused_and_change_nothing() {
     assert_eq!(call("get_account", json!({"accountId": id})), before);
     assert!(call("app_status", json!({})).starts_with("accepted: "));
 }
+
+/// Issue 24 §6: the file dialog is not a boundary — the page can send any path. A path it
+/// typed that would replace an existing file outside the data folder is written only once the
+/// person says so in Keydesk's own (native) prompt; unanswered, nothing is written. A new file
+/// is written at once.
+#[test]
+fn a_typed_path_never_replaces_a_file_outside_the_data_folder_unasked() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let theirs = elsewhere.path().join("theirs.csv");
+    std::fs::write(&theirs, "someone's own file\n").unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    let export = |path: &std::path::Path| {
+        app.exec_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('export_accounts', { path: arguments[0] }).then(
+               (r) => done('written'), (e) => done('refused: ' + (e.message || JSON.stringify(e))));
+             setTimeout(() => done('waiting'), 3000);",
+            json!([path.display().to_string()]),
+            std::time::Duration::from_secs(10),
+        )
+    };
+    assert_eq!(export(&elsewhere.path().join("new.csv")), json!("written"));
+    assert_eq!(export(&theirs), json!("waiting"), "asked, not written");
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        "someone's own file\n"
+    );
+}

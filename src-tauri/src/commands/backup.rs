@@ -9,7 +9,7 @@ use keydesk_core::StoreLocation;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
-use crate::commands::transfer::checked_path;
+use crate::commands::transfer::{checked_path, confirm_overwrite};
 use crate::state::AppState;
 use crate::WireError;
 
@@ -50,10 +50,12 @@ pub async fn backup_status(state: State<'_, AppState>) -> Result<BackupStatus, W
 
 #[tauri::command]
 pub async fn back_up_now(
+    app: AppHandle,
     state: State<'_, AppState>,
     path: String,
 ) -> Result<BackupInfo, WireError> {
     let path = checked_path(&path, BACKUP_EXTENSIONS)?;
+    confirm_overwrite(&app, &state.data_dir, &path).await?;
     Ok(backup::back_up(state.store().await?, &path).await?)
 }
 

@@ -7,7 +7,7 @@ use keydesk_core::health::{self, HealthPage};
 use serde::Serialize;
 use tauri::State;
 
-use crate::commands::transfer::{checked_path, write_file};
+use crate::commands::transfer::{checked_path, confirm_overwrite, write_file};
 use crate::state::AppState;
 use crate::WireError;
 
@@ -51,10 +51,12 @@ pub struct Exported {
 /// typed): iCalendar for a `.ics` name, CSV for a `.csv` one. Never a secret or its hint.
 #[tauri::command]
 pub async fn export_expiries(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     path: String,
 ) -> Result<Exported, WireError> {
     let path = checked_path(&path, &["ics", "csv"])?;
+    confirm_overwrite(&app, &state.data_dir, &path).await?;
     let store = state.store().await?;
     let expiries = expiry_export::live_expiries(store).await?;
     let is_ics = path

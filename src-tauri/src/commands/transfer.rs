@@ -10,7 +10,7 @@ use keydesk_core::account_csv::{self, ImportOutcome, ImportPreview, Selection};
 use keydesk_core::activity_csv::{self, ActivityRange};
 use serde::Serialize;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
 use crate::state::AppState;
 use crate::WireError;
@@ -62,6 +62,79 @@ pub(crate) fn checked_path(path: &str, extensions: &[&str]) -> Result<PathBuf, W
     Ok(path)
 }
 
+/// Every path the OS's file dialog returned since the app started. The page can send any path
+/// (the dialog is not a boundary): one it did not get from the dialog was typed, and overwriting
+/// a file with it takes the person's word in a prompt of Keydesk's own (`confirm_overwrite`).
+static CHOSEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn remember_chosen(path: &Path) {
+    let mut chosen = CHOSEN.lock().unwrap_or_else(|e| e.into_inner());
+    if !chosen.iter().any(|p| p == path) {
+        chosen.push(path.to_owned());
+    }
+}
+
+/// Where `path` leads, its folder's links and `..` resolved (the file itself need not exist).
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let folder = std::fs::canonicalize(path.parent()?).ok()?;
+    Some(folder.join(path.file_name()?))
+}
+
+/// Whether writing `path` needs the person to confirm it in a prompt of Keydesk's own: it was
+/// not returned by the OS's dialog (`chosen`), something is already there (a file, or a link),
+/// and it lies outside the data folder.
+pub(crate) fn needs_confirmation(path: &Path, data_dir: &Path, chosen: &[PathBuf]) -> bool {
+    if chosen.iter().any(|p| p == path) || std::fs::symlink_metadata(path).is_err() {
+        return false;
+    }
+    let inside = match (resolved(path), std::fs::canonicalize(data_dir)) {
+        (Some(path), Ok(data)) => path.starts_with(data),
+        _ => false,
+    };
+    !inside
+}
+
+/// Before a write to a typed path that would replace an existing file outside the data folder:
+/// asks in the OS's own message dialog (not the page), naming the file. Refused unless the
+/// person says Replace.
+pub(crate) async fn confirm_overwrite(
+    app: &AppHandle,
+    data_dir: &Path,
+    path: &Path,
+) -> Result<(), WireError> {
+    let chosen = CHOSEN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if !needs_confirmation(path, data_dir, &chosen) {
+        return Ok(());
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .message(format!(
+            "{} already exists. Replace it?\n\nThe path was typed rather than chosen with \
+             Choose…; Keydesk replaces the file only if you say so here.",
+            path.display()
+        ))
+        .title("Replace a file?")
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(
+            "Replace".into(),
+            "Cancel".into(),
+        ))
+        .show(move |yes| {
+            let _ = tx.send(yes);
+        });
+    if rx.await.unwrap_or(false) {
+        tracing::info!("replacing a file at a typed path, as confirmed");
+        return Ok(());
+    }
+    Err(invalid(
+        "path",
+        format!(
+            "File: {} was not replaced: a file is there, and replacing it was not confirmed",
+            path.display()
+        ),
+    ))
+}
+
 /// Writes `contents` to a new private `<path>.part` first (0600 from its first byte, a link
 /// planted there never followed) and moves it into place: a failed export never leaves half a
 /// file under the chosen name.
@@ -101,6 +174,9 @@ pub async fn choose_file(
         dialog.save_file(send);
     }
     let path = rx.await.ok().flatten();
+    if let Some(path) = &path {
+        remember_chosen(path);
+    }
     Ok(path.map(|p| p.display().to_string()))
 }
 
@@ -152,12 +228,14 @@ fn exported(path: &Path, csv: &str) -> Exported {
 /// `account_ids`.
 #[tauri::command]
 pub async fn export_accounts(
+    app: AppHandle,
     state: State<'_, AppState>,
     path: String,
     tag: Option<String>,
     account_ids: Option<Vec<i32>>,
 ) -> Result<Exported, WireError> {
     let path = checked_path(&path, &["csv"])?;
+    confirm_overwrite(&app, &state.data_dir, &path).await?;
     let selection = match (tag.filter(|t| !t.trim().is_empty()), account_ids) {
         (_, Some(ids)) => Selection::Accounts(ids),
         (Some(tag), None) => Selection::Tag(tag),
@@ -196,6 +274,7 @@ fn local_day(
 /// (both days included).
 #[tauri::command]
 pub async fn export_activity(
+    app: AppHandle,
     state: State<'_, AppState>,
     path: String,
     account_id: Option<i32>,
@@ -203,6 +282,7 @@ pub async fn export_activity(
     to: Option<String>,
 ) -> Result<Exported, WireError> {
     let path = checked_path(&path, &["csv"])?;
+    confirm_overwrite(&app, &state.data_dir, &path).await?;
     let range = match account_id {
         Some(id) => ActivityRange::Account(id),
         None => ActivityRange::Between {
@@ -213,4 +293,42 @@ pub async fn export_activity(
     let csv = activity_csv::export_activity(state.store().await?, &range).await?;
     write_file(&path, csv.as_bytes())?;
     Ok(exported(&path, &csv))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_confirmation;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_typed_path_over_an_existing_file_outside_the_data_folder_needs_a_prompt() {
+        let root = std::env::temp_dir().join(format!("keydesk-confirm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir(&root).unwrap();
+        let data = root.join("data");
+        std::fs::create_dir(&data).unwrap();
+        let outside = root.join("report.csv");
+        std::fs::write(&outside, "someone's file").unwrap();
+        // Typed, a file there, outside the data folder: asked.
+        assert!(needs_confirmation(&outside, &data, &[]));
+        // A link planted there counts as something there, even pointing nowhere.
+        let link = root.join("link.csv");
+        std::os::unix::fs::symlink(root.join("nowhere"), &link).unwrap();
+        assert!(needs_confirmation(&link, &data, &[]));
+        // Returned by the OS's dialog (which asked itself): not asked again.
+        assert!(!needs_confirmation(
+            &outside,
+            &data,
+            std::slice::from_ref(&outside)
+        ));
+        // Nothing there yet: nothing replaced.
+        assert!(!needs_confirmation(&root.join("new.csv"), &data, &[]));
+        // Inside the data folder, however spelled: Keydesk's own files.
+        let mine = data.join("backups-copy.sqlite3");
+        std::fs::write(&mine, "x").unwrap();
+        assert!(!needs_confirmation(&mine, &data, &[]));
+        let dotted = data.join("..").join("report.csv");
+        assert!(needs_confirmation(&dotted, &data, &[]), "outside, via ..");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
