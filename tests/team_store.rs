@@ -49,14 +49,30 @@ fn two_instances_share_renewals_and_refuse_stale_edits() {
     b.wait_text(".credential .client-id", &client_id);
     let hint_before = b.text(".secrets li .hint");
 
-    // A renews; B sees the new secret's hint after a reload.
+    // B is typing in the contact form when A renews: B's page shows the new secret line
+    // without a reload (PostgreSQL NOTIFY, issue 25), and B's typing is left alone.
+    b.click("#contact-block-edit");
+    b.fill("#contact-block-form-name", "Typed in B");
     a.click(".credential .renew");
     a.click("#renew-dialog-yes");
     a.wait_for("the renewal", |app| !app.exists("#renew-dialog"));
     let renewed = a.value("#new-secret");
+    let new_hint = format!("••••••••{}", &renewed[39..]);
+    let renewed_at = std::time::Instant::now();
+    b.wait_text(".secrets li .hint", &new_hint);
+    println!(
+        "A's renewal → B's open page shows it after {:?}, no reload",
+        renewed_at.elapsed()
+    );
+    assert_ne!(hint_before, new_hint);
+    assert_eq!(
+        b.value("#contact-block-form-name"),
+        "Typed in B",
+        "the form being edited is not redrawn"
+    );
+    // And after a reload, the same.
     let b = b.reload();
-    b.wait_text(".secrets li .hint", &format!("••••••••{}", &renewed[39..]));
-    assert_ne!(b.text(".secrets li .hint"), hint_before);
+    b.wait_text(".secrets li .hint", &new_hint);
 
     // B starts editing; A saves first; B's save is a conflict that keeps B's typing.
     b.click("#contact-block-edit");

@@ -6,7 +6,9 @@
 //! In this process the `Store` publishes on a broadcast channel after each commit. Another
 //! process writing the same SQLite file (`keydesk-server` issuing tokens on the app's store) is
 //! seen through SQLite's `PRAGMA data_version` (`watch_other_processes`), which changes when
-//! any other connection commits.
+//! any other connection commits. On PostgreSQL every commit also sends `NOTIFY
+//! keydesk_changes` with the ids (delivered only if the transaction commits), and every app and
+//! server on the team store `LISTEN`s (`listen_to_other_processes`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub struct Changes {
     /// Commits made through this process's handles, so the watcher of other processes can tell
     /// a `data_version` that moved because of them from one another process moved.
     local_commits: Arc<AtomicU64>,
+    /// Which process a PostgreSQL notification came from: its own are already published.
+    instance: Arc<str>,
 }
 
 impl Default for Changes {
@@ -59,6 +63,9 @@ impl Default for Changes {
         Changes {
             sender,
             local_commits: Arc::default(),
+            instance: crate::secrets::new_client_id()
+                .unwrap_or_else(|_| format!("{:x}", std::process::id()))
+                .into(),
         }
     }
 }
@@ -79,6 +86,86 @@ impl Changes {
     fn local_commits(&self) -> u64 {
         self.local_commits.load(Ordering::SeqCst)
     }
+
+    /// The `NOTIFY` payload for `changes`: this process's id and the (account, credential) ids,
+    /// or none at all past `NOTIFY_MAX_IDS` ("much changed": listeners read everything again).
+    /// Ids only, so it stays far below PostgreSQL's 8,000-byte limit.
+    pub(crate) fn notify_payload(&self, changes: &[Change]) -> String {
+        let ids = (changes.len() <= NOTIFY_MAX_IDS).then(|| {
+            changes
+                .iter()
+                .map(|c| (c.account_id, c.credential_id))
+                .collect::<Vec<_>>()
+        });
+        serde_json::json!({"from": &*self.instance, "ids": ids}).to_string()
+    }
+}
+
+/// The PostgreSQL channel every Keydesk on a team store listens on.
+pub const CHANNEL: &str = "keydesk_changes";
+/// More changes than this in one commit (an import) are announced without their ids.
+const NOTIFY_MAX_IDS: usize = 50;
+
+/// Publishes, as `CHANGED_ELSEWHERE` with their ids, the changes other processes commit to the
+/// PostgreSQL store behind `pool`, until the returned task is aborted. A dropped connection is
+/// made again; what was sent meanwhile is lost, so a reconnection is published as "anything may
+/// have changed".
+pub fn listen_to_other_processes(
+    pool: sqlx::PgPool,
+    changes: Changes,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut listener = loop {
+            match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(mut listener) => match listener.listen(CHANNEL).await {
+                    Ok(()) => break listener,
+                    Err(err) => tracing::warn!("LISTEN {CHANNEL} failed: {err}"),
+                },
+                Err(err) => tracing::warn!("changes from other technicians not heard: {err}"),
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        };
+        let anything = Change {
+            account_id: None,
+            credential_id: None,
+            action: CHANGED_ELSEWHERE,
+        };
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    let payload: serde_json::Value =
+                        serde_json::from_str(notification.payload()).unwrap_or_default();
+                    if payload["from"].as_str() == Some(&*changes.instance) {
+                        continue;
+                    }
+                    match payload["ids"].as_array() {
+                        Some(ids) => {
+                            for id in ids {
+                                let id =
+                                    |i: usize| id[i].as_i64().and_then(|v| i32::try_from(v).ok());
+                                let _ = changes.sender.send(Change {
+                                    account_id: id(0),
+                                    credential_id: id(1),
+                                    action: CHANGED_ELSEWHERE,
+                                });
+                            }
+                        }
+                        None => {
+                            let _ = changes.sender.send(anything.clone());
+                        }
+                    }
+                }
+                // The connection dropped; the next call connects again (sqlx's listener does).
+                Ok(None) => {
+                    let _ = changes.sender.send(anything.clone());
+                }
+                Err(err) => {
+                    tracing::debug!("LISTEN {CHANNEL}: {err}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })
 }
 
 /// How often another process's writes are looked for.

@@ -202,8 +202,9 @@ impl Store {
         self.changes.subscribe()
     }
 
-    /// Watches for other processes' writes to this SQLite store (`changes::watch_other_processes`)
-    /// and publishes them with this process's own; None for PostgreSQL.
+    /// Watches for other processes' writes to this store and publishes them with this
+    /// process's own: a SQLite file's `data_version` (`changes::watch_other_processes`), or
+    /// PostgreSQL's `LISTEN` (`changes::listen_to_other_processes`).
     pub fn watch_other_processes(&self) -> Option<tokio::task::JoinHandle<()>> {
         match &self.location {
             StoreLocation::SqliteFile(path) => Some(crate::changes::watch_other_processes(
@@ -211,6 +212,12 @@ impl Store {
                 self.changes.clone(),
                 crate::changes::WATCH_EVERY,
             )),
+            StoreLocation::Url(_) if self.db.get_database_backend() == DbBackend::Postgres => {
+                Some(crate::changes::listen_to_other_processes(
+                    self.db.get_postgres_connection_pool().clone(),
+                    self.changes.clone(),
+                ))
+            }
             StoreLocation::Url(_) => None,
         }
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::audit::{self, Action, Event};
@@ -99,9 +99,7 @@ impl Write {
         }
         // After the single terms: a rebuild of the same account includes them anyway.
         search::reindex(&self.txn, &reindexed).await?;
-        self.txn.commit().await?;
-        self.changes.committed(events.iter().map(Change::of));
-        Ok(())
+        self.finish(events.iter().map(Change::of).collect()).await
     }
 
     /// Commits bookkeeping that is not a change to an account's information and so leaves no
@@ -113,6 +111,22 @@ impl Write {
     /// Commits bookkeeping that a person sees all the same (a secret's "last used"): no
     /// activity event, but the change is published.
     pub async fn commit_announcing(self, changes: impl IntoIterator<Item = Change>) -> Result<()> {
+        self.finish(changes.into_iter().collect()).await
+    }
+
+    /// Commits, then tells this process's listeners; on PostgreSQL the commit itself also tells
+    /// every other process (`NOTIFY` is delivered only when the transaction commits).
+    async fn finish(self, changes: Vec<Change>) -> Result<()> {
+        if !changes.is_empty() && self.txn.get_database_backend() == DbBackend::Postgres {
+            let payload = self.changes.notify_payload(&changes);
+            self.txn
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [crate::changes::CHANNEL.into(), payload.into()],
+                ))
+                .await?;
+        }
         self.txn.commit().await?;
         self.changes.committed(changes);
         Ok(())

@@ -235,6 +235,7 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 "backup",
                 "keyring_machines",
                 "upgrade",
+                "changes",
             ],
             false,
         )? {
