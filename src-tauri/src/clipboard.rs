@@ -76,6 +76,33 @@ pub fn copy_secret<R: Runtime>(app: &AppHandle<R>, secret: Secret) -> Result<Dur
 pub fn clear_if_still_held<R: Runtime>(app: &AppHandle<R>, generation: Option<u64>) -> bool {
     let guard = app.state::<ClipboardGuard>();
     let mut held = guard.held.lock().unwrap_or_else(|e| e.into_inner());
+    clear_held(&mut held, generation, &PluginBoard(app))
+}
+
+/// What clearing needs of a clipboard: the app's is the plugin's; a test's fails on demand
+/// (the real clipboard under Xvfb cannot be made to fail a read).
+trait Board {
+    fn read(&self) -> Result<Zeroizing<String>, String>;
+    fn clear(&self) -> bool;
+}
+
+struct PluginBoard<'a, R: Runtime>(&'a AppHandle<R>);
+
+impl<R: Runtime> Board for PluginBoard<'_, R> {
+    fn read(&self) -> Result<Zeroizing<String>, String> {
+        self.0
+            .clipboard()
+            .read_text()
+            .map(Zeroizing::new)
+            .map_err(|e| e.to_string())
+    }
+
+    fn clear(&self) -> bool {
+        self.0.clipboard().clear().is_ok()
+    }
+}
+
+fn clear_held(held: &mut Held, generation: Option<u64>, board: &impl Board) -> bool {
     if generation.is_some_and(|g| g != held.generation) {
         return false;
     }
@@ -84,8 +111,8 @@ pub fn clear_if_still_held<R: Runtime>(app: &AppHandle<R>, generation: Option<u6
     };
     // A failed read says nothing about what the clipboard holds: the secret stays held, so
     // the next look (at the latest, the one at quit) still knows what to clear.
-    let current = match app.clipboard().read_text() {
-        Ok(text) => Zeroizing::new(text),
+    let current = match board.read() {
+        Ok(text) => text,
         Err(err) => {
             tracing::debug!("the clipboard could not be read: {err}");
             return false;
@@ -93,7 +120,7 @@ pub fn clear_if_still_held<R: Runtime>(app: &AppHandle<R>, generation: Option<u6
     };
     let ours = current.as_str() == secret.expose();
     held.secret = None;
-    ours && app.clipboard().clear().is_ok()
+    ours && board.clear()
 }
 
 /// How long quitting waits for the clipboard to be cleared. Reading it can wait on the main
@@ -114,5 +141,66 @@ pub fn clear_at_exit<R: Runtime>(app: &AppHandle<R>) {
         Ok(true) => tracing::info!("the copied secret was cleared from the clipboard at exit"),
         Ok(false) => tracing::debug!("no secret of ours on the clipboard at exit"),
         Err(_) => tracing::warn!("the clipboard could not be checked at exit in time"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::{Cell, RefCell};
+
+    /// A clipboard whose read fails while `failing` is set.
+    struct TestBoard {
+        text: RefCell<String>,
+        failing: Cell<bool>,
+    }
+
+    impl Board for TestBoard {
+        fn read(&self) -> Result<Zeroizing<String>, String> {
+            if self.failing.get() {
+                return Err("the clipboard owner did not answer".into());
+            }
+            Ok(Zeroizing::new(self.text.borrow().clone()))
+        }
+
+        fn clear(&self) -> bool {
+            self.text.borrow_mut().clear();
+            true
+        }
+    }
+
+    #[test]
+    fn a_failed_read_keeps_the_secret_held_for_the_clearing_at_quit() {
+        let secret = "s3cr3t-copied-by-keydesk";
+        let board = TestBoard {
+            text: RefCell::new(secret.to_owned()),
+            failing: Cell::new(true),
+        };
+        let mut held = Held {
+            generation: 1,
+            secret: Some(Secret::new(secret.to_owned())),
+        };
+        // The timer's look fails to read: nothing cleared, and the secret is still known…
+        assert!(!clear_held(&mut held, Some(1), &board));
+        assert!(held.secret.is_some(), "the held secret was dropped");
+        // …so the look at quit clears it.
+        board.failing.set(false);
+        assert!(clear_held(&mut held, None, &board));
+        assert_eq!(*board.text.borrow(), "");
+        assert!(held.secret.is_none());
+    }
+
+    #[test]
+    fn what_the_person_copied_since_is_left_alone() {
+        let board = TestBoard {
+            text: RefCell::new("something else".to_owned()),
+            failing: Cell::new(false),
+        };
+        let mut held = Held {
+            generation: 1,
+            secret: Some(Secret::new("ours".to_owned())),
+        };
+        assert!(!clear_held(&mut held, None, &board));
+        assert_eq!(*board.text.borrow(), "something else");
     }
 }
