@@ -11,7 +11,9 @@
 //! server on the team store `LISTEN`s (`listen_to_other_processes`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -45,13 +47,20 @@ impl Change {
     }
 }
 
+/// What this process committed that a page shows.
+#[derive(Debug, Default)]
+struct Local {
+    events: AtomicU64,
+    last_used: Mutex<Option<DateTime<Utc>>>,
+}
+
 /// The channel a store and its clones publish on.
 #[derive(Debug, Clone)]
 pub struct Changes {
     sender: broadcast::Sender<Change>,
-    /// Commits made through this process's handles, so the watcher of other processes can tell
-    /// a `data_version` that moved because of them from one another process moved.
-    local_commits: Arc<AtomicU64>,
+    /// What this process's handles wrote that pages show: how many activity events, and the
+    /// latest "last used" — so the watcher of other processes can tell what they added.
+    local: Arc<Local>,
     /// Which process a PostgreSQL notification came from: its own are already published.
     instance: Arc<str>,
 }
@@ -62,7 +71,7 @@ impl Default for Changes {
         let (sender, _) = broadcast::channel(256);
         Changes {
             sender,
-            local_commits: Arc::default(),
+            local: Arc::default(),
             instance: crate::secrets::new_client_id()
                 .unwrap_or_else(|_| format!("{:x}", std::process::id()))
                 .into(),
@@ -75,16 +84,26 @@ impl Changes {
         self.sender.subscribe()
     }
 
-    /// Called by the write path after a commit (no listener is not an error).
-    pub(crate) fn committed(&self, changes: impl IntoIterator<Item = Change>) {
-        self.local_commits.fetch_add(1, Ordering::SeqCst);
+    /// Called by the write path after a commit (no listener is not an error): `events`
+    /// activity events were recorded, and "last used" was set to `used_at` if given.
+    pub(crate) fn committed(
+        &self,
+        changes: impl IntoIterator<Item = Change>,
+        events: usize,
+        used_at: Option<DateTime<Utc>>,
+    ) {
+        self.local.events.fetch_add(events as u64, Ordering::SeqCst);
+        if let Some(at) = used_at {
+            let mut latest = self
+                .local
+                .last_used
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            *latest = (*latest).max(Some(at));
+        }
         for change in changes {
             let _ = self.sender.send(change);
         }
-    }
-
-    fn local_commits(&self) -> u64 {
-        self.local_commits.load(Ordering::SeqCst)
     }
 
     /// The `NOTIFY` payload for `changes`: this process's id and the (account, credential) ids,
@@ -171,11 +190,13 @@ pub fn listen_to_other_processes(
 /// How often another process's writes are looked for.
 pub const WATCH_EVERY: Duration = Duration::from_secs(1);
 
-/// Publishes `CHANGED_ELSEWHERE` whenever another process commits to the SQLite file at `path`,
-/// looking every `every`, until the returned task is aborted. One read-only connection of its
-/// own (`data_version` is per connection and counts every other connection's commits); a look
-/// in which this process also committed is taken as its own, so the page is not drawn twice
-/// for one change (a write from elsewhere in that same second is seen with the next one).
+/// Publishes `CHANGED_ELSEWHERE` whenever another process commits something a page shows to
+/// the SQLite file at `path` — an activity event, or a later "last used" — looking every
+/// `every`, until the returned task is aborted. `PRAGMA data_version` (one read-only connection
+/// of its own: the value is per connection and moves with every other connection's commit) says
+/// cheaply that something was written; then the newest activity id and "last used" say whether
+/// more was written than this process itself wrote (activity ids are given in order, and this
+/// process counts its own events), whatever the timing of the two.
 pub fn watch_other_processes(
     path: std::path::PathBuf,
     changes: Changes,
@@ -192,9 +213,10 @@ pub fn watch_other_processes(
                 return;
             }
         };
-        let mut last: Option<(i64, u64)> = None;
+        // (data_version, newest activity id, newest "last used", this process's events then)
+        let mut seen: Option<(i64, i64, Option<DateTime<Utc>>, u64)> = None;
         loop {
-            let local = changes.local_commits();
+            tokio::time::sleep(every).await;
             let version: i64 = match sqlx::query("PRAGMA data_version")
                 .fetch_one(&mut connection)
                 .await
@@ -203,12 +225,44 @@ pub fn watch_other_processes(
                 Ok(version) => version,
                 Err(err) => {
                     tracing::debug!("data_version not read: {err}");
-                    tokio::time::sleep(every).await;
                     continue;
                 }
             };
-            if let Some((seen, seen_local)) = last {
-                if version != seen && local == seen_local {
+            if seen.is_some_and(|(v, ..)| v == version) {
+                continue;
+            }
+            // Read before the store, so an event of ours committed in between counts as ours
+            // at worst once too often (one redraw too many), never as someone else's missed.
+            let ours = changes.local.events.load(Ordering::SeqCst);
+            let our_last_used = *changes
+                .local
+                .last_used
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let newest = sqlx::query(
+                "SELECT (SELECT coalesce(max(id), 0) FROM audit_events), \
+                        (SELECT max(last_used_at) FROM credential_secrets)",
+            )
+            .fetch_one(&mut connection)
+            .await
+            .and_then(|row| {
+                Ok((
+                    row.try_get::<i64, _>(0)?,
+                    row.try_get::<Option<DateTime<Utc>>, _>(1)?,
+                ))
+            });
+            let (events, last_used) = match newest {
+                Ok(newest) => newest,
+                Err(err) => {
+                    tracing::debug!("the store's newest changes not read: {err}");
+                    continue;
+                }
+            };
+            if let Some((_, seen_events, seen_last_used, seen_ours)) = seen {
+                let added = events - seen_events;
+                let added_here = i64::try_from(ours - seen_ours).unwrap_or(i64::MAX);
+                let used_elsewhere = last_used > seen_last_used.max(our_last_used);
+                if added > added_here || used_elsewhere {
                     let _ = changes.sender.send(Change {
                         account_id: None,
                         credential_id: None,
@@ -216,8 +270,7 @@ pub fn watch_other_processes(
                     });
                 }
             }
-            last = Some((version, changes.local_commits().max(local)));
-            tokio::time::sleep(every).await;
+            seen = Some((version, events, last_used, ours));
         }
     })
 }

@@ -99,24 +99,32 @@ impl Write {
         }
         // After the single terms: a rebuild of the same account includes them anyway.
         search::reindex(&self.txn, &reindexed).await?;
-        self.finish(events.iter().map(Change::of).collect()).await
+        self.finish(events.iter().map(Change::of).collect(), events.len(), None)
+            .await
     }
 
     /// Commits bookkeeping that is not a change to an account's information and so leaves no
     /// event: which account was opened last, which are pinned.
     pub async fn commit_bookkeeping(self) -> Result<()> {
-        self.commit_announcing(std::iter::empty()).await
+        self.finish(Vec::new(), 0, None).await
     }
 
-    /// Commits bookkeeping that a person sees all the same (a secret's "last used"): no
-    /// activity event, but the change is published.
-    pub async fn commit_announcing(self, changes: impl IntoIterator<Item = Change>) -> Result<()> {
-        self.finish(changes.into_iter().collect()).await
+    /// Commits a secret's new "last used", which a person sees all the same: no activity
+    /// event, but the change is published.
+    pub async fn commit_used(self, changes: impl IntoIterator<Item = Change>) -> Result<()> {
+        let changes: Vec<Change> = changes.into_iter().collect();
+        let used_at = (!changes.is_empty()).then_some(self.now);
+        self.finish(changes, 0, used_at).await
     }
 
     /// Commits, then tells this process's listeners; on PostgreSQL the commit itself also tells
     /// every other process (`NOTIFY` is delivered only when the transaction commits).
-    async fn finish(self, changes: Vec<Change>) -> Result<()> {
+    async fn finish(
+        self,
+        changes: Vec<Change>,
+        events: usize,
+        used_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
         if !changes.is_empty() && self.txn.get_database_backend() == DbBackend::Postgres {
             let payload = self.changes.notify_payload(&changes);
             self.txn
@@ -128,7 +136,7 @@ impl Write {
                 .await?;
         }
         self.txn.commit().await?;
-        self.changes.committed(changes);
+        self.changes.committed(changes, events, used_at);
         Ok(())
     }
 }

@@ -131,7 +131,7 @@ pub async fn issue_batch(
         moved.dedup();
     }
     write
-        .commit_announcing(moved.into_iter().map(|credential_id| Change {
+        .commit_used(moved.into_iter().map(|credential_id| Change {
             account_id: None,
             credential_id: Some(credential_id),
             action: SECRET_USED,
