@@ -62,6 +62,8 @@ function showPreview(slot, p, afterImport) {
   const toImport = p.create + p.update;
   const summary = `${p.file_name}: ${plural(p.create, 'account', 'accounts')} to create, ${p.update} to update, ${p.unchanged} unchanged, ${plural(p.invalid, 'row', 'rows')} with errors (left out).`;
   const errors = p.rows.filter((r) => r.errors.length > 0).flatMap((r) => r.errors);
+  // What the import did to values as it read them (a street on two lines), said per row.
+  const notes = p.rows.flatMap((r) => (r.notes ?? []).map((n) => `row ${r.row}, ${n}`));
   const commit = el('button', { type: 'button', class: 'primary', id: 'import-commit', text: `Import ${plural(toImport, 'account', 'accounts')}`, disabled: toImport === 0 });
   const cancel = el('button', { type: 'button', id: 'import-cancel', text: 'Cancel' });
   const result = el('p', { id: 'import-result', role: 'status' });
@@ -89,6 +91,7 @@ function showPreview(slot, p, afterImport) {
     el('p', { id: 'import-summary', tabindex: '-1', text: summary }),
     p.unknown_columns.length ? el('p', { class: 'muted', id: 'import-unknown', text: `Columns not imported (unknown): ${p.unknown_columns.join(', ')}` }) : null,
     errors.length ? el('ul', { class: 'import-errors', id: 'import-errors', 'aria-label': 'Rows with errors' }, errors.map((e) => el('li', { text: e }))) : null,
+    notes.length ? el('ul', { class: 'muted', id: 'import-notes', 'aria-label': 'Values taken as a person would' }, notes.map((n) => el('li', { text: n }))) : null,
     el('div', { class: 'table-scroll' },
       el('table', { class: 'import-rows', id: 'import-rows' },
         el('thead', {}, el('tr', {}, ['Row', 'Company', 'Will be', 'Changes'].map((h) => el('th', { scope: 'col', text: h })))),

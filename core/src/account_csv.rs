@@ -234,6 +234,9 @@ pub struct PreviewRow {
     pub changes: Vec<String>,
     /// Every rule the row breaks: "row 17, Email address: must be …".
     pub errors: Vec<String>,
+    /// What the import changed in the row's values as it read them (a street written on two
+    /// lines in the cell), so nothing happens to the data unsaid.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -503,6 +506,7 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
                 *get(&mut billing_form) = value.to_owned();
             }
         }
+        let notes = street_lines(&mut contact_form, &mut billing_form);
         let contact = check_all(&contact_form, ContactForm::validate, CONTACT_COLUMNS, "");
         let billing = check_all(
             &billing_form,
@@ -533,6 +537,7 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
                         .into_iter()
                         .map(|e| format!("row {row}, {e}"))
                         .collect(),
+                    notes,
                 });
                 continue;
             }
@@ -587,12 +592,65 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
             account_id: matched,
             changes,
             errors: Vec::new(),
+            notes,
         });
     }
     if preview.rows.is_empty() {
         return Err(file_error("has a header row but no accounts under it"));
     }
     Ok(preview)
+}
+
+/// The lines of a cell that holds a line break (a CRM's multi-line address, quoted in the CSV),
+/// trimmed, empty ones dropped; None when it is one line.
+fn lines_of(value: &str) -> Option<Vec<String>> {
+    value.contains(['\n', '\r']).then(|| {
+        value
+            .split(['\n', '\r'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+/// Streets written on several lines, taken as a person would: the contact's street joined
+/// with ", "; the billing street's first line kept as line 1 and the rest put before what
+/// line 2 held. Each change is said.
+fn street_lines(contact: &mut ContactForm, billing: &mut BillingForm) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(lines) = lines_of(&contact.street) {
+        contact.street = lines.join(", ");
+        notes.push(format!(
+            "Street: its {} lines were joined with \", \"",
+            lines.len()
+        ));
+    }
+    if let Some(lines) = lines_of(&billing.street_line1) {
+        let (first, rest) = lines
+            .split_first()
+            .map_or((String::new(), &[][..]), |(f, r)| (f.clone(), r));
+        billing.street_line1 = first;
+        if !rest.is_empty() {
+            let rest = rest.join(", ");
+            let line2 = billing.street_line2.trim();
+            billing.street_line2 = if line2.is_empty() {
+                rest
+            } else {
+                format!("{rest}, {line2}")
+            };
+            notes
+                .push("Billing street: its second line went to billing street (line 2)".to_owned());
+        }
+    }
+    if let Some(lines) = lines_of(&billing.street_line2) {
+        billing.street_line2 = lines.join(", ");
+        notes.push(format!(
+            "Billing street (line 2): its {} lines were joined with \", \"",
+            lines.len()
+        ));
+    }
+    notes
 }
 
 /// Adds the columns whose values differ to `changes`; whether any did.

@@ -249,10 +249,17 @@ async fn separators_bom_quoted_newlines_and_labels_as_headers_are_read() {
         .await
         .unwrap();
     assert_eq!(preview.rows[0].company_name, "Semi; Colon GmbH");
-    // A line break is not allowed in a street (the form's rule), and is reported as such.
+    // The quoted line break is read as part of the cell; a street on two lines is taken as a
+    // person would (joined), and the preview says so (issue 25 item 8; it used to be refused).
+    assert!(
+        preview.rows[0].errors.is_empty(),
+        "{:?}",
+        preview.rows[0].errors
+    );
+    assert_eq!(preview.rows[0].action, "create");
     assert_eq!(
-        preview.rows[0].errors,
-        ["row 2, Street: must not contain control characters (such as tabs or line breaks)"]
+        preview.rows[0].notes,
+        ["Street: its 2 lines were joined with \", \""]
     );
 }
 
@@ -484,4 +491,44 @@ fn an_import_never_reads_more_than_its_limit_from_a_device_a_fifo_or_a_large_fil
     let fine = dir.path().join("fine.csv");
     std::fs::write(&fine, "company_name\nAcme\n").unwrap();
     assert_eq!(read_import_file(&fine).unwrap(), b"company_name\nAcme\n");
+}
+
+/// Issue 25 item 8: a CRM export with streets on two lines (a quoted line break inside the
+/// cell) imports as a person would take it, and the preview says what it did to each row.
+#[tokio::test]
+async fn streets_on_two_lines_are_taken_as_a_person_would_and_said() {
+    let t = test_store().await;
+    let store = &t.store;
+    let file = "company_name,name,street,city,billing_name,billing_street_line1\r\n\
+                Acme Corp,Alex,\"121 West Walnut Street\r\nSuite 100\",Robinson,John Doe,\"PO Box 7\nBuilding B\"\r\n\
+                Blue Dental,Blake,1 Main Street,Berlin,,\r\n";
+    let preview = preview_import(store, "crm.csv", file.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        (preview.create, preview.invalid),
+        (2, 0),
+        "{:?}",
+        preview.rows
+    );
+    assert_eq!(
+        preview.rows[0].notes,
+        [
+            "Street: its 2 lines were joined with \", \"",
+            "Billing street: its second line went to billing street (line 2)"
+        ]
+    );
+    assert!(
+        preview.rows[1].notes.is_empty(),
+        "a one-line street is left alone"
+    );
+    commit_import(store, &preview).await.unwrap();
+    let acme = search_accounts(store, "acme", 0, 10).await.unwrap().hits[0].id;
+    let view = get_account(store, acme).await.unwrap();
+    assert_eq!(
+        view.contact.form.street,
+        "121 West Walnut Street, Suite 100"
+    );
+    assert_eq!(view.billing.form.street_line1, "PO Box 7");
+    assert_eq!(view.billing.form.street_line2, "Building B");
 }
