@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { openDialog } from './dialog.js';
 import { el, fill } from './dom.js';
 import { fileField, today } from './files.js';
+import { dateTime } from './format.js';
 
 export async function renderActivity(slot, accountId) {
   const entries = await api.listActivity(accountId);
@@ -16,7 +17,7 @@ export async function renderActivity(slot, accountId) {
     entries.length === 0
       ? el('p', { class: 'muted', text: 'Nothing has happened yet.' })
       : el('ol', { class: 'activity', id: 'activity' }, entries.map((e) => el('li', { dataset: { action: e.action } },
-        el('time', { datetime: e.at, text: new Date(e.at).toLocaleString() }),
+        el('time', { datetime: e.at, text: dateTime(e.at) }),
         el('span', { class: 'what', text: e.label }),
         // Who: events from before Keydesk recorded it read "—".
         el('span', { class: 'muted who', text: e.actor ?? '—' }),

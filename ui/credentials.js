@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { add, clear, el, fill, toast } from './dom.js';
 import { buildForm } from './forms.js';
 import { confirmDialog, openDialog } from './dialog.js';
+import { dateTime, day, fromNow } from './format.js';
 import { state } from './state.js';
 
 const GENERATE_FIELDS = [
@@ -14,19 +15,7 @@ const GENERATE_FIELDS = [
   { key: 'application', label: 'Application', required: true },
 ];
 
-const when = (iso) => new Date(iso).toLocaleString();
-/// "12 Mar 2027": an expiry is a day people plan for.
-const day = (iso) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
-
-/// "in 105 days" / "in 1 day" / "today" / "5 days ago", counted from `now` (the store's clock is
-/// the system's in a running app).
-export function fromNow(iso) {
-  const now = Date.now() + (state.clockOffset ?? 0);
-  const days = Math.round((new Date(iso) - now) / 86400000);
-  if (days === 0) return 'today';
-  if (days > 0) return `in ${days} day${days === 1 ? '' : 's'}`;
-  return `${-days} day${days === -1 ? '' : 's'} ago`;
-}
+const when = dateTime;
 
 /// The secret line's expiry: "expires 12 Mar 2027 · in 105 days" or "never expires".
 export function expiryText(lifetimeEndsAt) {

@@ -4,11 +4,10 @@
 
 import { api } from './api.js';
 import { add, el, fill, toast } from './dom.js';
-import { fromNow } from './credentials.js';
+import { dateTime, day, fromNow } from './format.js';
 import { fileField, today } from './files.js';
 
 const PAGE = 50;
-const day = (iso) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 
 const GROUP_LABELS = {
   expired: 'Expired',
@@ -22,7 +21,7 @@ function why(row) {
   switch (row.attention) {
     case 'expired': return `Expired on ${day(row.ends_at)} (${fromNow(row.ends_at)})`;
     case 'expiring': return `Expires ${day(row.ends_at)} · ${fromNow(row.ends_at)}`;
-    case 'grace': return `Stops working ${new Date(row.ends_at).toLocaleString()} (replaced by a renewal)`;
+    case 'grace': return `Stops working ${dateTime(row.ends_at)} (replaced by a renewal)`;
     case 'never_expires': return `Never expires · created ${day(row.created_at)}`;
     default: return row.last_used_at ? `Last used ${day(row.last_used_at)}` : `Never used · created ${day(row.created_at)}`;
   }
