@@ -8,11 +8,14 @@ use keydesk_core::backup::{
     apply_staged_restore, back_up, check_backup, daily_backup, daily_backups, stage_restore,
 };
 use keydesk_core::contact::{BillingForm, ContactForm};
-use keydesk_core::{Clock, Store, StoreLocation};
+use keydesk_core::{Store, StoreLocation};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 mod common;
 
-use common::{account_with_credentials, on_postgres, test_store};
+use common::{account_with_credentials, clocked, postgres_var, sqlite_only, test_store};
+
+/// Why the backup and restore tests skip a PostgreSQL pass.
+const BACKUPS_ARE_SQLITE: &str = "backups and restores are of the SQLite file";
 
 fn company(name: &str) -> ContactForm {
     ContactForm {
@@ -41,8 +44,8 @@ async fn integrity(path: &std::path::Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_writes_run_is_consistent_and_restores_exactly() {
-    if on_postgres() {
-        return; // PostgreSQL stores are the database's to back up (see the test below).
+    if sqlite_only("PostgreSQL stores are the database's to back up (see the test below)") {
+        return;
     }
     let t = test_store().await;
     let store = t.store.clone();
@@ -121,7 +124,7 @@ async fn a_backup_taken_while_writes_run_is_consistent_and_restores_exactly() {
 
 #[tokio::test]
 async fn a_restore_refuses_damaged_foreign_and_newer_files() {
-    if on_postgres() {
+    if sqlite_only(BACKUPS_ARE_SQLITE) {
         return;
     }
     let t = test_store().await;
@@ -187,42 +190,111 @@ async fn a_restore_refuses_damaged_foreign_and_newer_files() {
     assert!(!dir.join("restore-pending.sqlite3").exists());
 }
 
+/// The zones the daily-backup test runs in, with their UTC offsets in hours: UTC, and the two
+/// sides of the date line, 25 hours apart (neither has summer time). The daily backup is named
+/// for the local day (chrono's `Local`, which reads `TZ`), so each runs in a child process of
+/// this test binary with `TZ` set: the machine's own zone never decides the outcome.
+const ZONES: [(&str, i32); 3] = [
+    ("UTC", 0),
+    ("Pacific/Kiritimati", 14),
+    ("Pacific/Pago_Pago", -11),
+];
+/// Set in the child: the zone it checks.
+const ZONE_CHILD: &str = "KEYDESK_TEST_DAILY_BACKUP_ZONE";
+const DAILY_TEST: &str =
+    "the_daily_backup_is_named_for_the_local_day_taken_once_a_day_and_keeps_the_last_seven";
+
 #[tokio::test]
-async fn the_daily_backup_is_taken_once_a_day_and_keeps_the_last_seven() {
-    if on_postgres() {
+async fn the_daily_backup_is_named_for_the_local_day_taken_once_a_day_and_keeps_the_last_seven() {
+    if sqlite_only(BACKUPS_ARE_SQLITE) {
         return;
     }
+    if let Ok(zone) = std::env::var(ZONE_CHILD) {
+        let (_, hours) = ZONES.iter().find(|(z, _)| *z == zone).unwrap();
+        daily_backups_in(&zone, *hours).await;
+        return;
+    }
+    for (zone, _) in ZONES {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", DAILY_TEST, "--nocapture"])
+            .env("TZ", zone)
+            .env(ZONE_CHILD, zone)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(
+            output.status.success() && stdout.contains(" 1 passed;"),
+            "TZ={zone}: {}\n{stdout}\n{stderr}",
+            output.status
+        );
+        let kept = stdout.lines().find(|l| l.starts_with("daily backups"));
+        println!("{}", kept.expect("the child says what it kept"));
+    }
+}
+
+/// Ten local days, each touched a minute after its midnight in `zone` and a minute before the
+/// next: one backup a day, named for that local day, the last seven kept. In either far zone
+/// the two moments fall on two different UTC days, or the first one on the day before.
+async fn daily_backups_in(zone: &str, hours: i32) {
+    use chrono::{Days, Duration, FixedOffset, NaiveDate, Offset, Utc};
+    let offset = FixedOffset::east_opt(hours * 3600).unwrap();
+    assert_eq!(
+        chrono::Local::now().offset().fix(),
+        offset,
+        "TZ={zone} is not in effect (is tzdata installed?)"
+    );
     let t = test_store().await;
     let data = tempfile::tempdir().unwrap();
-    let start = chrono::DateTime::parse_from_rfc3339("2026-11-01T12:00:00Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    for day in 0..10 {
-        let at = start + chrono::Duration::days(day);
-        let store = t.store.clone().with_clock(Clock::manual(at));
-        assert!(daily_backup(&store, data.path()).await.unwrap().is_some());
-        assert!(
-            daily_backup(&store, data.path()).await.unwrap().is_none(),
-            "once a day"
+    let first = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let name = |day: NaiveDate| format!("keydesk-{day}.sqlite3");
+    for n in 0..10 {
+        let day = first + Days::new(n);
+        let midnight = day
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_local_timezone(offset)
+            .unwrap()
+            .with_timezone(&Utc);
+        let early = midnight + Duration::minutes(1);
+        let late = midnight + Duration::hours(24) - Duration::minutes(1);
+        let taken = daily_backup(&clocked(&t.store, early), data.path())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("TZ={zone}: no backup at {early}, the first of {day}"));
+        assert_eq!(
+            taken.file_name().unwrap().to_string_lossy(),
+            name(day),
+            "TZ={zone}: taken at {early}"
+        );
+        let again = daily_backup(&clocked(&t.store, late), data.path())
+            .await
+            .unwrap();
+        assert_eq!(
+            again, None,
+            "TZ={zone}: {late} is still {day} there: once a day"
         );
     }
     let kept: Vec<String> = daily_backups(data.path())
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(kept.len(), 7);
-    assert!(
-        kept[0].starts_with("keydesk-2026-11-04") || kept[0].starts_with("keydesk-2026-11-03"),
-        "{kept:?}"
+    let last_seven: Vec<String> = (3..10).map(|n| name(first + Days::new(n))).collect();
+    assert_eq!(kept, last_seven, "TZ={zone}");
+    println!(
+        "daily backups kept under TZ={zone}: {} … {}",
+        kept[0], kept[6]
     );
 }
 
 #[tokio::test]
 async fn a_postgresql_store_is_left_to_its_database() {
-    let t = test_store().await;
-    if !on_postgres() {
+    if postgres_var("KEYDESK_TEST_POSTGRES_URL").is_none() {
         return;
     }
+    let t = test_store().await;
     let err = back_up(&t.store, &t.dir.path().join("x.sqlite3"))
         .await
         .unwrap_err();
@@ -316,7 +388,7 @@ async fn activity_exports_as_csv_with_offsets_and_never_a_secret() {
 /// shared drive) is refused, naming the trigger, and the running store is left as it was.
 #[tokio::test]
 async fn a_restore_refuses_a_backup_with_a_planted_trigger() {
-    if on_postgres() {
+    if sqlite_only(BACKUPS_ARE_SQLITE) {
         return;
     }
     let t = test_store().await;
@@ -424,7 +496,7 @@ async fn a_restore_never_brings_back_what_was_renewed_deleted_or_revoked_since_t
     use chrono::Duration;
     use keydesk_core::credentials::{self, CredentialForm, Grace};
     use keydesk_core::tokens;
-    if on_postgres() {
+    if sqlite_only(BACKUPS_ARE_SQLITE) {
         return;
     }
     let t = test_store().await;
@@ -612,7 +684,7 @@ async fn restore_staged(file: &std::path::Path) {
 async fn a_restore_stages_exactly_the_file_it_checked_even_if_it_is_swapped_meanwhile() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    if on_postgres() {
+    if sqlite_only(BACKUPS_ARE_SQLITE) {
         return;
     }
     let t = test_store().await;
@@ -673,7 +745,7 @@ async fn a_restore_stages_exactly_the_file_it_checked_even_if_it_is_swapped_mean
 #[cfg(unix)]
 #[tokio::test]
 async fn a_backup_over_the_store_itself_is_refused_however_the_path_is_spelled() {
-    if on_postgres() {
+    if sqlite_only(BACKUPS_ARE_SQLITE) {
         return;
     }
     let t = test_store().await;

@@ -9,7 +9,7 @@ use keydesk_core::vault::Vault;
 use keydesk_core::Store;
 
 mod common;
-use common::{on_postgres, test_store, TestStore};
+use common::{sqlite_only, test_store, TestStore};
 
 struct Fixture {
     t: TestStore,
@@ -424,8 +424,8 @@ async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secr
 
 #[tokio::test]
 async fn no_issued_secret_is_found_anywhere_in_the_data_folder() {
-    if on_postgres() {
-        return; // The data folder holds the SQLite store; PostgreSQL keeps its own files.
+    if sqlite_only("the data folder holds the SQLite store; PostgreSQL keeps its own files") {
+        return;
     }
     let f = fixture().await;
     let now = Utc::now();

@@ -97,3 +97,86 @@ pub fn location_from_text(text: &str) -> StoreLocation {
 pub fn clocked(store: &Store, at: chrono::DateTime<chrono::Utc>) -> Store {
     store.clone().with_clock(keydesk_core::Clock::manual(at))
 }
+
+/// The calling test's name, as the test harness knows it (`module::test_name`): libtest names
+/// each test's thread after it.
+pub fn test_name() -> String {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .map(|stem| match stem.rsplit_once('-') {
+            Some((name, _hash)) => name.to_owned(),
+            None => stem,
+        })
+        .unwrap_or_default();
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed thread>")
+        .to_owned();
+    format!("{binary}::{test}")
+}
+
+/// Says that the calling test checked nothing here, and why, before it returns: one line
+/// `SKIPPED <binary>::<test>: <why>` on stderr, written past the test harness's capture so it
+/// is seen even when the test "passes", and appended to the file `KEYDESK_TEST_SKIPS` names,
+/// when set, for a summary of what was skipped by name.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let line = format!("SKIPPED {}: {why}\n", test_name());
+    // `eprintln!` would be captured (and hidden) for a passing test; the raw handle is not.
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    if let Some(path) = std::env::var_os("KEYDESK_TEST_SKIPS") {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(line.as_bytes()));
+        if let Err(err) = appended {
+            panic!("cannot record the skip in {path:?}: {err}");
+        }
+    }
+}
+
+/// Variables only a PostgreSQL pass provides. All set: their values. Any unset in a
+/// PostgreSQL pass (`KEYDESK_TEST_POSTGRES_URL` set, as `cargo xtask test` sets it): the test
+/// fails naming them, since that pass provides all of them. Unset otherwise (a plain
+/// `cargo test`, or xtask's SQLite pass): the test is reported skipped by name (`skipped`)
+/// and gets `None`.
+pub fn postgres_vars<const N: usize>(names: [&str; N]) -> Option<[String; N]> {
+    let values = names.map(|name| std::env::var(name).ok());
+    let missing: Vec<&str> = names
+        .iter()
+        .zip(&values)
+        .filter(|(_, value)| value.is_none())
+        .map(|(name, _)| *name)
+        .collect();
+    if missing.is_empty() {
+        return Some(values.map(Option::unwrap));
+    }
+    let missing = missing.join(", ");
+    if on_postgres() {
+        panic!(
+            "{}: not set: {missing}, but this is a PostgreSQL pass (KEYDESK_TEST_POSTGRES_URL \
+             is set), and `cargo xtask test` sets them all for it (xtask/src/main.rs)",
+            test_name()
+        );
+    }
+    skipped(&format!(
+        "not set: {missing} (PostgreSQL only: `cargo xtask test` runs it in its PostgreSQL pass)"
+    ));
+    None
+}
+
+/// One variable only a PostgreSQL pass provides: `postgres_vars` for one name.
+pub fn postgres_var(name: &str) -> Option<String> {
+    postgres_vars([name]).map(|[value]| value)
+}
+
+/// For a test of the SQLite store only: in a PostgreSQL pass, reports it skipped by name, with
+/// `why`, and says so (the caller returns).
+pub fn sqlite_only(why: &str) -> bool {
+    if on_postgres() {
+        skipped(&format!("SQLite only: {why}"));
+    }
+    on_postgres()
+}
