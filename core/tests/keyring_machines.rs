@@ -12,7 +12,7 @@ use keydesk_core::audit::Action;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, CredentialView, Grace, KeyringOutcome};
 use keydesk_core::secrets::new_client_id;
-use keydesk_core::vault::Vault;
+use keydesk_core::vault::{machine_id, Vault};
 use keydesk_core::Store;
 
 /// A keyring of its own (its own service name), so tests and "computers" never share entries.
@@ -141,7 +141,7 @@ async fn a_secret_renewed_on_another_computer_is_never_copied_from_this_ones_key
     assert!(listed(&computer_b, account_id, id).await.in_keyring);
 }
 
-/// B deletes the credentials; A's entry is removed at A's next start (or keyring action).
+/// B deletes the credentials; A's entry is removed at A's next start (or sweep).
 #[tokio::test]
 async fn a_credential_deleted_on_another_computer_leaves_no_entry_in_this_ones_keyring() {
     let t = test_store().await;
@@ -216,7 +216,7 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
             "{message}"
         );
         assert!(
-            message.contains("the replaced secret is still in this computer's OS keyring (it will never be copied); Keydesk tries to remove it again at its next start and at each keyring action"),
+            message.contains("the replaced secret is still in this computer's OS keyring (it will never be copied); Keydesk tries to remove it again at its next start and every 10 minutes while it runs"),
             "{message}"
         );
         assert!(details.is_some());
@@ -344,5 +344,119 @@ async fn a_keyring_entry_the_store_could_not_record_is_taken_out_again() {
         !listed(&store, account_id, issued.credential.id)
             .await
             .in_keyring
+    );
+}
+
+/// What tells this computer's keyring entries apart: 32 lower-case hex characters.
+fn assert_is_a_machine_id(id: &str) {
+    assert!(
+        id.len() == 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{id:?}"
+    );
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// Tests of the local `machine-id` file touch no store: the PostgreSQL pass leaves them out.
+fn touches_no_store() -> bool {
+    if common::on_postgres() {
+        common::skipped("touches no store; run once, in the SQLite pass");
+    }
+    common::on_postgres()
+}
+
+/// The machine id file itself (`vault::machine_id`, what the app gives its store handle at
+/// start): made on first use, in a data folder that does not exist yet, `rw-------` in a
+/// `rwx------` folder (under this process's umask, 022 as a rule, a plainly created file would
+/// be `rw-r--r--`), and the same id on every later start; another data folder, another id.
+#[test]
+fn the_machine_id_file_is_made_private_on_first_use_and_read_back_the_same() {
+    if touches_no_store() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let data_dir = root.path().join("data");
+    let id = machine_id(&data_dir).unwrap();
+    assert_is_a_machine_id(&id);
+    let file = data_dir.join("machine-id");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        id,
+        "kept in the file"
+    );
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&file), 0o600, "the file is the user's alone");
+        assert_eq!(mode(&data_dir), 0o700, "and so is its folder");
+    }
+    for start in 1..=3 {
+        assert_eq!(machine_id(&data_dir).unwrap(), id, "start {start}");
+    }
+    let other = machine_id(&root.path().join("another-computer")).unwrap();
+    assert_is_a_machine_id(&other);
+    assert_ne!(other, id);
+}
+
+/// A garbled `machine-id` (empty, hand-edited, one character short or over, not hex, not text)
+/// is replaced by a valid id, written back `rw-------` (the garbled one was `rw-r--r--`), and
+/// that id is the one every later start reads. A valid one saved with a trailing newline, as
+/// an editor does, is kept as it is.
+#[test]
+fn a_garbled_machine_id_file_is_replaced_by_a_valid_one_that_then_stays() {
+    if touches_no_store() {
+        return;
+    }
+    let garbled: [&[u8]; 6] = [
+        b"",
+        b"not a machine id\n",
+        b"0123456789abcdef0123456789abcde",
+        b"0123456789abcdef0123456789abcdef0",
+        b"0123456789abcdef0123456789abcdeg",
+        &[0xff; 32],
+    ];
+    for bytes in garbled {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("machine-id");
+        std::fs::write(&file, bytes).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let shown = String::from_utf8_lossy(bytes);
+        let id = machine_id(dir.path()).unwrap();
+        assert_is_a_machine_id(&id);
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            id.as_bytes(),
+            "{shown:?} replaced by the new id"
+        );
+        #[cfg(unix)]
+        assert_eq!(mode(&file), 0o600, "{shown:?}: the new file is private");
+        assert_eq!(
+            machine_id(dir.path()).unwrap(),
+            id,
+            "{shown:?}: the next start reads the new id"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("machine-id");
+    std::fs::write(&file, "00112233445566778899aabbccddeeff\n").unwrap();
+    assert_eq!(
+        machine_id(dir.path()).unwrap(),
+        "00112233445566778899aabbccddeeff"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "00112233445566778899aabbccddeeff\n",
+        "a valid file is left as it is"
     );
 }
