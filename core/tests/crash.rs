@@ -1,6 +1,8 @@
-//! Crash consistency: a helper process renews one credential in a loop and prints each secret
-//! it was given once the commit has returned; the suite kills it with SIGKILL at random moments
-//! (`KEYDESK_CRASH_KILLS`, 200 by default) and checks the store after every kill.
+//! Crash consistency: a helper process renews one credential in a loop, saying when each renewal
+//! begins and printing the secret it was given once the commit has returned; the suite kills it
+//! with SIGKILL at random moments (`KEYDESK_CRASH_KILLS`, 200 by default), checks the store after
+//! every kill, and counts where the kills landed: it fails unless some cut a renewal off before
+//! its commit.
 
 mod common;
 
@@ -20,6 +22,14 @@ use sea_orm::{
 };
 
 const HELPER: &str = "KEYDESK_CRASH_HELPER";
+/// The helper's line before each renewal (a secret is 43 characters, never this).
+const BEGINS: &str = "renewal-begins";
+
+/// What the helper had said last when it was killed.
+enum Said {
+    Begins,
+    Secret(String),
+}
 
 /// The helper's loop; it only ends when killed.
 async fn renew_forever(location: StoreLocation, credential_id: i32) {
@@ -27,6 +37,8 @@ async fn renew_forever(location: StoreLocation, credential_id: i32) {
     let vault = Vault::new("keydesk-test-unused");
     let mut out = std::io::stdout().lock();
     loop {
+        writeln!(out, "{BEGINS}").unwrap();
+        out.flush().unwrap();
         let issued = credentials::renew(&store, &vault, credential_id, Grace::Now, false)
             .await
             .unwrap();
@@ -88,6 +100,10 @@ async fn renewals_survive_sigkill_at_random_moments() {
     let mut printed: Vec<String> = vec![issued.secret.expose().to_string()];
     // Renewals committed whose secret was never printed (killed in between).
     let mut unprinted = 0;
+    // Where the kills landed: before the helper's first renewal began (starting up), inside a
+    // renewal before its commit, between a commit and its print, or after a print and before
+    // the next renewal began.
+    let (mut starting, mut before_commit, mut between, mut after_print) = (0, 0, 0, 0);
 
     let spec = format!("{}|{credential_id}", location_text(&t.location));
     for (kill, delay) in delays(0x006b_6579_6465_736b).take(kills).enumerate() {
@@ -110,8 +126,10 @@ async fn renewals_survive_sigkill_at_random_moments() {
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                     // Secrets are 43 URL-safe characters; the test harness prints other lines.
-                    if line.len() == 43 && !line.contains(' ') {
-                        lines.lock().unwrap().push(line);
+                    if line == BEGINS {
+                        lines.lock().unwrap().push(Said::Begins);
+                    } else if line.len() == 43 && !line.contains(' ') {
+                        lines.lock().unwrap().push(Said::Secret(line));
                     }
                 }
             })
@@ -120,7 +138,13 @@ async fn renewals_survive_sigkill_at_random_moments() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         reader.join().unwrap();
-        printed.extend(lines.lock().unwrap().drain(..));
+        let said: Vec<Said> = lines.lock().unwrap().drain(..).collect();
+        let killed_inside_a_renewal = matches!(said.last(), Some(Said::Begins));
+        let began = said.iter().any(|s| matches!(s, Said::Begins));
+        printed.extend(said.into_iter().filter_map(|s| match s {
+            Said::Secret(secret) => Some(secret),
+            Said::Begins => None,
+        }));
 
         // After every kill: the store is sound and the credential still works.
         let store = Store::open(t.location.clone()).await.unwrap();
@@ -169,11 +193,23 @@ async fn renewals_survive_sigkill_at_random_moments() {
                 last_verifies,
                 "kill {kill}: the last printed secret verifies"
             ),
-            1 => assert!(
-                !last_verifies,
-                "kill {kill}: an unprinted renewal replaced it"
-            ),
+            1 => {
+                assert!(
+                    !last_verifies,
+                    "kill {kill}: an unprinted renewal replaced it"
+                );
+                assert!(
+                    killed_inside_a_renewal,
+                    "kill {kill}: a renewal was committed that the helper never began"
+                );
+            }
             n => panic!("kill {kill}: {n} committed renewals were never printed"),
+        }
+        match (began, killed_inside_a_renewal) {
+            (false, _) => starting += 1,
+            (true, false) => after_print += 1,
+            (true, true) if renewals - unprinted + 1 > printed.len() => between += 1,
+            (true, true) => before_commit += 1,
         }
         if printed.len() >= 2 {
             let before = &printed[printed.len() - 2];
@@ -196,5 +232,15 @@ async fn renewals_survive_sigkill_at_random_moments() {
         }
         store.close().await.unwrap();
     }
-    eprintln!("{kills} kills survived; {} secrets printed, {unprinted} kills landed between a commit and its print", printed.len());
+    eprintln!(
+        "{kills} kills survived; {} secrets printed. Kills landed: {before_commit} inside a \
+         renewal before its commit, {between} between a commit and its print, {after_print} \
+         after a print before the next renewal, {starting} before the helper's first renewal",
+        printed.len()
+    );
+    assert_eq!(between, unprinted);
+    assert!(
+        before_commit > 0,
+        "no kill cut a renewal off before its commit: the test showed nothing about crashes"
+    );
 }
