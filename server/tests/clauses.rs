@@ -597,8 +597,10 @@ fn brute_force_is_rate_limited_per_address_with_retry_after() {
     assert_eq!(right.status, 429);
 }
 
+/// "Request heads too large for the HTTP parser (hundreds of KiB) get `431`" (README): a 10 MB
+/// Authorization header gets exactly that, not a 500, not a silent close, and the server goes on.
 #[test]
-fn a_10_mb_authorization_header_is_refused_without_a_500_and_the_server_goes_on() {
+fn a_10_mb_authorization_header_gets_431_and_the_server_goes_on() {
     let s = start_with(generous());
     let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
     stream
@@ -608,18 +610,22 @@ fn a_10_mb_authorization_header_is_refused_without_a_500_and_the_server_goes_on(
     let mut request = head.as_bytes().to_vec();
     request.extend(std::iter::repeat_n(b'A', 10 * 1024 * 1024));
     request.extend_from_slice(b"\r\nContent-Length: 0\r\n\r\n");
-    // The server may answer and close before it has read it all: a failed write is expected.
+    // The server answers and closes once its parser's buffer is full (hyper's default, 8 KiB +
+    // 100 × 4 KiB), long before the 10 MB are sent: the rest of the write fails, as it should.
     let _ = stream.write_all(&request);
+    // The answer arrived before the close; a reset after it may end the read with an error.
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer);
-    let status_line = answer.lines().next().unwrap_or("");
-    assert!(
-        status_line.is_empty() || status_line.contains(" 431 ") || status_line.contains(" 400 "),
-        "{status_line}"
+    assert_eq!(
+        answer.lines().next(),
+        Some("HTTP/1.1 431 Request Header Fields Too Large"),
+        "the whole answer: {answer:?}"
     );
-    assert!(!answer.contains(" 500 "), "{answer}");
-    println!("10 MB Authorization header → {status_line:?}");
+    println!(
+        "10 MB Authorization header → {:?}",
+        answer.lines().next().unwrap()
+    );
     // And it still serves.
     let c = s.credentials("after@example.com");
     s.token(&c.credential.client_id, c.secret.expose());
