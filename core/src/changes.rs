@@ -35,14 +35,46 @@ pub struct Change {
     /// An activity action's code (`credential.renewed`, …), `SECRET_USED` or
     /// `CHANGED_ELSEWHERE`.
     pub action: &'static str,
+    /// The activity line this change recorded, as the account's activity shows it, when it
+    /// was made in this process: a page adds it without asking the store again (issue 25
+    /// item 2). None for bookkeeping and for changes heard from elsewhere.
+    pub entry: Option<Happened>,
+}
+
+/// An activity line just recorded (`audit::ActivityEntry` without its row id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Happened {
+    pub action: &'static str,
+    pub label: &'static str,
+    pub detail: String,
+    pub actor: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 impl Change {
-    pub fn of(event: &Event) -> Change {
+    /// The change `event` made, recorded by `actor` at `at`.
+    pub fn recorded(event: &Event, actor: Option<&str>, at: DateTime<Utc>) -> Change {
         Change {
             account_id: event.subject.account_id,
             credential_id: event.subject.credential_id,
             action: event.action.code(),
+            entry: Some(Happened {
+                action: event.action.code(),
+                label: event.action.label(),
+                detail: event.detail.clone(),
+                actor: actor.map(str::to_owned),
+                at,
+            }),
+        }
+    }
+
+    /// A change without an activity line: any account, or the ids a notification named.
+    pub fn elsewhere(account_id: Option<i32>, credential_id: Option<i32>) -> Change {
+        Change {
+            account_id,
+            credential_id,
+            action: CHANGED_ELSEWHERE,
+            entry: None,
         }
     }
 }
@@ -84,15 +116,24 @@ impl Changes {
         self.sender.subscribe()
     }
 
-    /// Called by the write path after a commit (no listener is not an error): `events`
-    /// activity events were recorded, and "last used" was set to `used_at` if given.
+    /// Called by the write path just before a commit that records `events` activity events;
+    /// `not_committed` takes them back. Counted before, so the watcher of other processes never
+    /// sees one of ours in the store before it is counted (it would hide another's).
+    pub(crate) fn committing(&self, events: usize) {
+        self.local.events.fetch_add(events as u64, Ordering::SeqCst);
+    }
+
+    pub(crate) fn not_committed(&self, events: usize) {
+        self.local.events.fetch_sub(events as u64, Ordering::SeqCst);
+    }
+
+    /// Called by the write path after a commit (no listener is not an error); "last used" was
+    /// set to `used_at` if given.
     pub(crate) fn committed(
         &self,
         changes: impl IntoIterator<Item = Change>,
-        events: usize,
         used_at: Option<DateTime<Utc>>,
     ) {
-        self.local.events.fetch_add(events as u64, Ordering::SeqCst);
         if let Some(at) = used_at {
             let mut latest = self
                 .local
@@ -126,29 +167,36 @@ pub const CHANNEL: &str = "keydesk_changes";
 const NOTIFY_MAX_IDS: usize = 50;
 
 /// Publishes, as `CHANGED_ELSEWHERE` with their ids, the changes other processes commit to the
-/// PostgreSQL store behind `pool`, until the returned task is aborted. A dropped connection is
-/// made again; what was sent meanwhile is lost, so a reconnection is published as "anything may
-/// have changed".
-pub fn listen_to_other_processes(
+/// PostgreSQL store behind `pool`, until the returned task is aborted. `LISTEN` runs before
+/// this returns (when the server answers), so nothing committed after it is missed. A dropped
+/// connection is made again; what was sent meanwhile is lost, so a reconnection is published
+/// as "anything may have changed".
+pub async fn listen_to_other_processes(
     pool: sqlx::PgPool,
     changes: Changes,
 ) -> tokio::task::JoinHandle<()> {
+    async fn listen(pool: &sqlx::PgPool) -> Option<sqlx::postgres::PgListener> {
+        match sqlx::postgres::PgListener::connect_with(pool).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => return Some(listener),
+                Err(err) => tracing::warn!("LISTEN {CHANNEL} failed: {err}"),
+            },
+            Err(err) => tracing::warn!("changes from other technicians not heard: {err}"),
+        }
+        None
+    }
+    let first = listen(&pool).await;
     tokio::spawn(async move {
-        let mut listener = loop {
-            match sqlx::postgres::PgListener::connect_with(&pool).await {
-                Ok(mut listener) => match listener.listen(CHANNEL).await {
-                    Ok(()) => break listener,
-                    Err(err) => tracing::warn!("LISTEN {CHANNEL} failed: {err}"),
-                },
-                Err(err) => tracing::warn!("changes from other technicians not heard: {err}"),
-            }
-            tokio::time::sleep(Duration::from_secs(5)).await;
+        let mut listener = match first {
+            Some(listener) => listener,
+            None => loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                if let Some(listener) = listen(&pool).await {
+                    break listener;
+                }
+            },
         };
-        let anything = Change {
-            account_id: None,
-            credential_id: None,
-            action: CHANGED_ELSEWHERE,
-        };
+        let anything = Change::elsewhere(None, None);
         loop {
             match listener.try_recv().await {
                 Ok(Some(notification)) => {
@@ -162,11 +210,7 @@ pub fn listen_to_other_processes(
                             for id in ids {
                                 let id =
                                     |i: usize| id[i].as_i64().and_then(|v| i32::try_from(v).ok());
-                                let _ = changes.sender.send(Change {
-                                    account_id: id(0),
-                                    credential_id: id(1),
-                                    action: CHANGED_ELSEWHERE,
-                                });
+                                let _ = changes.sender.send(Change::elsewhere(id(0), id(1)));
                             }
                         }
                         None => {
@@ -190,6 +234,50 @@ pub fn listen_to_other_processes(
 /// How often another process's writes are looked for.
 pub const WATCH_EVERY: Duration = Duration::from_secs(1);
 
+/// What the watcher last saw of the SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Seen {
+    data_version: i64,
+    /// The newest activity event's id.
+    events: i64,
+    /// The latest "last used" of any secret.
+    last_used: Option<DateTime<Utc>>,
+    /// How many activity events this process had written when it looked.
+    ours: u64,
+}
+
+/// Looks at the file; `None` when `previous` shows the same `data_version` (nothing committed
+/// by another connection since).
+async fn look(
+    connection: &mut sqlx::SqliteConnection,
+    changes: &Changes,
+    previous: Option<Seen>,
+) -> std::result::Result<Option<Seen>, sqlx::Error> {
+    use sqlx::Row;
+    let data_version: i64 = sqlx::query("PRAGMA data_version")
+        .fetch_one(&mut *connection)
+        .await?
+        .try_get(0)?;
+    if previous.is_some_and(|p| p.data_version == data_version) {
+        return Ok(None);
+    }
+    // Read before the store, so an event of ours committed in between counts as ours at worst
+    // once too often (one redraw too many), never as someone else's missed.
+    let ours = changes.local.events.load(Ordering::SeqCst);
+    let row = sqlx::query(
+        "SELECT (SELECT coalesce(max(id), 0) FROM audit_events), \
+                (SELECT max(last_used_at) FROM credential_secrets)",
+    )
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(Some(Seen {
+        data_version,
+        events: row.try_get(0)?,
+        last_used: row.try_get(1)?,
+        ours,
+    }))
+}
+
 /// Publishes `CHANGED_ELSEWHERE` whenever another process commits something a page shows to
 /// the SQLite file at `path` — an activity event, or a later "last used" — looking every
 /// `every`, until the returned task is aborted. `PRAGMA data_version` (one read-only connection
@@ -197,80 +285,63 @@ pub const WATCH_EVERY: Duration = Duration::from_secs(1);
 /// cheaply that something was written; then the newest activity id and "last used" say whether
 /// more was written than this process itself wrote (activity ids are given in order, and this
 /// process counts its own events), whatever the timing of the two.
-pub fn watch_other_processes(
+///
+/// The first look is taken before this returns: a write committed after the call is never
+/// taken for the starting point (a token issued in the first second after start-up was missed
+/// that way — found by CI).
+pub async fn watch_other_processes(
     path: std::path::PathBuf,
     changes: Changes,
     every: Duration,
 ) -> tokio::task::JoinHandle<()> {
     use sqlx::sqlite::SqliteConnectOptions;
-    use sqlx::{ConnectOptions, Row};
-    tokio::spawn(async move {
-        let options = SqliteConnectOptions::new().filename(&path).read_only(true);
-        let mut connection = match options.connect().await {
-            Ok(connection) => connection,
-            Err(err) => {
-                tracing::warn!("changes from other processes will not be seen: {err}");
-                return;
-            }
-        };
-        // (data_version, newest activity id, newest "last used", this process's events then)
-        let mut seen: Option<(i64, i64, Option<DateTime<Utc>>, u64)> = None;
-        loop {
-            tokio::time::sleep(every).await;
-            let version: i64 = match sqlx::query("PRAGMA data_version")
-                .fetch_one(&mut connection)
-                .await
-                .and_then(|row| row.try_get(0))
-            {
-                Ok(version) => version,
+    use sqlx::ConnectOptions;
+    let options = SqliteConnectOptions::new().filename(&path).read_only(true);
+    let (mut connection, mut seen) = match options.connect().await {
+        Ok(mut connection) => {
+            let seen = match look(&mut connection, &changes, None).await {
+                Ok(seen) => seen,
                 Err(err) => {
-                    tracing::debug!("data_version not read: {err}");
-                    continue;
+                    tracing::debug!("the store's newest changes not read: {err}");
+                    None
                 }
             };
-            if seen.is_some_and(|(v, ..)| v == version) {
-                continue;
-            }
-            // Read before the store, so an event of ours committed in between counts as ours
-            // at worst once too often (one redraw too many), never as someone else's missed.
-            let ours = changes.local.events.load(Ordering::SeqCst);
+            (connection, seen)
+        }
+        Err(err) => {
+            tracing::warn!("changes from other processes will not be seen: {err}");
+            return tokio::spawn(async {});
+        }
+    };
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            // Read before the store, like `ours`: a "last used" this process writes meanwhile
+            // counts as someone else's at worst (one redraw too many).
             let our_last_used = *changes
                 .local
                 .last_used
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            let newest = sqlx::query(
-                "SELECT (SELECT coalesce(max(id), 0) FROM audit_events), \
-                        (SELECT max(last_used_at) FROM credential_secrets)",
-            )
-            .fetch_one(&mut connection)
-            .await
-            .and_then(|row| {
-                Ok((
-                    row.try_get::<i64, _>(0)?,
-                    row.try_get::<Option<DateTime<Utc>>, _>(1)?,
-                ))
-            });
-            let (events, last_used) = match newest {
-                Ok(newest) => newest,
+            let now = match look(&mut connection, &changes, seen).await {
+                Ok(Some(now)) => now,
+                Ok(None) => continue,
                 Err(err) => {
                     tracing::debug!("the store's newest changes not read: {err}");
                     continue;
                 }
             };
-            if let Some((_, seen_events, seen_last_used, seen_ours)) = seen {
-                let added = events - seen_events;
-                let added_here = i64::try_from(ours - seen_ours).unwrap_or(i64::MAX);
-                let used_elsewhere = last_used > seen_last_used.max(our_last_used);
+            if let Some(before) = seen {
+                let added = now.events - before.events;
+                // `ours` is counted before each commit (and taken back if it fails), so an event
+                // of ours is never in the store uncounted: it cannot hide another's.
+                let added_here = now.ours as i64 - before.ours as i64;
+                let used_elsewhere = now.last_used > before.last_used.max(our_last_used);
                 if added > added_here || used_elsewhere {
-                    let _ = changes.sender.send(Change {
-                        account_id: None,
-                        credential_id: None,
-                        action: CHANGED_ELSEWHERE,
-                    });
+                    let _ = changes.sender.send(Change::elsewhere(None, None));
                 }
             }
-            seen = Some((version, events, last_used, ours));
+            seen = Some(now);
         }
     })
 }

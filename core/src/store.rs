@@ -204,20 +204,25 @@ impl Store {
 
     /// Watches for other processes' writes to this store and publishes them with this
     /// process's own: a SQLite file's `data_version` (`changes::watch_other_processes`), or
-    /// PostgreSQL's `LISTEN` (`changes::listen_to_other_processes`).
-    pub fn watch_other_processes(&self) -> Option<tokio::task::JoinHandle<()>> {
+    /// PostgreSQL's `LISTEN` (`changes::listen_to_other_processes`). Returns once watching:
+    /// what other processes commit after that is heard.
+    pub async fn watch_other_processes(&self) -> Option<tokio::task::JoinHandle<()>> {
         match &self.location {
-            StoreLocation::SqliteFile(path) => Some(crate::changes::watch_other_processes(
-                path.clone(),
-                self.changes.clone(),
-                crate::changes::WATCH_EVERY,
-            )),
-            StoreLocation::Url(_) if self.db.get_database_backend() == DbBackend::Postgres => {
-                Some(crate::changes::listen_to_other_processes(
+            StoreLocation::SqliteFile(path) => Some(
+                crate::changes::watch_other_processes(
+                    path.clone(),
+                    self.changes.clone(),
+                    crate::changes::WATCH_EVERY,
+                )
+                .await,
+            ),
+            StoreLocation::Url(_) if self.db.get_database_backend() == DbBackend::Postgres => Some(
+                crate::changes::listen_to_other_processes(
                     self.db.get_postgres_connection_pool().clone(),
                     self.changes.clone(),
-                ))
-            }
+                )
+                .await,
+            ),
             StoreLocation::Url(_) => None,
         }
     }

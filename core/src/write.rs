@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 use tokio::sync::OwnedMutexGuard;
 
@@ -32,9 +32,9 @@ impl Store {
     pub async fn write(&self) -> Result<Write> {
         self.ensure_file_in_place()?;
         let turn = self.writer_turn().await;
-        // To the microsecond, which is what PostgreSQL keeps: a change answers with the rows it
-        // wrote (renew's view) exactly as either store reads them back later.
-        let now = self.now().trunc_subsecs(6);
+        // To the microsecond (the clock's): a change answers with the rows it wrote (renew's
+        // view) exactly as either store reads them back later.
+        let now = self.now();
         let txn = self.connection().begin().await?;
         Ok(Write {
             txn,
@@ -99,8 +99,12 @@ impl Write {
         }
         // After the single terms: a rebuild of the same account includes them anyway.
         search::reindex(&self.txn, &reindexed).await?;
-        self.finish(events.iter().map(Change::of).collect(), events.len(), None)
-            .await
+        let actor = self.actor.as_deref();
+        let changes = events
+            .iter()
+            .map(|e| Change::recorded(e, actor, self.now))
+            .collect();
+        self.finish(changes, events.len(), None).await
     }
 
     /// Commits bookkeeping that is not a change to an account's information and so leaves no
@@ -135,8 +139,12 @@ impl Write {
                 ))
                 .await?;
         }
-        self.txn.commit().await?;
-        self.changes.committed(changes, events, used_at);
+        self.changes.committing(events);
+        if let Err(err) = self.txn.commit().await {
+            self.changes.not_committed(events);
+            return Err(err.into());
+        }
+        self.changes.committed(changes, used_at);
         Ok(())
     }
 }

@@ -79,22 +79,18 @@ async fn another_process_changing_the_store_is_heard() {
     let watcher = t
         .store
         .watch_other_processes()
+        .await
         .expect("SQLite files and PostgreSQL stores are watched");
     let mut changes = t.store.subscribe_changes();
 
-    // The other process renews every 200 ms (each one a commit) until it is heard: the first
-    // may land before the watcher's first look (SQLite) or before LISTEN runs (PostgreSQL).
+    // Watching has begun when the call returns: the other process's first write, right after,
+    // is heard (it was missed when it landed before the watcher's first look — found by CI).
     let elsewhere = t.another().await;
     let credential_id = issued.credential.id;
-    let writer = tokio::spawn(async move {
-        let vault = Vault::new("keydesk-test-unused");
-        for _ in 0..25 {
-            credentials::renew(&elsewhere, &vault, credential_id, Grace::Now, false)
-                .await
-                .unwrap();
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
+    let vault = Vault::new("keydesk-test-unused");
+    credentials::renew(&elsewhere, &vault, credential_id, Grace::Now, false)
+        .await
+        .unwrap();
     let heard = next(&mut changes, Duration::from_secs(5), |c| {
         c.action == CHANGED_ELSEWHERE
     })
@@ -108,6 +104,5 @@ async fn another_process_changing_the_store_is_heard() {
             "data_version says only that it changed"
         );
     }
-    writer.abort();
     watcher.abort();
 }
