@@ -1,6 +1,7 @@
 //! The Tauri shell: resolves where data lives, opens the store, registers the commands. No
 //! business logic here; it lives in keydesk-core.
 
+mod background;
 mod cli;
 mod clipboard;
 mod commands;
@@ -61,27 +62,9 @@ pub fn run() {
             app.manage(events::PageEvents::default());
             app.manage(token_endpoint::TokenEndpoint::default());
             app.manage(commands::transfer::PendingImport::default());
-            commands::backup::start_daily(app.handle().clone());
-            // Open the store and load the phone metadata now, beside the window's start
-            // rather than before it or when the page first needs them.
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                let state = handle.state::<state::AppState>();
-                if let Ok(store) = state.store().await {
-                    // Every change reaches the page, wherever it was made.
-                    events::forward_changes(handle.clone(), store);
-                    // Settings → "Token endpoint for this computer", if it was left on.
-                    let wanted = state.settings.lock().unwrap().token_endpoint_port();
-                    let endpoint = handle.state::<token_endpoint::TokenEndpoint>();
-                    endpoint.apply(store, wanted, None).await;
-                    if wanted.is_some() {
-                        handle
-                            .state::<events::PageEvents>()
-                            .send(events::PageEvent::TokenEndpointChanged);
-                    }
-                }
-            });
-            reminders::start(app.handle().clone());
+            // The store opens now, beside the window's start rather than when the page first
+            // needs it; every loop that runs without being asked starts here.
+            background::start(app.handle());
             tauri::async_runtime::spawn_blocking(keydesk_core::validation::warm_up);
             app.manage(clipboard::ClipboardGuard::default());
             Ok(())

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use keydesk_core::credentials;
 use keydesk_core::logging::{self, LogControl};
 use keydesk_core::settings::Settings;
 use keydesk_core::vault::{self, Vault};
@@ -73,16 +72,6 @@ impl AppState {
             store.set_actor(Some(audit::actor(&technician)));
             // This computer's keyring is its own: which secret it holds is recorded per machine.
             store.set_machine_id(vault::machine_id(&self.data_dir)?);
-            // Retry what an earlier run could not remove (a failed removal, a secret renewed
-            // or deleted on another computer); the card of each credential concerned says so.
-            // In the background: a slow keyring must not hold up the first page.
-            let (sweeping, vault) = (store.clone(), self.vault.clone());
-            tauri::async_runtime::spawn(async move {
-                for complaint in credentials::remove_stale_keyring_entries(&sweeping, &vault).await
-                {
-                    tracing::warn!("{complaint}");
-                }
-            });
             // run() refused this already; never seed a shared store unasked all the same.
             if self.options.demo_refusal(&self.location).is_some() {
                 return Ok(store);

@@ -5,7 +5,8 @@
 //! a row per (machine, Client ID) in `keyring_entries`, never one shared flag. A row whose
 //! secret is no longer the credential's current one (renewed without the keyring, renewed on
 //! another computer, deleted) names an entry to remove: it stays until the removal works, so a
-//! failed removal is retried at the next start and at each keyring action. A copy from the
+//! failed removal is retried at the next start and every `SWEEP_EVERY` while Keydesk runs —
+//! never inside a renewal, which touches only its own credential's entry. A copy from the
 //! keyring is checked against the current secret's digest first: a stale entry is reported and
 //! removed, never copied.
 
@@ -23,7 +24,11 @@ use crate::{Error, Result, Store};
 
 /// What is said when a removal failed: it will be tried again.
 const RETRIED: &str =
-    "Keydesk tries to remove it again at its next start and at each keyring action";
+    "Keydesk tries to remove it again at its next start and every 10 minutes while it runs";
+
+/// How often the shell sweeps this computer's keyring for replaced secrets (`RETRIED` says it
+/// in words). A sweep reads every entry row of this machine: off the renew path (issue 25).
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// This computer's entry row for `client_id`, if it has one.
 pub(super) async fn this_computers_entry<C: ConnectionTrait>(
@@ -116,7 +121,8 @@ async fn record_stored(store: &Store, machine_id: &str, credential: &CredentialV
 
 /// After a new secret: store it in the keyring when asked, otherwise make sure no older
 /// secret lingers there. `credential` is the view being handed back (its first secret is the
-/// new one); its keyring fields are brought up to date here.
+/// new one); its keyring fields are brought up to date here. Only this credential's entry is
+/// touched: other stale entries are the periodic sweep's.
 pub(super) async fn keep_in_keyring(
     store: &Store,
     vault: &Vault,
@@ -124,7 +130,6 @@ pub(super) async fn keep_in_keyring(
     secret: &Secret,
     requested: bool,
 ) -> Result<KeyringOutcome> {
-    remove_stale_entries(store, vault, Some(&credential.client_id)).await;
     let machine_id = store.machine_id();
     let entry =
         this_computers_entry(store.connection(), &machine_id, &credential.client_id).await?;
@@ -184,16 +189,12 @@ pub(super) async fn keep_in_keyring(
 }
 
 /// Removes from this computer's keyring every entry whose secret is no longer its credential's
-/// current one (renewed without the keyring or on another computer, deleted), apart from
-/// `except`'s. Run at start and before each keyring action; returns what could not be removed,
+/// current one (renewed without the keyring or on another computer, deleted). Run at start and
+/// every `SWEEP_EVERY` (src-tauri's background work); returns what could not be removed,
 /// as sentences (also logged). A store error is logged and skipped: this must not block the
 /// action it precedes.
 pub async fn remove_stale_keyring_entries(store: &Store, vault: &Vault) -> Vec<String> {
-    remove_stale_entries(store, vault, None).await
-}
-
-async fn remove_stale_entries(store: &Store, vault: &Vault, except: Option<&str>) -> Vec<String> {
-    match try_remove_stale_entries(store, vault, except).await {
+    match try_remove_stale_entries(store, vault).await {
         Ok(complaints) => complaints,
         Err(err) => {
             tracing::warn!("stale OS keyring entries not checked: {err}");
@@ -202,11 +203,7 @@ async fn remove_stale_entries(store: &Store, vault: &Vault, except: Option<&str>
     }
 }
 
-async fn try_remove_stale_entries(
-    store: &Store,
-    vault: &Vault,
-    except: Option<&str>,
-) -> Result<Vec<String>> {
+async fn try_remove_stale_entries(store: &Store, vault: &Vault) -> Result<Vec<String>> {
     let db = store.connection();
     let rows = keyring_entry::Entity::find()
         .filter(keyring_entry::Column::MachineId.eq(store.machine_id()))
@@ -214,9 +211,6 @@ async fn try_remove_stale_entries(
         .await?;
     let mut complaints = Vec::new();
     for row in rows {
-        if except == Some(row.client_id.as_str()) {
-            continue;
-        }
         let current = current_secret(db, row.credential_id, store).await?;
         if current.is_some_and(|s| s.id == row.secret_id) {
             continue;
@@ -266,7 +260,6 @@ pub async fn secret_from_keyring(
     credential_id: i32,
 ) -> Result<Secret> {
     let credential = find(store, credential_id).await?;
-    remove_stale_entries(store, vault, Some(&credential.client_id)).await;
     let db = store.connection();
     let Some(entry) = this_computers_entry(db, &store.machine_id(), &credential.client_id).await?
     else {

@@ -16,7 +16,9 @@ mod verify;
 mod views;
 
 pub(crate) use keyring::remove_deleted as remove_from_keyring;
-pub use keyring::{remove_stale_keyring_entries, secret_from_keyring};
+pub use keyring::{
+    remove_stale_keyring_entries, secret_from_keyring, SWEEP_EVERY as KEYRING_SWEEP_EVERY,
+};
 pub use lifecycle::{
     delete, generate, generate_with_lifetime, renew, renew_with_lifetime, set_resource_server,
 };
@@ -144,7 +146,7 @@ pub struct CredentialView {
     pub in_keyring: bool,
     /// This computer's OS keyring still holds an older secret of this Client ID (replaced
     /// since, here or on another computer, and not removed yet: Keydesk removes it at its next
-    /// start and at each keyring action). Never copied.
+    /// start or sweep, every `KEYRING_SWEEP_EVERY`). Never copied.
     pub keyring_stale: bool,
     /// May introspect other clients' tokens at the token endpoints (RFC 7662 §4); otherwise
     /// it learns only about its own.

@@ -7,17 +7,13 @@ use std::time::Duration;
 use keydesk_core::backup::{self, BackupCheck, BackupInfo};
 use keydesk_core::StoreLocation;
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 
 use crate::commands::transfer::{checked_path, confirm_overwrite};
 use crate::state::AppState;
 use crate::WireError;
 
 const BACKUP_EXTENSIONS: &[&str] = &["sqlite3", "sqlite", "db"];
-/// How often the app looks whether today's automatic backup is due.
-const DAILY_CHECK: Duration = Duration::from_secs(3600);
-/// The first look waits until start-up is long over.
-const FIRST_CHECK: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Serialize)]
 pub struct BackupStatus {
@@ -81,23 +77,4 @@ pub async fn restore_backup(
         app.request_restart();
     });
     Ok(check)
-}
-
-/// Takes today's automatic backup once the store is open, then looks again every hour.
-pub fn start_daily(app: AppHandle) {
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(FIRST_CHECK).await;
-        loop {
-            let state = app.state::<AppState>();
-            if let Ok(store) = state.store().await {
-                if matches!(store.location(), StoreLocation::Url(_)) {
-                    return;
-                }
-                if let Err(err) = backup::daily_backup(store, &state.data_dir).await {
-                    tracing::warn!("the daily backup failed: {err}");
-                }
-            }
-            tokio::time::sleep(DAILY_CHECK).await;
-        }
-    });
 }
