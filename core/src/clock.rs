@@ -1,5 +1,8 @@
 //! The one clock core reads. The app runs on the system clock; tests (and the health checks of
 //! later issues) move a manual one. Nothing else in core calls `Utc::now()`.
+//!
+//! Its time is to the microsecond, which is what PostgreSQL keeps: what a change writes reads
+//! back the same from either store, and nothing downstream truncates again.
 
 use std::sync::{Arc, Mutex};
 
@@ -22,7 +25,7 @@ impl Clock {
 
     pub fn now(&self) -> DateTime<Utc> {
         match &self.0 {
-            None => Utc::now(),
+            None => Utc::now().trunc_subsecs(6),
             Some(at) => *at.lock().unwrap_or_else(|e| e.into_inner()),
         }
     }
@@ -51,5 +54,14 @@ mod tests {
         assert_eq!(clock.now(), t0.trunc_subsecs(6));
         copy.advance(Duration::seconds(90));
         assert_eq!(clock.now(), t0.trunc_subsecs(6) + Duration::seconds(90));
+    }
+
+    /// PostgreSQL keeps microseconds: a time with nanoseconds would read back different.
+    #[test]
+    fn the_system_clock_reads_to_the_microsecond() {
+        for _ in 0..100 {
+            let now = Clock::system().now();
+            assert_eq!(now.timestamp_subsec_nanos() % 1_000, 0, "{now:?}");
+        }
     }
 }

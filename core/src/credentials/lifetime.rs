@@ -1,6 +1,6 @@
 //! How long a new secret works (issue 16): chosen in Generate and Renew, the default a setting.
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// "Expires: in 30 days / … / never".
@@ -56,9 +56,9 @@ impl Lifetime {
         }
     }
 
-    /// The end of a secret made at `now` with this lifetime (microseconds, as PostgreSQL keeps).
+    /// The end of a secret made at `now` (the clock's, to the microsecond) with this lifetime.
     pub fn ends_at(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.duration().map(|d| (now + d).trunc_subsecs(6))
+        self.duration().map(|d| now + d)
     }
 
     pub(super) fn describe(self) -> &'static str {

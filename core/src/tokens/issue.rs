@@ -13,7 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, Set};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{at, authenticate, Client, IssuedToken, LAST_USED_RESOLUTION};
+use super::{authenticate, Client, IssuedToken, LAST_USED_RESOLUTION};
 use crate::credentials::live;
 use crate::entities::{access_token, credential_secret};
 use crate::secrets;
@@ -60,7 +60,7 @@ pub async fn issue_batch(
         return Ok(Vec::new());
     }
     let write = store.write().await?;
-    let now = at(write.now());
+    let now = write.now();
     let db = write.db();
     let mut secret_ids: Vec<i32> = requests.iter().map(|(c, _)| c.secret_id).collect();
     secret_ids.sort_unstable();
@@ -96,7 +96,7 @@ pub async fn issue_batch(
             continue;
         };
         // A token never outlives the secret that obtained it.
-        let mut expires_at = at(now + *lifetime);
+        let mut expires_at = now + *lifetime;
         if let Some(end) = secret_end {
             expires_at = expires_at.min(*end);
         }
@@ -135,6 +135,7 @@ pub async fn issue_batch(
             account_id: None,
             credential_id: Some(credential_id),
             action: SECRET_USED,
+            entry: None,
         }))
         .await?;
     for token in issued.iter().flatten() {

@@ -6,7 +6,7 @@
 //! secret is live, so what the page says about a secret (renewed now, grace period, deleted) is
 //! what the token endpoint does, to the second. Time comes from the store's clock (tests move it).
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait};
 use sea_orm::{JoinType, PaginatorTrait};
@@ -60,16 +60,11 @@ pub struct ActiveToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// PostgreSQL keeps microseconds; keep the same on SQLite so comparisons agree on both.
-fn at(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.trunc_subsecs(6)
-}
-
 /// The live secret of `client_id` that `secret` is, if any. Every live secret of the Client ID
 /// is compared in constant time (no early exit); an unknown Client ID is compared against a
 /// dummy digest, so both failures cost the same.
 pub async fn authenticate(store: &Store, client_id: &str, secret: &str) -> Result<Option<Client>> {
-    let candidates = live_secrets(store, client_id, at(store.now())).await?;
+    let candidates = live_secrets(store, client_id, store.now()).await?;
     Ok(matching(&candidates, client_id, secret))
 }
 
@@ -148,7 +143,7 @@ pub async fn introspect(store: &Store, token: &str) -> Result<Option<ActiveToken
 
 /// An active token's facts and the id of the credential it was issued to.
 async fn active(store: &Store, token: &str) -> Result<Option<(ActiveToken, i32)>> {
-    let now = at(store.now());
+    let now = store.now();
     let found = access_token::Entity::find()
         .filter(access_token::Column::Digest.eq(secrets::digest(token)))
         .filter(access_token::Column::RevokedAt.is_null())
@@ -194,10 +189,7 @@ pub async fn revoke(store: &Store, credential_id: i32, token: &str) -> Result<Re
     let digest = secrets::digest(token);
     let write = store.write().await?;
     let revoked = access_token::Entity::update_many()
-        .col_expr(
-            access_token::Column::RevokedAt,
-            Expr::value(at(write.now())),
-        )
+        .col_expr(access_token::Column::RevokedAt, Expr::value(write.now()))
         .filter(access_token::Column::Digest.eq(digest.as_str()))
         .filter(access_token::Column::CredentialId.eq(credential_id))
         .filter(access_token::Column::RevokedAt.is_null())
@@ -226,7 +218,7 @@ pub async fn revoke(store: &Store, credential_id: i32, token: &str) -> Result<Re
 pub async fn purge_expired(store: &Store) -> Result<u64> {
     let write = store.write().await?;
     let purged = access_token::Entity::delete_many()
-        .filter(access_token::Column::ExpiresAt.lte(at(write.now())))
+        .filter(access_token::Column::ExpiresAt.lte(write.now()))
         .exec(write.db())
         .await?
         .rows_affected;

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{at, live_secrets, matching, Client};
+use super::{live_secrets, matching, Client};
 use crate::entities::credential_secret;
 use crate::{Result, Store};
 
@@ -48,7 +48,7 @@ impl RecentSecrets {
         client_id: &str,
         secret: &str,
     ) -> Result<Option<Client>> {
-        let now = at(store.now());
+        let now = store.now();
         let remembered = {
             let map = self.by_client_id.lock().unwrap();
             map.get(client_id)
