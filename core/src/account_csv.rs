@@ -220,14 +220,27 @@ fn separator(text: &str) -> u8 {
     }
 }
 
+/// What the import does with a row (on the wire: "create", "update", "unchanged", "invalid").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowAction {
+    /// A new account.
+    Create,
+    /// An account of the store whose columns differ.
+    Update,
+    /// An account of the store already holding every value.
+    Unchanged,
+    /// A row that breaks a rule: not imported.
+    Invalid,
+}
+
 /// One row of the file as the preview shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PreviewRow {
     /// The row as a spreadsheet numbers it (the header is row 1).
     pub row: usize,
     pub company_name: String,
-    /// "create", "update", "unchanged" or "invalid".
-    pub action: &'static str,
+    pub action: RowAction,
     /// The account it updates.
     pub account_id: Option<i32>,
     /// The columns an update changes.
@@ -530,7 +543,7 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
                 preview.rows.push(PreviewRow {
                     row,
                     company_name: company_cell,
-                    action: "invalid",
+                    action: RowAction::Invalid,
                     account_id: matched,
                     changes: Vec::new(),
                     errors: errors
@@ -544,7 +557,7 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
         };
 
         let (action, work, changes) = match found {
-            None => ("create", Work::Create, Vec::new()),
+            None => (RowAction::Create, Work::Create, Vec::new()),
             Some(e) => {
                 let mut changes = Vec::new();
                 let before_contact: ContactForm = e.contact.clone().into();
@@ -565,19 +578,19 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
                         .flatten(),
                 };
                 let action = if changes.is_empty() {
-                    "unchanged"
+                    RowAction::Unchanged
                 } else {
-                    "update"
+                    RowAction::Update
                 };
                 (action, work, changes)
             }
         };
         match action {
-            "create" => preview.create += 1,
-            "update" => preview.update += 1,
-            _ => preview.unchanged += 1,
+            RowAction::Create => preview.create += 1,
+            RowAction::Update => preview.update += 1,
+            RowAction::Unchanged | RowAction::Invalid => preview.unchanged += 1,
         }
-        if action != "unchanged" {
+        if action != RowAction::Unchanged {
             preview.planned.push(Planned {
                 work,
                 contact,
@@ -833,6 +846,24 @@ pub fn read_import_file(path: &std::path::Path) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ui/transfer.js's ACTION_LABEL keys and `tr[data-action]` read these words.
+    #[test]
+    fn row_actions_cross_to_the_page_as_lowercase_words() {
+        let words: Vec<String> = [
+            RowAction::Create,
+            RowAction::Update,
+            RowAction::Unchanged,
+            RowAction::Invalid,
+        ]
+        .iter()
+        .map(|a| serde_json::to_string(a).unwrap())
+        .collect();
+        assert_eq!(
+            words,
+            ["\"create\"", "\"update\"", "\"unchanged\"", "\"invalid\""]
+        );
+    }
 
     #[test]
     fn guarded_cells_read_back_unchanged() {

@@ -1,7 +1,9 @@
 //! CSV import and export of accounts, and tags, through the core services on a real store
 //! (SQLite, or PostgreSQL when KEYDESK_TEST_POSTGRES_URL is set).
 
-use keydesk_core::account_csv::{commit_import, export_accounts, preview_import, Selection};
+use keydesk_core::account_csv::{
+    commit_import, export_accounts, preview_import, RowAction, Selection,
+};
 use keydesk_core::accounts::{create_account, get_account};
 use keydesk_core::contact::{update_contact, BillingForm, ContactForm};
 use keydesk_core::search::search_accounts;
@@ -51,7 +53,7 @@ async fn a_valid_file_is_previewed_then_imported_through_the_forms_rules() {
         .unwrap();
     assert_eq!((preview.create, preview.update, preview.invalid), (2, 0, 0));
     assert_eq!(preview.rows[0].row, 2);
-    assert_eq!(preview.rows[0].action, "create");
+    assert_eq!(preview.rows[0].action, RowAction::Create);
     assert!(preview.unknown_columns.is_empty());
     assert!(
         company_names(store, "").await.is_empty(),
@@ -91,7 +93,7 @@ async fn every_rule_a_row_breaks_is_reported_with_its_row_and_nothing_of_it_is_i
         .unwrap();
     assert_eq!((preview.create, preview.invalid), (2, 2));
     let bad = &preview.rows[1];
-    assert_eq!((bad.row, bad.action), (3, "invalid"));
+    assert_eq!((bad.row, bad.action), (3, RowAction::Invalid));
     assert_eq!(
         bad.errors,
         [
@@ -155,7 +157,7 @@ async fn rows_match_accounts_by_id_or_company_name_and_update_through_the_form_p
         .await
         .unwrap();
     assert_eq!(preview.unknown_columns, ["favourite colour"]);
-    assert_eq!(preview.rows[0].action, "update");
+    assert_eq!(preview.rows[0].action, RowAction::Update);
     assert_eq!(preview.rows[0].account_id, Some(acme.id));
     // Matched whatever the case; the file's spelling is what it says.
     assert_eq!(preview.rows[0].changes, ["company_name", "email", "tags"]);
@@ -192,7 +194,7 @@ async fn rows_match_accounts_by_id_or_company_name_and_update_through_the_form_p
     let again = preview_import(store, "update.csv", file.as_bytes())
         .await
         .unwrap();
-    assert_eq!(again.rows[0].action, "unchanged");
+    assert_eq!(again.rows[0].action, RowAction::Unchanged);
 }
 
 #[tokio::test]
@@ -256,7 +258,7 @@ async fn separators_bom_quoted_newlines_and_labels_as_headers_are_read() {
         "{:?}",
         preview.rows[0].errors
     );
-    assert_eq!(preview.rows[0].action, "create");
+    assert_eq!(preview.rows[0].action, RowAction::Create);
     assert_eq!(
         preview.rows[0].notes,
         ["Street: its 2 lines were joined with \", \""]
@@ -329,7 +331,7 @@ async fn an_export_imports_back_unchanged_and_formulas_are_defused() {
         .await
         .unwrap();
     assert!(
-        again.rows.iter().all(|r| r.action == "unchanged"),
+        again.rows.iter().all(|r| r.action == RowAction::Unchanged),
         "{:?}",
         again.rows
     );
