@@ -458,3 +458,59 @@ fn a_credential_is_marked_as_a_resource_servers_from_its_card() {
         .text(".credential")
         .contains("Resource server: may introspect other clients’ tokens"));
 }
+
+/// Issue 25 item 2: a renewal is one call. The page draws the card from renew's answer; the
+/// activity line and the health badge come as change events (no call of the page's own); the
+/// token endpoint line is not asked for again. Before: five calls (renew_secret,
+/// list_credentials, token_endpoint_status, list_activity, health_badge).
+#[test]
+fn a_renewal_is_one_call_and_the_page_follows_from_its_answer_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    app.generate_credentials(false);
+    app.wait_for("the generation's activity line", |a| {
+        a.text("#activity li:first-child")
+            .contains("Credentials generated")
+    });
+    let hint_before = app.text(".credential .secrets li .hint");
+    let calls_before = app
+        .exec("return window.__keydeskCalls.length", json!([]))
+        .as_u64()
+        .unwrap();
+
+    app.renew_credentials("now");
+    app.wait_for("the renewal's activity line at the top", |a| {
+        a.text("#activity li:first-child")
+            .contains("Secret renewed")
+    });
+    let secret = app.value("#new-secret");
+    let hint_after = app.text(".credential .secrets li .hint");
+    assert_ne!(
+        hint_after, hint_before,
+        "the card shows the new secret's line"
+    );
+    assert!(
+        hint_after.ends_with(&secret[secret.len() - 4..]),
+        "{hint_after} is the new secret's hint"
+    );
+    let calls = app.exec(
+        "return window.__keydeskCalls.slice(arguments[0])",
+        json!([calls_before]),
+    );
+    // The reminders' timer may ask for the badge once a minute, whatever the page does.
+    let calls: Vec<&str> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .filter(|c| *c != "health_badge")
+        .collect();
+    assert_eq!(calls, ["renew_secret"], "the calls one renewal made");
+    // One activity line per event: the event's line is not added twice.
+    let renewed = app.exec(
+        "return [...document.querySelectorAll('#activity li')].filter((li) => li.dataset.action === 'credential.renewed').length",
+        json!([]),
+    );
+    assert_eq!(renewed, json!(1));
+}

@@ -15,15 +15,37 @@ export async function renderActivity(slot, accountId) {
       el('h2', { class: 'section-title', id: 'activity-title', text: 'ACTIVITY' }),
       exportButton),
     entries.length === 0
-      ? el('p', { class: 'muted', text: 'Nothing has happened yet.' })
-      : el('ol', { class: 'activity', id: 'activity' }, entries.map((e) => el('li', { dataset: { action: e.action } },
-        el('time', { datetime: e.at, text: dateTime(e.at) }),
-        el('span', { class: 'what', text: e.label }),
-        // Who: events from before Keydesk recorded it read "—".
-        el('span', { class: 'muted who', text: e.actor ?? '—' }),
-        e.detail ? el('span', { class: 'muted detail', text: e.detail }) : null,
-      ))),
+      ? el('p', { class: 'muted', id: 'activity-empty', text: 'Nothing has happened yet.' })
+      : el('ol', { class: 'activity', id: 'activity' }, entries.map(entryLine)),
   );
+}
+
+/// What tells two lines apart when the same line arrives twice (a change event and a read).
+const lineKey = (e) => `${e.at}|${e.action}|${e.detail}`;
+
+function entryLine(e) {
+  return el('li', { dataset: { action: e.action, key: lineKey(e) } },
+    el('time', { datetime: e.at, text: dateTime(e.at) }),
+    el('span', { class: 'what', text: e.label }),
+    // Who: events from before Keydesk recorded it read "—".
+    el('span', { class: 'muted who', text: e.actor ?? '—' }),
+    e.detail ? el('span', { class: 'muted detail', text: e.detail }) : null,
+  );
+}
+
+/// Puts an activity line just recorded (a change event's `entry`) at the top of the list the
+/// page shows, without asking the store again.
+export function addActivityEntry(slot, entry) {
+  if (!slot) return;
+  let list = slot.querySelector('#activity');
+  if (!list) {
+    list = el('ol', { class: 'activity', id: 'activity' });
+    slot.querySelector('#activity-empty')?.replaceWith(list);
+    if (!list.isConnected) return; // The section was not drawn yet: its own read includes it.
+  }
+  const key = lineKey(entry);
+  if ([...list.children].some((li) => li.dataset.key === key)) return;
+  list.prepend(entryLine(entry));
 }
 
 /// The account's whole activity to a CSV file.

@@ -15,7 +15,14 @@ function toApiError(raw) {
   return new ApiError({ code: 'ipc', message: String(raw) });
 }
 
+// The names of the commands called, newest last (at most 200; names only, never arguments):
+// the end-to-end tests count the calls an action makes (issue 25: one per renew).
+const called = [];
+Object.defineProperty(window, '__keydeskCalls', { value: called });
+
 async function call(command, args = {}) {
+  if (called.length >= 200) called.shift();
+  called.push(command);
   const tauri = window.__TAURI__;
   if (!tauri?.core?.invoke) throw new ApiError({ code: 'ipc', message: 'Keydesk must be opened as the desktop app.' });
   try {
@@ -66,7 +73,7 @@ export const api = {
   copyTokenEndpointExample: () => call('copy_token_endpoint_example'),
   credentialsHealth: (offset, limit) => call('credentials_health', { offset, limit }),
   healthBadge: () => call('health_badge'),
-  /// `format`: 'ics' or 'csv'; the file goes to the Downloads folder.
+  /// `path` (from the save dialog or typed): iCalendar for a `.ics` name, CSV for a `.csv` one.
   exportExpiries: (path) => call('export_expiries', { path }),
   listAccountTags: (accountId) => call('list_account_tags', { accountId }),
   listTags: () => call('list_tags'),

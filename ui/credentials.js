@@ -90,7 +90,7 @@ function secretLines(credential) {
   ));
 }
 
-function credentialCard(credential, refresh) {
+function credentialCard(credential, answered) {
   const copyId = el('button', { type: 'button', class: 'copy-client-id', text: 'Copy', 'aria-label': 'Copy Client ID' });
   copyId.addEventListener('click', async () => {
     await api.copyClientId(credential.id).then(() => toast('Client ID copied')).catch((e) => toast(e.message));
@@ -104,14 +104,14 @@ function credentialCard(credential, refresh) {
         text: 'Copy from keyring',
         onclick: async () => {
           // A stale entry is reported (and removed): redraw, so the card stops offering it.
-          const result = await api.copySecretFromKeyring(credential.id).catch((e) => { toast(e.message); refresh(); });
+          const result = await api.copySecretFromKeyring(credential.id).catch((e) => { toast(e.message); answered.refresh(); });
           if (result) toast(`Client Secret copied — clipboard clears in ${result.clears_in_seconds} s`);
         },
       }))
     : credential.keyring_stale
       // Each computer has its own keyring: this one still holds a replaced secret, which is
-      // never copied; Keydesk removes it at its next start and at each keyring action.
-      ? el('p', { class: 'keyring warning keyring-stale', role: 'status', text: 'This computer\u2019s OS keyring still holds an older, replaced secret of this Client ID; it will not be copied, and Keydesk removes it at its next start or keyring action.' })
+      // never copied; Keydesk removes it at its next start and every 10 minutes while it runs.
+      ? el('p', { class: 'keyring warning keyring-stale', role: 'status', text: 'This computer\u2019s OS keyring still holds an older, replaced secret of this Client ID; it will not be copied, and Keydesk removes it at its next start or within 10 minutes.' })
       : null;
   // RFC 7662 §4: only a resource server's credential learns about other clients' tokens.
   const introspects = el('input', { type: 'checkbox', class: 'resource-server', id: `resource-server-${credential.id}` });
@@ -119,8 +119,9 @@ function credentialCard(credential, refresh) {
   introspects.addEventListener('change', async () => {
     const wanted = introspects.checked;
     introspects.disabled = true;
+    let view;
     try {
-      await api.setResourceServer(credential.id, wanted);
+      view = await api.setResourceServer(credential.id, wanted);
     } catch (e) {
       introspects.checked = !wanted;
       introspects.disabled = false;
@@ -128,14 +129,14 @@ function credentialCard(credential, refresh) {
       return;
     }
     toast(wanted ? 'It may now introspect every client\u2019s tokens' : 'It may now introspect only its own tokens');
-    // Redrawn with the activity; the keyboard stays where it was.
-    await refresh();
+    // Redrawn from the answer; the keyboard stays where it was.
+    answered.put(view);
     document.getElementById(introspects.id)?.focus();
   });
   const resourceServer = el('label', { class: 'resource-server-label', for: introspects.id },
     introspects, ' Resource server: may introspect other clients\u2019 tokens');
-  const renew = el('button', { type: 'button', class: 'renew', text: 'Renew', onclick: () => renewDialog(credential, refresh) });
-  const remove = el('button', { type: 'button', class: 'danger delete', text: 'Delete', onclick: () => deleteDialog(credential, refresh) });
+  const renew = el('button', { type: 'button', class: 'renew', text: 'Renew', onclick: () => renewDialog(credential, answered) });
+  const remove = el('button', { type: 'button', class: 'danger delete', text: 'Delete', onclick: () => deleteDialog(credential, answered) });
   return el('article', { class: 'card credential', dataset: { credentialId: String(credential.id) }, 'aria-label': `Credentials for ${credential.application}` },
     el('dl', { class: 'facts' },
       el('dt', { text: 'Name' }), el('dd', { class: 'name', text: credential.name }),
@@ -149,7 +150,7 @@ function credentialCard(credential, refresh) {
   );
 }
 
-function renewDialog(credential, refresh) {
+function renewDialog(credential, answered) {
   const grace = el('select', { id: 'renew-grace' }, state.constants.grace_choices.map(([value, label]) => el('option', { value, text: label })));
   grace.value = state.settings.default_grace;
   const keep = el('input', { type: 'checkbox', id: 'renew-keyring' });
@@ -169,12 +170,12 @@ function renewDialog(credential, refresh) {
     onYes: async () => {
       const result = await api.renewSecret(credential.id, grace.value, lifetime.value || null, keep.checked);
       state.issued = { ...result, renewed: true };
-      await refresh();
+      answered.put(result.credential);
     },
   });
 }
 
-function deleteDialog(credential, refresh) {
+function deleteDialog(credential, answered) {
   confirmDialog({
     id: 'delete-dialog',
     title: 'Delete Client Application',
@@ -183,7 +184,7 @@ function deleteDialog(credential, refresh) {
       const result = await api.deleteCredentials(credential.id);
       if (state.issued?.credential.id === credential.id) state.issued = null;
       toast(result.keyring_error ? `Credentials deleted; the OS keyring entry remains: ${result.keyring_error}` : 'Credentials deleted');
-      await refresh();
+      answered.drop(credential.id);
     },
   });
 }
@@ -192,9 +193,16 @@ function deleteDialog(credential, refresh) {
 /// (placeholders only, never a secret); when it could not start, why. Redrawn when the
 /// settings are saved.
 export async function showTokenEndpoint() {
+  state.tokenEndpoint = await api.tokenEndpointStatus();
+  drawTokenEndpoint();
+}
+
+/// The section's token endpoint line from the status read last (read again only when it
+/// changes: `token_endpoint_changed`, or Settings saved), so redrawing the cards asks nothing.
+function drawTokenEndpoint() {
   const slot = document.getElementById('token-endpoint');
-  if (!slot) return;
-  const status = await api.tokenEndpointStatus();
+  const status = state.tokenEndpoint;
+  if (!slot || !status) return;
   clear(slot);
   if (status.error) {
     add(slot, el('p', { class: 'warning', id: 'token-endpoint-error', role: 'alert', text: `The token endpoint for this computer is not running: ${status.error}.` }));
@@ -257,7 +265,7 @@ function testDialog(clientId) {
   (clientId ? secret : id).focus();
 }
 
-function generateForm(accountId, refresh, onCancel) {
+function generateForm(accountId, answered, onCancel) {
   const keep = el('input', { type: 'checkbox', id: 'generate-keyring', name: 'store_in_keyring' });
   const lifetime = lifetimeSelect('generate-lifetime');
   const form = buildForm({
@@ -268,7 +276,7 @@ function generateForm(accountId, refresh, onCancel) {
     onSubmit: async (values) => {
       const result = await api.generateCredentials(accountId, values, lifetime.value, keep.checked);
       state.issued = { ...result, renewed: false };
-      await refresh();
+      answered.put(result.credential);
     },
     onCancel,
   });
@@ -280,19 +288,36 @@ function generateForm(accountId, refresh, onCancel) {
 
 /// Renders the section into `slot` and returns a function that re-renders it.
 export function renderCredentials(slot, accountId, { onChanged }) {
+  // The cards drawn last: an action's answer replaces its card here (issue 25 item 2: one call
+  // per action; the activity line and the badge come as change events).
+  let shown = [];
+
+  /// Reads every card again (the first drawing, a change made elsewhere).
   async function refresh() {
     const list = await api.listCredentials(accountId);
     draw(list);
     onChanged?.();
   }
 
+  const answered = {
+    /// A credential as an action answered it: its card replaced, or added first (newest).
+    put(view) {
+      draw(shown.some((c) => c.id === view.id) ? shown.map((c) => (c.id === view.id ? view : c)) : [view, ...shown]);
+    },
+    drop(id) {
+      draw(shown.filter((c) => c.id !== id));
+    },
+    refresh,
+  };
+
   function draw(list, showForm = false) {
+    shown = list;
     const test = el('button', { type: 'button', id: 'test-credentials-button', text: 'Test credentials', onclick: () => testDialog(list[0]?.client_id) });
     const body = [];
     if (state.issued && state.issued.credential.account_id === accountId) body.push(issuedPanel());
-    body.push(...list.map((c) => credentialCard(c, refresh)));
+    body.push(...list.map((c) => credentialCard(c, answered)));
     if (list.length === 0 || showForm) {
-      const form = generateForm(accountId, refresh, list.length ? () => draw(list) : null);
+      const form = generateForm(accountId, answered, list.length ? () => draw(list) : null);
       body.push(el('div', { class: 'card generate' },
         el('h3', { text: list.length ? 'Another set of credentials' : 'No API credentials yet' }),
         el('p', { class: 'muted', text: 'Generate a Client ID and Client Secret for a platform that calls the API. An email address holds one set.' }),
@@ -309,7 +334,8 @@ export function renderCredentials(slot, accountId, { onChanged }) {
       el('div', { id: 'token-endpoint' }),
       el('div', { class: 'credentials', id: 'credentials' }, body),
     );
-    showTokenEndpoint().catch((e) => toast(e.message));
+    if (state.tokenEndpoint) drawTokenEndpoint();
+    else showTokenEndpoint().catch((e) => toast(e.message));
     if (state.issued) document.getElementById('new-secret-copy')?.focus();
   }
 

@@ -29,10 +29,14 @@ function why(row) {
 
 /// Refreshes the ribbon's badge: hidden at 0.
 export async function refreshHealthBadge() {
+  showHealthBadge(await api.healthBadge());
+}
+
+/// The ribbon's badge at `count` (also sent by Rust after each burst of changes).
+export function showHealthBadge(count) {
   const badge = document.getElementById('health-badge');
   const button = document.getElementById('health-button');
   if (!badge || !button) return;
-  const count = await api.healthBadge();
   badge.textContent = String(count);
   badge.hidden = count === 0;
   button.setAttribute('aria-label', count === 0

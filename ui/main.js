@@ -3,12 +3,12 @@
 import { openAboutDialog } from './about.js';
 import { api } from './api.js';
 import { renderAddAccount, renderHome, renderWelcome } from './accounts.js';
-import { renderActivity } from './activity.js';
+import { addActivityEntry, renderActivity } from './activity.js';
 import { renderContactPage } from './contact.js';
 import { renderCredentials, showTokenEndpoint } from './credentials.js';
 import { confirmDialog } from './dialog.js';
-import { refreshHealthBadge, renderHealth } from './health.js';
-import { el, fill, showBanner, toast } from './dom.js';
+import { refreshHealthBadge, renderHealth, showHealthBadge } from './health.js';
+import { el, fill, named, showBanner, toast } from './dom.js';
 import { menuButton } from './menu.js';
 import { loadSettings, openSettingsDialog } from './settings.js';
 import { leavePage, state } from './state.js';
@@ -79,6 +79,10 @@ let redrawPending = false;
 /// conflict rule applies). The contact and billing blocks keep their own (versioned) edits.
 function followOnContactPage(accountId, change, credentials, changed) {
   if (state.current?.id !== accountId) return;
+  // A change made in this process brings its activity line: added as it is, no call.
+  if (change.entry && change.account_id === accountId) {
+    addActivityEntry(document.getElementById('activity-section'), change.entry);
+  }
   if (change.action !== 'secret.used' && change.action !== 'store.changed_elsewhere') return;
   const section = document.getElementById('credentials-section');
   const ours = change.account_id === accountId
@@ -103,7 +107,7 @@ function followOnContactPage(accountId, change, credentials, changed) {
 
 async function togglePin(account) {
   await api.setPinned(account.id, !account.pinned);
-  toast(account.pinned ? `${account.contact.company_name} unpinned` : `${account.contact.company_name} pinned`);
+  toast(named(account.contact.company_name), account.pinned ? ' unpinned' : ' pinned');
   showContactPage({ ...account, pinned: !account.pinned });
   document.getElementById('pin-account')?.focus();
 }
@@ -117,7 +121,7 @@ async function deleteAccount(account) {
     message: `Delete the account ${impact.company_name}? This removes its contact and billing information and its ${sets}, with their OS keyring entries; every platform using those credentials stops working.`,
     onYes: async () => {
       const complaints = await api.deleteAccount(account.id);
-      toast(complaints.length ? `${impact.company_name} deleted; ${complaints.join('; ')}` : `${impact.company_name} deleted`);
+      toast(named(impact.company_name), complaints.length ? ` deleted; ${complaints.join('; ')}` : ' deleted');
       state.lastId = null;
       await showHome();
     },
@@ -173,6 +177,8 @@ function onPageEvent(event) {
   if (event.kind === 'token_endpoint_changed') guard(showTokenEndpoint());
   // The reminders timer looked again: the badge follows the clock.
   if (event.kind === 'health_changed') guard(refreshHealthBadge());
+  // Changes were made: the badge's new count comes with them.
+  if (event.kind === 'health_badge') showHealthBadge(event.count);
   // A reminder notification was clicked.
   if (event.kind === 'open_account') guard(openAccount(event.account_id));
   // Something changed here, in another window or on the store from elsewhere.

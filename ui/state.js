@@ -16,6 +16,9 @@ export const state = {
   lastId: null,
   /// The secret just generated or renewed: shown once, on this page view only. Never stored.
   issued: null,
+  /// The in-app token endpoint's status as read last (`token_endpoint_status`); read again
+  /// when Rust says it changed or Settings are saved.
+  tokenEndpoint: null,
 };
 
 export function leavePage() {
