@@ -2,7 +2,7 @@
 
 import { api } from './api.js';
 import { enableBulk } from './bulk.js';
-import { add, el, fill, showBanner, toast } from './dom.js';
+import { add, el, fill, named, showBanner, toast } from './dom.js';
 import { CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
 
 export function renderWelcome(main, { onAdd, onImport }) {
@@ -76,7 +76,7 @@ export function renderAddAccount(main, { countries, onCreated, onCancel }) {
     submitLabel: 'Add account',
     onSubmit: async (contact) => {
       const account = await api.createAccount(contact);
-      toast(`${account.contact.company_name} added`);
+      toast(named(account.contact.company_name), ' added');
       onCreated(account);
     },
     onCancel,

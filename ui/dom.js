@@ -36,14 +36,41 @@ export function fill(node, ...children) {
   return add(clear(node), children);
 }
 
+/// A value named in a toast (a company's name): one line, cut with an ellipsis when long —
+/// the toast says what happened, not the whole name (issue 25 item 8).
+export const named = (value) => el('span', { class: 'toast-name', text: value, title: value });
+
 let toastTimer = null;
-export function toast(message) {
+/// Says what just happened for a few seconds: `message` is a string, or strings and `named`
+/// values. Never over the page's primary action: when it would cover a visible primary or
+/// submit button, it shows at the top of the window instead.
+export function toast(...message) {
   const box = document.getElementById('toast');
-  box.textContent = message;
+  fill(box, message);
+  box.classList.remove('toast-top');
   box.hidden = false;
+  keepClear(box);
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
 }
+
+function keepClear(box) {
+  const t = box.getBoundingClientRect();
+  const covers = [...document.querySelectorAll('button.primary, button[type=submit]')].some((b) => {
+    if (b.closest('[hidden]') || b.getClientRects().length === 0) return false;
+    const r = b.getBoundingClientRect();
+    return r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+  });
+  box.classList.toggle('toast-top', covers);
+}
+
+// A scroll or a smaller window can bring a primary action under a toast still showing.
+const recheck = () => {
+  const box = document.getElementById('toast');
+  if (box && !box.hidden && !box.classList.contains('toast-top')) keepClear(box);
+};
+document.addEventListener('scroll', recheck, { passive: true, capture: true });
+window.addEventListener('resize', recheck);
 
 export function showBanner(message) {
   const banner = document.getElementById('banner');

@@ -400,7 +400,7 @@ pub fn every_page_state(data_dir: &Path, words: Words, visit: impl FnMut(&App, &
     );
 
     app.click("#pin-account");
-    app.wait_for("the toast", |a| a.text("#toast").ends_with(" pinned"));
+    app.wait_for("the toast", |a| a.text("#toast").contains("pinned"));
     walk.stop(&app, TOAST);
 
     app.click("#preferences-button");
