@@ -135,18 +135,31 @@ impl WebDriver {
     }
 
     pub fn click(&self, element: &Element) -> Result<(), String> {
-        match self.try_call("POST", &format!("/element/{}/click", element.0), Some(json!({}))) {
+        match self.try_call(
+            "POST",
+            &format!("/element/{}/click", element.0),
+            Some(json!({})),
+        ) {
             Ok(_) => Ok(()),
             Err(e) if e.contains("stale element") => Err(e),
             // WebKitWebDriver sometimes refuses a native click on a visible element; a DOM
-            // click still runs the page's own handlers.
-            Err(_) => self
-                .try_call(
+            // click still runs the page's own handlers — but only where a person could click:
+            // the control is enabled, in the window, and what is at its centre is the control
+            // itself. A covered, hidden or disabled control fails the test, naming what
+            // covers it (issue 32: the fallback hid a covered control).
+            Err(native) => {
+                let said = self.try_call(
                     "POST",
                     "/execute/sync",
-                    Some(json!({"script": "arguments[0].click()", "args": [self.element_ref(element)]})),
-                )
-                .map(|_| ()),
+                    Some(json!({"script": CLICK_WHERE_A_PERSON_COULD, "args": [self.element_ref(element)]})),
+                )?;
+                match said.as_str() {
+                    None => Ok(()),
+                    Some(why) => Err(format!(
+                        "not clickable by a person: {why} (WebDriver said: {native})"
+                    )),
+                }
+            }
         }
     }
 
@@ -213,3 +226,19 @@ impl WebDriver {
         )
     }
 }
+
+/// Clicks `arguments[0]` from the page if a person could (returns null), or says why not.
+const CLICK_WHERE_A_PERSON_COULD: &str = r#"
+  const e = arguments[0];
+  const name = (n) => n ? `${n.tagName.toLowerCase()}${n.id ? '#' + n.id : ''}${n.className ? '.' + String(n.className).split(' ').join('.') : ''}` : 'nothing';
+  if (e.disabled) return `${name(e)} is disabled`;
+  if (e.getClientRects().length === 0) return `${name(e)} is not shown`;
+  e.scrollIntoView({ block: 'center', inline: 'center' });
+  const r = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  if (!hit || !(e === hit || e.contains(hit) || (e.labels && [...e.labels].some((l) => l.contains(hit))))) {
+    return `${name(e)} is covered by ${name(hit)}`;
+  }
+  e.click();
+  return null;
+"#;
