@@ -40,7 +40,7 @@ fn main() {
     if std::fs::read_to_string(CAPABILITY).ok().as_deref() != Some(wanted.as_str()) {
         std::fs::write(CAPABILITY, wanted).expect("write the capability file");
     }
-    // tauri.conf.json sits at the workspace root (see DEVELOPERS.md), beside ui/ and icons/.
+    // tauri.conf.json sits at the workspace root (README.md, "Layout"), beside ui/ and icons/.
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

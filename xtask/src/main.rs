@@ -7,6 +7,7 @@ mod postgres;
 mod soak;
 mod stats;
 mod system;
+mod tally;
 mod token_bench;
 
 use std::path::{Path, PathBuf};
@@ -180,6 +181,11 @@ fn test(test_args: &[String]) -> Result<(), String> {
     // Windows-only code (keyring's Credential Manager store, paths) must keep compiling.
     bundle::check_windows()?;
 
+    let skips = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (sqlite_skips, postgres_skips) =
+        (skips.path().join("sqlite"), skips.path().join("postgres"));
+    let mut on_sqlite = tally::Tally::default();
+    let mut on_postgres_tally = tally::Tally::default();
     let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut inner: Vec<String> = vec![cargo_bin, "test".into(), "--workspace".into()];
     inner.extend(test_args.iter().cloned());
@@ -207,7 +213,8 @@ fn test(test_args: &[String]) -> Result<(), String> {
         "KEYDESK_APP_BIN",
         target_dir().join("debug").join("keydesk"),
     );
-    status(command)?;
+    command.env(tally::SKIPS_VARIABLE, &sqlite_skips);
+    tally::counted(command, &mut on_sqlite)?;
 
     // The core suite again, on a real PostgreSQL server (a team's shared store). The test
     // binaries of the workspace pass are run again as they are: `cargo test -p keydesk-core`
@@ -247,8 +254,9 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 .env("KEYDESK_TEST_POSTGRES_TLS_CA", &tls.ca)
                 .env("KEYDESK_TEST_POSTGRES_OTHER_CA", &tls.other_ca)
                 .env("KEYDESK_TEST_POSTGRES_PLAIN_URL", &plain_localhost)
+                .env(tally::SKIPS_VARIABLE, &postgres_skips)
                 .current_dir(root().join("core"));
-            status(on_postgres)?;
+            tally::counted(on_postgres, &mut on_postgres_tally)?;
         }
         // The token endpoint's suites (issue 15) on the same server.
         eprintln!("xtask: the keydesk-server suite on PostgreSQL");
@@ -259,9 +267,33 @@ fn test(test_args: &[String]) -> Result<(), String> {
             let mut on_postgres = session_command(&[binary.display().to_string()]);
             on_postgres
                 .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
+                .env(tally::SKIPS_VARIABLE, &postgres_skips)
                 .current_dir(root().join("server"));
-            status(on_postgres)?;
+            tally::counted(on_postgres, &mut on_postgres_tally)?;
         }
+    }
+    eprintln!(
+        "{}",
+        tally::summary(
+            "the workspace (SQLite, end-to-end, units)",
+            &on_sqlite,
+            &tally::skips(&sqlite_skips)
+        )
+    );
+    if test_args.is_empty() {
+        eprintln!(
+            "{}",
+            tally::summary(
+                "the same core and server suites on PostgreSQL",
+                &on_postgres_tally,
+                &tally::skips(&postgres_skips)
+            )
+        );
+    } else {
+        eprintln!(
+            "xtask: NOTE: arguments were given ({}), so the PostgreSQL pass did not run",
+            test_args.join(" ")
+        );
     }
     Ok(())
 }
