@@ -29,6 +29,15 @@ fn open_contact_page(app: &App) {
     app.find("#credentials-section:not([data-stale]) #credentials");
 }
 
+/// The demo's contact page with a set of credentials just generated (not in the keyring).
+fn demo_with_new_credentials() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    app.generate_credentials(false);
+    (dir, app)
+}
+
 fn test_pair(app: &App, client_id: &str, secret: &str) -> String {
     app.click("#test-credentials-button");
     app.fill("#test-client-id", client_id);
@@ -427,10 +436,7 @@ fn keyring_unavailable_still_shows_the_secret_once_and_says_why() {
 /// activity.
 #[test]
 fn a_credential_is_marked_as_a_resource_servers_from_its_card() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    open_contact_page(&app);
-    app.generate_credentials(false);
+    let (_dir, app) = demo_with_new_credentials();
     let checkbox = ".credential input.resource-server";
     assert_eq!(
         app.exec(
@@ -465,10 +471,7 @@ fn a_credential_is_marked_as_a_resource_servers_from_its_card() {
 /// list_credentials, token_endpoint_status, list_activity, health_badge).
 #[test]
 fn a_renewal_is_one_call_and_the_page_follows_from_its_answer_and_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::launch(dir.path(), &["--demo"]);
-    open_contact_page(&app);
-    app.generate_credentials(false);
+    let (_dir, app) = demo_with_new_credentials();
     app.wait_for("the generation's activity line", |a| {
         a.text("#activity li:first-child")
             .contains("Credentials generated")

@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use keydesk_core::changes::{Happened, SECRET_USED};
+use keydesk_core::changes::{Change, SECRET_USED};
 use serde::Serialize;
 use tauri::ipc::Channel;
 
@@ -24,12 +24,9 @@ pub enum PageEvent {
     /// Something the page may show changed — here, in another window's command, or in another
     /// process on the same store (`keydesk_core::changes`): the page redraws what shows it, or
     /// adds `entry` (the activity line a change made here recorded) without asking again.
-    Changed {
-        account_id: Option<i32>,
-        credential_id: Option<i32>,
-        action: &'static str,
-        entry: Option<Happened>,
-    },
+    /// The change as core published it: `{kind: "changed", account_id, credential_id, action,
+    /// entry}`.
+    Changed(Change),
     /// The ribbon's health badge after a burst of changes: how many secrets need attention.
     HealthBadge { count: u64 },
 }
@@ -65,38 +62,26 @@ pub async fn forward_changes(app: tauri::AppHandle, store: &keydesk_core::Store)
     let _watcher = store.watch_other_processes().await;
     let store = store.clone();
     tauri::async_runtime::spawn(async move {
-        let page = |change: Result<keydesk_core::changes::Change, ()>| match change {
-            Ok(change) => PageEvent::Changed {
-                account_id: change.account_id,
-                credential_id: change.credential_id,
-                action: change.action,
-                entry: change.entry,
-            },
-            // Too far behind to say what: everything shown is read again.
-            Err(()) => PageEvent::Changed {
-                account_id: None,
-                credential_id: None,
-                action: keydesk_core::changes::CHANGED_ELSEWHERE,
-                entry: None,
-            },
-        };
+        // Too far behind to say what: everything shown is read again.
+        let lagged = || Change::elsewhere(None, None);
         loop {
-            let first = match changes.recv().await {
-                Ok(change) => Ok(change),
-                Err(RecvError::Lagged(_)) => Err(()),
+            // A change, then the rest of its burst (an import's rows): the badge once after.
+            let mut burst = match changes.recv().await {
+                Ok(change) => vec![change],
+                Err(RecvError::Lagged(_)) => vec![lagged()],
                 Err(RecvError::Closed) => break,
             };
-            let mut badge = !matches!(&first, Ok(c) if c.action == SECRET_USED);
-            app.state::<PageEvents>().send(page(first));
-            // The rest of the burst (an import's rows), then the badge once.
             loop {
-                let next = match changes.try_recv() {
-                    Ok(change) => Ok(change),
-                    Err(TryRecvError::Lagged(_)) => Err(()),
+                match changes.try_recv() {
+                    Ok(change) => burst.push(change),
+                    Err(TryRecvError::Lagged(_)) => burst.push(lagged()),
                     Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-                };
-                badge |= !matches!(&next, Ok(c) if c.action == SECRET_USED);
-                app.state::<PageEvents>().send(page(next));
+                }
+            }
+            // A token's "last used" alone changes no secret's health.
+            let badge = burst.iter().any(|c| c.action != SECRET_USED);
+            for change in burst {
+                app.state::<PageEvents>().send(PageEvent::Changed(change));
             }
             if !badge {
                 continue;
@@ -110,4 +95,29 @@ pub async fn forward_changes(app: tauri::AppHandle, store: &keydesk_core::Store)
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ui/main.js reads `kind`, and `followOnContactPage` the change's own fields beside it.
+    #[test]
+    fn a_change_crosses_to_the_page_flat_beside_its_kind() {
+        let event = PageEvent::Changed(Change::elsewhere(Some(3), Some(7)));
+        assert_eq!(
+            serde_json::to_value(event).unwrap(),
+            serde_json::json!({
+                "kind": "changed",
+                "account_id": 3,
+                "credential_id": 7,
+                "action": "store.changed_elsewhere",
+                "entry": null,
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(PageEvent::HealthBadge { count: 2 }).unwrap(),
+            serde_json::json!({"kind": "health_badge", "count": 2})
+        );
+    }
 }
