@@ -5,6 +5,8 @@
 //! The full and read-only cases mount a small tmpfs, which needs root (CAP_SYS_ADMIN);
 //! `cargo xtask test` runs as root and sets KEYDESK_REQUIRE_MOUNT so they cannot be skipped there.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -85,6 +87,9 @@ async fn integrity_ok(location: StoreLocation) -> Store {
 
 #[tokio::test]
 async fn a_full_disk_refuses_the_change_and_keeps_what_was_saved() {
+    if common::sqlite_only("a full disk under the SQLite file (a tmpfs)") {
+        return;
+    }
     let Some(disk) = Tmpfs::mount("2m") else {
         return;
     };
@@ -141,6 +146,9 @@ async fn a_full_disk_refuses_the_change_and_keeps_what_was_saved() {
 
 #[tokio::test]
 async fn a_read_only_folder_is_named_and_nothing_is_lost() {
+    if common::sqlite_only("a read-only folder holding the SQLite file") {
+        return;
+    }
     let Some(disk) = Tmpfs::mount("8m") else {
         return;
     };
@@ -189,6 +197,9 @@ fn store_files(dir: &Path) -> Vec<PathBuf> {
 
 #[tokio::test]
 async fn a_damaged_file_gives_a_clear_error_and_is_left_as_it_was() {
+    if common::sqlite_only("a damaged SQLite file") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(location(dir.path())).await.unwrap();
     for i in 0..300 {
@@ -236,6 +247,9 @@ async fn a_damaged_file_gives_a_clear_error_and_is_left_as_it_was() {
 
 #[tokio::test]
 async fn a_store_deleted_while_running_refuses_changes_instead_of_losing_them() {
+    if common::sqlite_only("the SQLite file deleted while open") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(location(dir.path())).await.unwrap();
     let kept = create_account(&store, &company("Saved Before"), &BillingForm::default())

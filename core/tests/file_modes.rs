@@ -1,7 +1,10 @@
 //! Keydesk's folders and files are the user's alone (Unix): after a real open, generate, renew,
 //! delete, settings save and log writes, the data and log folders are `rwx------` and every
 //! file in them `rw-------`, whatever the umask or an older Keydesk left.
+
 #![cfg(unix)]
+
+mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -24,6 +27,9 @@ fn set_mode(path: &Path, mode: u32) {
 
 #[tokio::test]
 async fn folders_are_0700_and_files_0600_after_a_real_run() {
+    if common::sqlite_only("the modes of the SQLite file and its folder") {
+        return;
+    }
     let root = tempfile::tempdir().unwrap();
     let data_dir = root.path().join("data");
     let log_dir = root.path().join("logs");
@@ -119,6 +125,9 @@ fn umask(mask: u32) {
 /// link's target is untouched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_is_private_from_its_first_byte_and_never_follows_a_planted_link() {
+    if common::sqlite_only("a backup is a copy of the SQLite file") {
+        return;
+    }
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     umask(0o022);
@@ -189,6 +198,9 @@ async fn a_backup_is_private_from_its_first_byte_and_never_follows_a_planted_lin
 /// export a file of its own.
 #[test]
 fn an_export_is_private_and_never_follows_a_planted_link() {
+    if common::touches_no_store() {
+        return;
+    }
     umask(0o022);
     let root = tempfile::tempdir().unwrap();
     let victim = root.path().join("victim.txt");

@@ -1,6 +1,9 @@
 //! The store against a real SQLite file: connection set-up, migrations, and refusing files
-//! that are not ours.
+//! that are not ours; and, on either store, refusing one a newer Keydesk wrote.
 
+mod common;
+
+use common::sqlite_only;
 use keydesk_core::search::search_accounts;
 use keydesk_core::{demo, Error, Store, StoreLocation};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -27,6 +30,9 @@ async fn pragma(store: &Store, name: &str) -> String {
 
 #[tokio::test]
 async fn every_connection_gets_wal_foreign_keys_full_sync_and_busy_timeout() {
+    if sqlite_only("SQLite's pragmas") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(location(&dir)).await.unwrap();
     assert_eq!(pragma(&store, "journal_mode").await, "wal");
@@ -43,6 +49,9 @@ async fn every_connection_gets_wal_foreign_keys_full_sync_and_busy_timeout() {
 
 #[tokio::test]
 async fn data_survives_reopening_and_migrations_run_once() {
+    if sqlite_only("reads the SQLite file back through a connection of its own") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(location(&dir)).await.unwrap();
     demo::seed_demo(&store)
@@ -78,6 +87,9 @@ async fn data_survives_reopening_and_migrations_run_once() {
 
 #[tokio::test]
 async fn a_file_that_is_not_a_database_is_refused_by_name() {
+    if sqlite_only("a file that is not a database") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keydesk.sqlite3");
     std::fs::write(
@@ -101,6 +113,9 @@ async fn a_file_that_is_not_a_database_is_refused_by_name() {
 
 #[tokio::test]
 async fn another_programs_database_is_refused_by_name() {
+    if sqlite_only("another program's SQLite file") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keydesk.sqlite3");
     {
@@ -130,20 +145,53 @@ async fn another_programs_database_is_refused_by_name() {
 
 #[tokio::test]
 async fn a_database_from_a_newer_keydesk_is_refused_and_left_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(location(&dir)).await.unwrap();
+    // On PostgreSQL too: a team's shared store is where a newer Keydesk on one desk and an
+    // older one on another meet.
+    let common::TestStore {
+        store,
+        dir: _dir,
+        location,
+    } = common::test_store().await;
     demo::seed_demo(&store).await.unwrap();
+    let future = "m20991231_000001_from_the_future";
     store
         .connection()
-        .execute_unprepared("INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_from_the_future', 0)")
+        .execute_unprepared(&format!(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('{future}', 0)"
+        ))
         .await
         .unwrap();
-    drop(store);
-    let err = Store::open(location(&dir)).await.unwrap_err();
+    store.close().await.unwrap();
+    let err = Store::open(location.clone()).await.unwrap_err();
     assert!(matches!(err, Error::StoreTooNew { .. }), "{err:?}");
-    assert!(err.to_string().contains("keydesk.sqlite3"), "{err}");
-    assert!(
-        err.to_string().contains("m20991231_000001_from_the_future"),
-        "{err}"
+    let named = match &location {
+        StoreLocation::SqliteFile(_) => "keydesk.sqlite3".to_owned(),
+        StoreLocation::Url(url) => url.rsplit('/').next().unwrap().to_owned(),
+    };
+    assert!(err.to_string().contains(&named), "{err}");
+    assert!(err.to_string().contains(future), "{err}");
+    // Left intact: the account and the newer release's migration are still there.
+    let raw = sea_orm::Database::connect(match &location {
+        StoreLocation::SqliteFile(path) => format!("sqlite://{}", path.display()),
+        StoreLocation::Url(url) => url.clone(),
+    })
+    .await
+    .unwrap();
+    let count = |sql: &'static str| {
+        let raw = &raw;
+        async move {
+            raw.query_one_raw(Statement::from_string(raw.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM contact_information").await, 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM seaql_migrations WHERE version LIKE 'm2099%'").await,
+        1
     );
+    raw.close().await.unwrap();
 }

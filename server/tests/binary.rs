@@ -7,12 +7,18 @@ use std::process::{Command, Stdio};
 use keydesk_core::credentials::{generate, CredentialForm};
 use keydesk_core::{Store, StoreLocation};
 
+// The store: an SQLite file in the data folder, or, in the PostgreSQL pass, a fresh database
+// named to the binary by KEYDESK_DATABASE_URL.
+
 mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keydesk-server");
 
 #[test]
 fn a_non_loopback_address_without_tls_is_refused_at_start_with_a_message() {
+    if common::touches_no_store() {
+        return;
+    }
     let out = Command::new(BIN)
         .args(["--listen", "0.0.0.0:0"])
         .output()
@@ -21,6 +27,15 @@ fn a_non_loopback_address_without_tls_is_refused_at_start_with_a_message() {
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(message.contains("without TLS"), "{message}");
     assert!(message.contains("--behind-tls-proxy"), "{message}");
+}
+
+/// KEYDESK_DATABASE_URL for `location`: empty (unset, as it reads it) for the data folder's
+/// SQLite file.
+fn database_url(location: &StoreLocation) -> String {
+    match location {
+        StoreLocation::SqliteFile(_) => String::new(),
+        StoreLocation::Url(url) => url.clone(),
+    }
 }
 
 /// Kills the server when the test ends, passing or not.
@@ -41,10 +56,9 @@ fn serves_https_with_the_given_certificate() {
     // Credentials made the way the app makes them, in the store the server will open.
     let data = dir.path().join("data");
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let location = rt.block_on(common::fresh_location(&data));
     let issued = rt.block_on(async {
-        let store = Store::open(StoreLocation::SqliteFile(data.join("keydesk.sqlite3")))
-            .await
-            .unwrap();
+        let store = Store::open(location.clone()).await.unwrap();
         let account = keydesk_core::accounts::create_account(
             &store,
             &keydesk_core::contact::ContactForm {
@@ -74,7 +88,7 @@ fn serves_https_with_the_given_certificate() {
             .arg("--tls-key")
             .arg(&key)
             .env("KEYDESK_DATA_DIR", &data)
-            .env_remove("KEYDESK_DATABASE_URL")
+            .env("KEYDESK_DATABASE_URL", database_url(&location))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -11,10 +11,12 @@ use keydesk_core::accounts::create_account;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, Issued};
 use keydesk_core::vault::Vault;
-use keydesk_core::{Store, StoreLocation};
+use keydesk_core::Store;
 use keydesk_server::limit::Limits;
 use keydesk_server::Config;
-use sea_orm::{ConnectionTrait, Database};
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use keydesk_test_support::{fresh_location, touches_no_store};
 
 pub struct Running {
     pub rt: tokio::runtime::Runtime,
@@ -28,24 +30,7 @@ pub struct Running {
 }
 
 async fn open_store(dir: &tempfile::TempDir) -> Store {
-    let location = match std::env::var("KEYDESK_TEST_POSTGRES_URL") {
-        Ok(admin_url) => {
-            let name = format!(
-                "keydesk_test_{}",
-                keydesk_core::secrets::new_client_id().unwrap()
-            );
-            let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
-            StoreLocation::Url(format!("{base}/{name}"))
-        }
-        Err(_) => StoreLocation::SqliteFile(dir.path().join("keydesk.sqlite3")),
-    };
-    Store::open(location).await.unwrap()
+    Store::open(fresh_location(dir.path()).await).await.unwrap()
 }
 
 /// A server with the default limits.
