@@ -2,10 +2,11 @@
 //! xclip) and the real Secret Service: the source page's procedure step by step.
 
 use std::thread::sleep;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use keydesk_e2e::{
-    clipboard_targets, clipboard_text, exclusive_clipboard, put_on_clipboard, screenshot, App, Key,
+    clipboard_targets, clipboard_text, exclusive_clipboard, logs_under, put_on_clipboard,
+    screenshot, App, Key,
 };
 use serde_json::json;
 
@@ -246,6 +247,9 @@ fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() 
     open_contact_page(&app);
     let (_, secret) = app.generate_credentials(false);
 
+    // Each scheduled look says in the log what it did; the test follows those lines rather
+    // than sleeping and hoping nothing happened.
+    let copied = Instant::now();
     app.click("#new-secret-copy");
     app.wait_for("the clipboard to hold the secret", |_| {
         clipboard_text().as_deref() == Some(secret.as_str())
@@ -257,8 +261,18 @@ fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() 
     app.wait_for("the clipboard to be cleared", |_| {
         clipboard_text().is_none()
     });
+    // Measured from before the click: a slow machine only makes it longer.
+    assert!(
+        copied.elapsed() >= Duration::from_secs(2),
+        "cleared {:?} after the copy, before its 2 s",
+        copied.elapsed()
+    );
+    app.wait_for_log(
+        "the copied secret was cleared from the clipboard after 2 s",
+        1,
+    );
 
-    // Copy again, then copy something else elsewhere: Keydesk leaves that alone.
+    // Copy again, then copy something else elsewhere: Keydesk's look leaves that alone.
     app.click("#new-secret-copy");
     app.wait_for("the clipboard to hold the secret", |_| {
         clipboard_text().as_deref() == Some(secret.as_str())
@@ -267,8 +281,15 @@ fn the_clipboard_is_cleared_after_the_delay_only_if_it_still_holds_the_secret() 
     app.wait_for("the other program's text", |_| {
         clipboard_text().as_deref() == Some("the user's own text")
     });
-    sleep(Duration::from_secs(3));
+    app.wait_for_log("the clipboard was left as it is after 2 s", 1);
     assert_eq!(clipboard_text().as_deref(), Some("the user's own text"));
+    assert_eq!(
+        app.log()
+            .matches("the copied secret was cleared from the clipboard")
+            .count(),
+        1,
+        "the second look cleared something"
+    );
     let _ = other.kill();
     let _ = other.wait();
 }
@@ -334,6 +355,11 @@ fn a_copied_secret_is_cleared_when_keydesk_quits() {
         );
         sleep(Duration::from_millis(100));
     }
+    // X11 would drop the selection with its owner anyway, and arboard (under the clipboard
+    // plugin) lets go of a hinted selection when it is dropped on exit; what only Keydesk's own
+    // clearing does is the log line, so that is what this checks beyond the empty clipboard
+    // (before the fix the clearing ran after the plugin had let go of the clipboard, read
+    // nothing, and cleared nothing).
     let said = logs_under(dir.path());
     let cleared = "the copied secret was cleared from the clipboard at exit";
     let deadline = std::time::Instant::now() + keydesk_e2e::WAIT;
@@ -345,29 +371,6 @@ fn a_copied_secret_is_cleared_when_keydesk_quits() {
         sleep(Duration::from_millis(100));
     }
     assert!(!logs_under(dir.path()).contains(&secret));
-}
-
-/// X11 would drop the selection with its owner anyway, and arboard (under the clipboard
-/// plugin) lets go of a hinted selection when it is dropped on exit; what only Keydesk's own
-/// clearing does is the log line, so that is what this checks beyond the empty clipboard
-/// (before the fix the clearing ran after the plugin had let go of the clipboard, read
-/// nothing, and cleared nothing).
-/// Every Keydesk log file under `dir`, concatenated.
-fn logs_under(dir: &std::path::Path) -> String {
-    let mut text = String::new();
-    let mut folders = vec![dir.to_owned()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() {
-                folders.push(path);
-            } else if name.starts_with("keydesk") && name.ends_with(".log") {
-                text += &std::fs::read_to_string(&path).unwrap_or_default();
-            }
-        }
-    }
-    text
 }
 
 #[test]

@@ -4,32 +4,11 @@
 
 use std::process::Command;
 
-use keydesk_e2e::App;
-
-/// A fresh database on the test server, as a URL for KEYDESK_DATABASE_URL.
-fn fresh_database(admin_url: &str) -> String {
-    let name = format!(
-        "keydesk_e2e_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let status = Command::new("psql")
-        .args([admin_url, "-q", "-c", &format!("CREATE DATABASE {name}")])
-        .status()
-        .expect("psql");
-    assert!(status.success());
-    format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
-}
+use keydesk_e2e::{app_binary, fresh_database, postgres_server, App};
 
 #[test]
 fn two_instances_share_renewals_and_refuse_stale_edits() {
-    let Ok(admin_url) = std::env::var("KEYDESK_E2E_POSTGRES_URL") else {
-        eprintln!(
-            "KEYDESK_E2E_POSTGRES_URL is not set: cargo xtask test runs this against a real server"
-        );
+    let Some(admin_url) = postgres_server() else {
         return;
     };
     let url = fresh_database(&admin_url);
@@ -89,4 +68,46 @@ fn two_instances_share_renewals_and_refuse_stale_edits() {
         .text("#contact-block-form-error")
         .contains("Name is now “Alex from A”"));
     assert_eq!(b.value("#contact-block-form-name"), "Alex from B");
+}
+
+/// Issue 32 item 4: `--demo` on a team store is refused by the binary itself, before it
+/// connects: exit code 2, a message naming the database and `--yes`, and the database as it
+/// was (no Keydesk tables).
+#[test]
+fn the_binary_refuses_demo_data_on_a_team_store_and_adds_nothing() {
+    let Some(admin_url) = postgres_server() else {
+        return;
+    };
+    let url = fresh_database(&admin_url);
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["--demo"][..], &["--demo-accounts", "50"]] {
+        let out = Command::new(app_binary())
+            .args(args)
+            .env("KEYDESK_DATABASE_URL", &url)
+            .env("KEYDESK_DATA_DIR", dir.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        let database = url.rsplit('/').next().unwrap();
+        assert!(
+            said.contains(&format!(
+                "keydesk: {} would add example accounts",
+                args.join(" ")
+            )),
+            "{said}"
+        );
+        assert!(said.contains(database), "{said}");
+        assert!(said.contains("nothing was added"), "{said}");
+        assert!(said.contains("--yes"), "{said}");
+    }
+    let tables = Command::new("psql")
+        .args([
+            url.as_str(),
+            "-tAc",
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&tables.stdout).trim(), "0");
 }

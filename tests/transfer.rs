@@ -2,7 +2,10 @@
 //! the page (the path typed into the field the OS dialog fills), its preview, the import, one
 //! account found by `#tag` in the switcher, and its activity exported and read back.
 
-use keydesk_e2e::{App, Key};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use keydesk_e2e::{keydesk_processes, App, Key};
 use serde_json::json;
 
 const CONTROL: &str = "\u{E009}";
@@ -247,5 +250,94 @@ fn back_up_now_writes_a_private_sqlite_copy_of_the_store_where_the_person_chose(
     assert!(
         !dir.path().join("backup.sqlite3.part").exists(),
         "no half-written file left beside it"
+    );
+}
+
+/// Issue 32 item 4: a restore through the app. A backup is taken, the city changed after it,
+/// and the backup restored from the Backups page: Keydesk restarts itself on it — a new process,
+/// which the old WebDriver session cannot drive, so the test follows it by its log and its
+/// process, ends it, and opens the data folder again — the backed-up city is back, and the
+/// replaced store (with the later city) is kept aside in the data folder.
+#[test]
+fn a_backup_restored_from_the_app_is_there_after_its_restart_and_the_replaced_store_kept_aside() {
+    let (dir, app) = App::demo();
+    let address = "#contact-block [data-field='address']";
+    assert!(
+        app.text(address).contains("Denver"),
+        "{}",
+        app.text(address)
+    );
+    app.click("#preferences-button");
+    app.click("#menu-transfer");
+    app.wait_text("#page-heading", "Import, export and backups");
+    let backup = dir.path().join("before-the-move.sqlite3");
+    app.fill("#backup-path", &backup.display().to_string());
+    app.click("#backup-now");
+    app.wait_for("the backup", |a| {
+        a.text("#backup-result").starts_with("Backed up ")
+    });
+
+    // After the backup: the customer moves to Boulder.
+    app.click("#preferences-button");
+    app.click("#menu-contact-information");
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    app.click("#contact-block-edit");
+    app.fill("#contact-block-form-city", "Boulder");
+    app.click("#contact-block-form-submit");
+    app.wait_for("the saved city", |a| a.text(address).contains("Boulder"));
+
+    app.click("#preferences-button");
+    app.click("#menu-transfer");
+    app.wait_text("#page-heading", "Import, export and backups");
+    app.fill("#restore-path", &backup.display().to_string());
+    app.click("#restore-button");
+    app.find("#restore-dialog");
+    let before = keydesk_processes(dir.path());
+    assert_eq!(before.len(), 1, "one Keydesk on this folder: {before:?}");
+    app.click("#restore-dialog-yes");
+
+    // The restarted process applies the staged backup at its start and says so.
+    app.wait_for("the restarted Keydesk to apply the backup", |a| {
+        a.log().contains("restored the store from a backup")
+    });
+    let deadline = Instant::now() + keydesk_e2e::WAIT;
+    let restarted = loop {
+        let now = keydesk_processes(dir.path());
+        if let Some(pid) = now.iter().find(|pid| !before.contains(pid)) {
+            break *pid;
+        }
+        assert!(Instant::now() < deadline, "no new Keydesk process: {now:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    app.wait_for("the old process to end", |_| {
+        !keydesk_processes(dir.path()).contains(&before[0])
+    });
+    let kept: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("keydesk-before-restore-") && n.ends_with(".sqlite3"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the replaced store kept aside: {kept:?}");
+    let kept_store = std::fs::read(dir.path().join(&kept[0])).unwrap();
+    assert!(kept_store.starts_with(b"SQLite format 3\0"));
+
+    // End the process WebDriver does not know, then open the folder again.
+    let _ = Command::new("kill").arg(restarted.to_string()).status();
+    let deadline = Instant::now() + keydesk_e2e::WAIT;
+    while keydesk_processes(dir.path()).contains(&restarted) {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted Keydesk did not end"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(app);
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    assert!(
+        app.text(address).contains("Denver"),
+        "the backed-up city: {}",
+        app.text(address)
     );
 }

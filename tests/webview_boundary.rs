@@ -46,12 +46,28 @@ fn ungranted_plugin_and_core_commands_are_refused() {
 fn inline_script_and_inline_handlers_are_blocked_by_the_csp() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(dir.path(), &["--demo"]);
+    // Beside each blocked piece, its positive control: the CSP's own report that it refused
+    // (a `securitypolicyviolation` event), and a listener added from the page's script, which
+    // the CSP allows, on the same image: once it has run, the inline handler had its chance.
     app.exec(
-        "const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.body.append(s);
-         const i = document.createElement('img'); i.setAttribute('onerror', 'window.__handler = 1'); i.src = 'x:'; document.body.append(i);",
+        "window.__refused = [];
+         document.addEventListener('securitypolicyviolation', (e) => window.__refused.push(e.effectiveDirective));
+         const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; document.body.append(s);
+         const i = document.createElement('img'); i.setAttribute('onerror', 'window.__handler = 1');
+         i.addEventListener('error', () => { window.__listener = 1; });
+         i.src = 'x:'; document.body.append(i);",
         json!([]),
     );
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    app.wait_for(
+        "the allowed listener to run and the CSP to report the inline script and handler",
+        |a| {
+            let seen = a.exec(
+                "return [window.__listener ?? null, window.__refused.filter((d) => d.startsWith('script-src')).length]",
+                json!([]),
+            );
+            seen[0] == json!(1) && seen[1].as_u64().unwrap_or(0) >= 2
+        },
+    );
     assert_eq!(
         app.exec(
             "return [window.__inline ?? null, window.__handler ?? null]",

@@ -192,6 +192,10 @@ pub struct Limiter {
     counts: Mutex<Counts>,
     /// Woken whenever an attempt ends, for the attempts waiting their turn.
     ended: Notify,
+    /// Where lockouts and windows read the time: the system's monotonic clock, or, in this
+    /// module's tests, a stopped one (so a waiting time is exact however slow the machine).
+    #[cfg(test)]
+    stopped_at: Option<Instant>,
 }
 
 /// One authentication in progress; tell the limiter how it ended with `succeeded` or `failed`.
@@ -221,6 +225,14 @@ impl Limiter {
             limits,
             ..Default::default()
         }
+    }
+
+    fn now(&self) -> Instant {
+        #[cfg(test)]
+        if let Some(at) = self.stopped_at {
+            return at;
+        }
+        Instant::now()
     }
 
     /// Starts an authentication from `address` for `client_id`: `Err(seconds to wait)` while
@@ -260,7 +272,7 @@ impl Limiter {
     /// Client ID adds no key.
     fn try_start(&self, address: IpAddr, client_id: &str) -> Result<Option<bool>, u64> {
         let l = self.limits;
-        let now = Instant::now();
+        let now = self.now();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let counts = &mut *counts;
         let mut full = false;
@@ -306,7 +318,7 @@ impl Limiter {
 
     fn end(&self, attempt: &Attempt<'_>) {
         let l = self.limits;
-        let now = Instant::now();
+        let now = self.now();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let failed = attempt.outcome == Some(false);
         // A failure is counted even if its entry was dropped meanwhile (a full table).
@@ -534,9 +546,17 @@ mod tests {
         assert!(shut_out(&limiter, another_64, "other").await.is_none());
     }
 
+    /// A limiter whose clock stands still: waiting times are read exactly.
+    fn stopped() -> Limiter {
+        Limiter {
+            stopped_at: Some(Instant::now()),
+            ..Limiter::new(Limits::default())
+        }
+    }
+
     #[tokio::test]
     async fn an_address_is_shut_out_after_its_failures_and_another_is_not() {
-        let limiter = Limiter::new(Limits::default());
+        let limiter = stopped();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..9 {
@@ -545,19 +565,19 @@ mod tests {
         }
         fail(&limiter, a, "x").await;
         let wait = shut_out(&limiter, a, "y").await.unwrap();
-        assert!((59..=60).contains(&wait), "{wait}");
+        assert_eq!(wait, 60, "the address lockout, in whole seconds");
         assert!(shut_out(&limiter, b, "y").await.is_none());
     }
 
     #[tokio::test]
     async fn a_client_id_is_shut_out_only_briefly() {
-        let limiter = Limiter::new(Limits::default());
+        let limiter = stopped();
         for i in 0..30u8 {
             fail(&limiter, IpAddr::from([198, 51, 100, i]), "target").await;
         }
         let other: IpAddr = "203.0.113.9".parse().unwrap();
         let wait = shut_out(&limiter, other, "target").await.unwrap();
-        assert!(wait <= 10, "{wait}");
+        assert_eq!(wait, 10, "the Client ID lockout, in whole seconds");
         assert!(shut_out(&limiter, other, "someone-else").await.is_none());
     }
 

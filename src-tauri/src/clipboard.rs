@@ -61,10 +61,20 @@ pub fn copy_secret<R: Runtime>(app: &AppHandle<R>, secret: Secret) -> Result<Dur
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(delay).await;
         // Reading the clipboard must not happen on the main thread (it can deadlock on Linux).
-        let _ = tauri::async_runtime::spawn_blocking(move || {
+        let looked = tauri::async_runtime::spawn_blocking(move || {
             clear_if_still_held(&app, Some(generation))
         })
         .await;
+        // Said at info: the person (and the e2e test) can see that the timer ran, and when.
+        match looked {
+            Ok(true) => {
+                tracing::info!("the copied secret was cleared from the clipboard after {seconds} s")
+            }
+            Ok(false) => tracing::info!(
+                "the clipboard was left as it is after {seconds} s: it no longer held that copy"
+            ),
+            Err(err) => tracing::warn!("the clipboard could not be looked at: {err}"),
+        }
     });
     Ok(delay)
 }

@@ -32,9 +32,14 @@ pub fn start(app: AppHandle) {
         }
     });
     tauri::async_runtime::spawn(async move {
+        // The first look is said at info (once a run, not every minute): what a person reading
+        // the log, or a test, waits for to know the reminders due at start-up were handled.
+        let looked = check(&app).await;
+        tracing::info!("reminders looked at on start: {looked}");
         loop {
-            check(&app).await;
             tokio::time::sleep(EVERY).await;
+            let looked = check(&app).await;
+            tracing::debug!("reminders looked at: {looked}");
         }
     });
 }
@@ -53,10 +58,18 @@ fn notification_body(reminder: &keydesk_core::reminders::Reminder) -> String {
     }
 }
 
-async fn check(app: &AppHandle) {
+/// Shows the reminders that are due and refreshes the page's badge; says what it did.
+async fn check(app: &AppHandle) -> String {
+    let looked = show_due(app).await;
+    app.state::<PageEvents>().send(PageEvent::HealthChanged);
+    looked
+}
+
+async fn show_due(app: &AppHandle) -> String {
     let state = app.state::<AppState>();
-    let Ok(store) = state.store().await else {
-        return;
+    let store = match state.store().await {
+        Ok(store) => store,
+        Err(err) => return format!("the store is not open ({})", err.message),
     };
     let (wanted, warning) = {
         let settings = state.settings.lock().unwrap();
@@ -65,29 +78,36 @@ async fn check(app: &AppHandle) {
             chrono::Duration::days(i64::from(settings.warning_days)),
         )
     };
-    if wanted {
-        match keydesk_core::reminders::due_reminders(store, warning).await {
-            Ok(due) => {
-                for reminder in due {
-                    let shown = app
-                        .notification()
-                        .builder()
-                        .title(reminder.summary())
-                        .body(notification_body(&reminder))
-                        .extra("account_id", reminder.account_id)
-                        .show();
-                    match shown {
-                        Ok(()) => tracing::info!(
-                            secret_id = reminder.secret_id,
-                            threshold = reminder.threshold.code(),
-                            "reminder shown"
-                        ),
-                        Err(err) => tracing::warn!("reminder not shown: {err}"),
-                    }
-                }
+    if !wanted {
+        return "reminders are off in Settings".into();
+    }
+    let due = match keydesk_core::reminders::due_reminders(store, warning).await {
+        Ok(due) => due,
+        Err(err) => {
+            tracing::warn!("reminders not checked: {err}");
+            return "not checked".into();
+        }
+    };
+    let mut shown = 0;
+    for reminder in &due {
+        let result = app
+            .notification()
+            .builder()
+            .title(reminder.summary())
+            .body(notification_body(reminder))
+            .extra("account_id", reminder.account_id)
+            .show();
+        match result {
+            Ok(()) => {
+                shown += 1;
+                tracing::info!(
+                    secret_id = reminder.secret_id,
+                    threshold = reminder.threshold.code(),
+                    "reminder shown"
+                );
             }
-            Err(err) => tracing::warn!("reminders not checked: {err}"),
+            Err(err) => tracing::warn!("reminder not shown: {err}"),
         }
     }
-    app.state::<PageEvents>().send(PageEvent::HealthChanged);
+    format!("{shown} of {} due shown", due.len())
 }

@@ -52,6 +52,85 @@ pub fn app_binary() -> PathBuf {
     bin
 }
 
+/// The PostgreSQL server `cargo xtask test` starts for the team-store tests
+/// (`KEYDESK_E2E_POSTGRES_URL`). Unset (a plain `cargo test`): the calling test is reported
+/// skipped by name — on stderr and in xtask's summary — and gets None.
+pub fn postgres_server() -> Option<String> {
+    match std::env::var("KEYDESK_E2E_POSTGRES_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            keydesk_test_support::skipped(
+                "KEYDESK_E2E_POSTGRES_URL is not set (`cargo xtask test` starts a PostgreSQL \
+                 server for it)",
+            );
+            None
+        }
+    }
+}
+
+/// A fresh database on the test server, as a URL for KEYDESK_DATABASE_URL.
+pub fn fresh_database(admin_url: &str) -> String {
+    let name = format!(
+        "keydesk_e2e_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let status = Command::new("psql")
+        .args([admin_url, "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql");
+    assert!(status.success());
+    format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0)
+}
+
+/// The running Keydesk processes whose data folder is `data_dir` (as `KEYDESK_DATA_DIR` gave
+/// it), found in /proc: a Keydesk that restarted itself (after a restore) is no longer the
+/// process WebDriver started, and only this finds it.
+pub fn keydesk_processes(data_dir: &Path) -> Vec<u32> {
+    let binary = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
+    let wanted = format!("KEYDESK_DATA_DIR={}", data_dir.display()).into_bytes();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let is_keydesk =
+            std::fs::read_link(entry.path().join("exe")).is_ok_and(|exe| exe == binary);
+        let in_folder = std::fs::read(entry.path().join("environ"))
+            .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_slice()));
+        if is_keydesk && in_folder {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Every Keydesk log file under `dir` (the app's log folder is inside its data folder in
+/// these tests), concatenated: where the app says what its timers did.
+pub fn logs_under(dir: &Path) -> String {
+    let mut text = String::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                folders.push(path);
+            } else if name.starts_with("keydesk") && name.ends_with(".log") {
+                text += &std::fs::read_to_string(&path).unwrap_or_default();
+            }
+        }
+    }
+    text
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -81,6 +160,18 @@ impl App {
         let app = App::launch(dir.path(), &["--demo"]);
         app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
         (dir, app)
+    }
+
+    /// What this app's log files say so far (every start in its data folder).
+    pub fn log(&self) -> String {
+        logs_under(&self.data_dir)
+    }
+
+    /// Waits until the log says `line` `times` times (counting every start in this folder).
+    pub fn wait_for_log(&self, line: &str, times: usize) {
+        self.wait_for(&format!("the log to say {line:?} {times} time(s)"), |a| {
+            a.log().matches(line).count() >= times
+        });
     }
 
     /// Opens `block`'s form (its Edit button), types `value` into `field`, submits, and waits
