@@ -57,7 +57,8 @@ async fn a_formula_start_is_guarded_in_every_csv_and_reads_back_as_typed() {
         let application = format!("{start}cmd|' /C calc'!A0");
         let form = CredentialForm {
             name: "n".into(),
-            email: "n@example.com".into(),
+            // One set of credentials per e-mail address.
+            email: format!("n{}@example.com", companies.len()),
             application: application.clone(),
         };
         generate(&t.store, &vault, account.id, &form, false)
