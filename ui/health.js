@@ -82,7 +82,7 @@ function exportSection() {
     button.disabled = true;
     try {
       const done = await api.exportExpiries(file.path());
-      result.textContent = `${done.count} expiry date${done.count === 1 ? '' : 's'} saved to ${done.path}`;
+      result.textContent = `${done.rows} expiry date${done.rows === 1 ? '' : 's'} saved to ${done.path}`;
     } catch (e) {
       if (e.field === 'path') { file.showError(e.message); file.input.focus(); } else toast(e.message);
     } finally {

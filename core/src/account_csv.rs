@@ -755,14 +755,8 @@ pub async fn commit_import(store: &Store, preview: &ImportPreview) -> Result<Imp
     })
 }
 
-/// Which accounts an export writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
-    All,
-    /// The accounts carrying this tag.
-    Tag(String),
-    Accounts(Vec<i32>),
-}
+/// Which accounts an export writes (defined beside the bulk actions' use of it).
+pub use crate::selection::Selection;
 
 /// The accounts as CSV (UTF-8, RFC 4180 quoting, the header `columns()`), by company name.
 /// `preview_import` reads it back to exactly these values.
@@ -770,13 +764,7 @@ pub async fn export_accounts(store: &Store, selection: &Selection) -> Result<Str
     let db = store.connection();
     let wanted: Option<BTreeSet<i32>> = match selection {
         Selection::All => None,
-        Selection::Tag(tag) => Some(
-            crate::tags::accounts_tagged(store, tag)
-                .await?
-                .into_iter()
-                .collect(),
-        ),
-        Selection::Accounts(ids) => Some(ids.iter().copied().collect()),
+        some => Some(some.account_ids(store).await?.into_iter().collect()),
     };
     let order: Vec<i32> = account::Entity::find()
         .order_by_asc(account::Column::SortName)

@@ -2,7 +2,9 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong in Keydesk's domain. Each variant has a stable `code` that the
 /// UI switches on; the message is written for the person using the app.
-#[derive(Debug, thiserror::Error)]
+/// Clone: one failure can answer several callers (a batch of tokens written together), each
+/// with its kind.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// A field broke a rule. `field` is the form key the UI puts the message beside.
     #[error("{label}: {rule}")]
@@ -23,6 +25,9 @@ pub enum Error {
     StoreTooNew { path: String, migration: String },
     #[error("{path} is not a Keydesk database ({cause}); move it aside or point KEYDESK_DATA_DIR elsewhere")]
     NotKeydesk { path: String, cause: String },
+    /// A file the person named could not be written (an export, a backup's destination).
+    #[error("{path}: {cause}")]
+    File { path: String, cause: String },
     #[error("cannot create the data folder {}: {cause}", path.display())]
     DataDir { path: PathBuf, cause: String },
     /// The cause, written as a sentence about the OS keyring.
@@ -90,6 +95,7 @@ impl Error {
             Error::StoreTooNew { .. } => "store_too_new",
             Error::NotKeydesk { .. } => "not_keydesk",
             Error::DataDir { .. } => "data_dir",
+            Error::File { .. } => "file",
             Error::Keyring(_) | Error::KeyringFailed { .. } => "keyring",
             Error::Random(_) => "random",
             Error::StoreMoved { .. } => "store_moved",
@@ -109,6 +115,8 @@ impl Error {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             Error::Invalid { field, .. } => Some(field),
+            // The path field the person typed or chose it in.
+            Error::File { .. } => Some("path"),
             _ => None,
         }
     }

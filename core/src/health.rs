@@ -11,12 +11,12 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select,
 };
 use serde::Serialize;
 
-use crate::credentials::owners;
+use crate::credentials::{named, SecretNames};
 use crate::entities::credential_secret as secret;
 use crate::{Result, Store};
 
@@ -53,12 +53,9 @@ impl Attention {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HealthRow {
     pub attention: Attention,
-    pub secret_id: i32,
-    pub credential_id: i32,
-    pub account_id: i32,
-    pub company_name: String,
-    pub application: String,
-    pub client_id: String,
+    /// Beside the other fields on the wire: `secret_id`, `company_name`, …
+    #[serde(flatten)]
+    pub names: SecretNames,
     pub hint: String,
     /// When it stops (or stopped) working; None: never.
     pub ends_at: Option<DateTime<Utc>>,
@@ -87,11 +84,7 @@ pub const COUNTED_UP_TO: u64 = 1_000;
 /// A group's secrets in listing order; one index range each. The unused group is two ranges
 /// (never used and created long ago; last used long ago), listed in that order.
 fn groups(now: DateTime<Utc>, warning: Duration) -> Vec<(Attention, Select<secret::Entity>)> {
-    let current = || {
-        secret::Entity::find()
-            .filter(secret::Column::ExpiresAt.is_null())
-            .filter(secret::Column::RevokedAt.is_null())
-    };
+    let current = || secret::Entity::find().filter(secret::current());
     let warn_until = now + warning;
     let stale = now - UNUSED_AFTER;
     let beyond_warning = || secret::Column::LifetimeEndsAt.gt(warn_until);
@@ -112,13 +105,7 @@ fn groups(now: DateTime<Utc>, warning: Duration) -> Vec<(Attention, Select<secre
         (
             Attention::Grace,
             secret::Entity::find()
-                .filter(secret::Column::ExpiresAt.gt(now))
-                .filter(secret::Column::RevokedAt.is_null())
-                .filter(
-                    Condition::any()
-                        .add(secret::Column::LifetimeEndsAt.is_null())
-                        .add(secret::Column::LifetimeEndsAt.gt(now)),
-                )
+                .filter(secret::in_grace(now))
                 .order_by_asc(secret::Column::ExpiresAt)
                 .order_by_asc(secret::Column::LifetimeEndsAt),
         ),
@@ -253,29 +240,70 @@ async fn name_rows(
     store: &Store,
     picked: Vec<(Attention, secret::Model)>,
 ) -> Result<Vec<HealthRow>> {
-    let owners = owners(
-        store.connection(),
-        picked.iter().map(|(_, s)| s.credential_id),
-    )
-    .await?;
-    Ok(picked
+    Ok(named(store.connection(), picked)
+        .await?
         .into_iter()
-        .filter_map(|(attention, s)| {
-            let owner = owners.get(&s.credential_id)?;
-            let c = &owner.credential;
-            Some(HealthRow {
-                attention,
-                secret_id: s.id,
-                credential_id: c.id,
-                account_id: c.account_id,
-                company_name: owner.company_name.clone(),
-                application: c.application.clone(),
-                client_id: c.client_id.clone(),
-                hint: s.hint.clone(),
-                ends_at: s.ends_at(),
-                created_at: s.created_at,
-                last_used_at: s.last_used_at,
-            })
+        .map(|(attention, s, names)| HealthRow {
+            attention,
+            names,
+            hint: s.hint.clone(),
+            ends_at: s.ends_at(),
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ui/health.js reads a row's fields side by side (`row.company_name`, `row.hint`): the
+    /// names shared with reminders stay flat on the wire.
+    #[test]
+    fn a_row_is_one_flat_object_on_the_wire() {
+        let at = DateTime::parse_from_rfc3339("2027-01-04T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let row = HealthRow {
+            attention: Attention::Expiring,
+            names: SecretNames {
+                secret_id: 7,
+                credential_id: 3,
+                account_id: 2,
+                company_name: "Northwind".into(),
+                application: "Sync".into(),
+                client_id: "abc".into(),
+            },
+            hint: "••••wxyz".into(),
+            ends_at: Some(at),
+            created_at: at,
+            last_used_at: None,
+        };
+        let wire = serde_json::to_value(&row).unwrap();
+        let mut keys: Vec<&str> = wire
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "account_id",
+                "application",
+                "attention",
+                "client_id",
+                "company_name",
+                "created_at",
+                "credential_id",
+                "ends_at",
+                "hint",
+                "last_used_at",
+                "secret_id"
+            ]
+        );
+        assert_eq!(wire["company_name"], "Northwind");
+    }
 }

@@ -11,7 +11,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 
-use crate::credentials::owners;
+use crate::credentials::{named, SecretNames};
 use crate::entities::{credential_secret as secret, reminder_sent};
 use crate::{Result, Store};
 
@@ -67,12 +67,8 @@ impl Threshold {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reminder {
     pub threshold: Threshold,
-    pub secret_id: i32,
-    pub credential_id: i32,
-    pub account_id: i32,
-    pub company_name: String,
-    pub application: String,
-    pub client_id: String,
+    #[serde(flatten)]
+    pub names: SecretNames,
     pub ends_at: DateTime<Utc>,
 }
 
@@ -100,7 +96,7 @@ impl Reminder {
         };
         format!(
             "{} — {}: the secret of Client ID {} {when}. Renew it in Keydesk.",
-            self.company_name, self.application, self.client_id
+            self.names.company_name, self.names.application, self.names.client_id
         )
     }
 }
@@ -132,8 +128,7 @@ pub async fn due_reminders(store: &Store, warning: Duration) -> Result<Vec<Remin
     let horizon = now + warning.max(Duration::days(7));
     // Current secrets (no grace end) whose lifetime ends before the horizon: one index range.
     let candidates = secret::Entity::find()
-        .filter(secret::Column::ExpiresAt.is_null())
-        .filter(secret::Column::RevokedAt.is_null())
+        .filter(secret::current())
         .filter(secret::Column::LifetimeEndsAt.lte(horizon))
         .order_by_asc(secret::Column::LifetimeEndsAt)
         .all(store.connection())
@@ -173,7 +168,7 @@ pub async fn due_reminders(store: &Store, warning: Duration) -> Result<Vec<Remin
             claim(write.db(), s.id, *earlier, now).await?;
         }
         if won {
-            claimed.push((s, threshold));
+            claimed.push((threshold, s));
         }
     }
     write.commit_bookkeeping().await?;
@@ -205,25 +200,14 @@ async fn claim<C: sea_orm::ConnectionTrait>(
     Ok(inserted > 0)
 }
 
-async fn name(store: &Store, claimed: Vec<(secret::Model, Threshold)>) -> Result<Vec<Reminder>> {
-    let owners = owners(
-        store.connection(),
-        claimed.iter().map(|(s, _)| s.credential_id),
-    )
-    .await?;
-    Ok(claimed
+async fn name(store: &Store, claimed: Vec<(Threshold, secret::Model)>) -> Result<Vec<Reminder>> {
+    Ok(named(store.connection(), claimed)
+        .await?
         .into_iter()
-        .filter_map(|(s, threshold)| {
-            let owner = owners.get(&s.credential_id)?;
-            let c = &owner.credential;
+        .filter_map(|(threshold, s, names)| {
             Some(Reminder {
                 threshold,
-                secret_id: s.id,
-                credential_id: c.id,
-                account_id: c.account_id,
-                company_name: owner.company_name.clone(),
-                application: c.application.clone(),
-                client_id: c.client_id.clone(),
+                names,
                 ends_at: s.lifetime_ends_at?,
             })
         })

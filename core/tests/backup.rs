@@ -620,8 +620,11 @@ async fn a_restore_never_brings_back_what_was_renewed_deleted_or_revoked_since_t
         .await
         .unwrap();
     assert!(
-        health.rows.iter().all(|r| r.secret_id != old_secret_id
-            || r.attention == keydesk_core::health::Attention::Expired),
+        health
+            .rows
+            .iter()
+            .all(|r| r.names.secret_id != old_secret_id
+                || r.attention == keydesk_core::health::Attention::Expired),
         "{:?}",
         health.rows
     );

@@ -320,7 +320,7 @@ async fn the_health_list_pages_through_ten_thousand_accounts_most_urgent_first()
         if page.rows.is_empty() {
             break;
         }
-        listed.extend(page.rows.iter().map(|r| r.secret_id));
+        listed.extend(page.rows.iter().map(|r| r.names.secret_id));
         offset += page.rows.len() as u64;
     }
     assert_eq!(listed.len(), expected.len());
@@ -341,10 +341,10 @@ async fn a_health_row_names_the_account_application_and_client_id() {
     assert_eq!(page.rows.len(), 1, "the one-year secret needs nothing yet");
     let row = &page.rows[0];
     assert_eq!(row.attention, Attention::Expiring);
-    assert_eq!(row.account_id, f.account_id);
-    assert_eq!(row.company_name, "Northwind Traders");
-    assert_eq!(row.application, "App of e@example.com");
-    assert_eq!(row.client_id, expiring.credential.client_id);
+    assert_eq!(row.names.account_id, f.account_id);
+    assert_eq!(row.names.company_name, "Northwind Traders");
+    assert_eq!(row.names.application, "App of e@example.com");
+    assert_eq!(row.names.client_id, expiring.credential.client_id);
     assert_eq!(row.ends_at, Some(f.t0 + Duration::days(30)));
     // Unused for 90+ days: the one-year secret after 100 quiet days.
     let quiet = health::health(&f.at(f.t0 + Duration::days(100)), WARNING, 0, 50)
@@ -353,7 +353,7 @@ async fn a_health_row_names_the_account_application_and_client_id() {
     let reasons: Vec<_> = quiet
         .rows
         .iter()
-        .map(|r| (r.attention, r.client_id.clone()))
+        .map(|r| (r.attention, r.names.client_id.clone()))
         .collect();
     assert_eq!(
         reasons,
@@ -379,8 +379,8 @@ async fn each_reminder_is_shown_once_across_restarts_and_instances() {
     let shown: Vec<_> = a.iter().chain(b.iter()).collect();
     assert_eq!(shown.len(), 1, "one notification for two instances");
     assert_eq!(shown[0].threshold, Threshold::Warning);
-    assert_eq!(shown[0].client_id, issued.credential.client_id);
-    assert_eq!(shown[0].company_name, "Reminded");
+    assert_eq!(shown[0].names.client_id, issued.credential.client_id);
+    assert_eq!(shown[0].names.company_name, "Reminded");
     assert!(shown[0].body().contains("Reminded — App of m@example.com"));
     assert!(!shown[0].body().contains(issued.secret.expose()));
     assert!(due(restarted(end - WARNING + DAY)).await.is_empty());
@@ -411,7 +411,7 @@ async fn each_reminder_is_shown_once_across_restarts_and_instances() {
     let fired = due(f.at(f.t0 + Duration::days(29) + Duration::hours(12))).await;
     assert_eq!(fired.len(), 1);
     assert_eq!(
-        (fired[0].threshold, fired[0].client_id.clone()),
+        (fired[0].threshold, fired[0].names.client_id.clone()),
         (Threshold::OneDay, late.credential.client_id.clone())
     );
 }
@@ -477,4 +477,91 @@ async fn the_calendar_export_holds_one_event_per_expiring_live_secret_and_no_sec
         .await
         .unwrap();
     assert_eq!(stored.len(), 4);
+}
+
+/// Issue 25 item 6: each state of a secret is one SQL condition with a method beside it
+/// (`credential_secret::{current, unreplaced, live, in_grace}` and `is_…`); on every mix of
+/// revoked, grace end and lifetime end, before, at and after them, the store's rows picked by
+/// the condition are the rows the method picks.
+#[tokio::test]
+async fn each_state_of_a_secret_picks_the_same_rows_in_sql_as_on_a_read_row() {
+    use credential_secret::{current, in_grace, live, unreplaced, Model};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, QueryFilter, Set};
+    use std::collections::BTreeSet;
+
+    let t = test_store().await;
+    let (_, issued) = common::account_with_credentials(&t.store).await;
+    let credential_id = issued.credential.id;
+    let t0: DateTime<Utc> = "2027-01-01T12:00:00Z".parse().unwrap();
+    let ends = [
+        None,
+        Some(t0 - Duration::days(1)),
+        Some(t0 + Duration::days(1)),
+    ];
+    let mut n = 0;
+    for expires_at in ends {
+        for revoked_at in [None, Some(t0 - Duration::days(2))] {
+            for lifetime_ends_at in ends {
+                n += 1;
+                credential_secret::ActiveModel {
+                    credential_id: Set(credential_id),
+                    digest: Set(format!("{n:064x}")),
+                    hint: Set(format!("{n:04}")),
+                    created_at: Set(t0 - Duration::days(10)),
+                    expires_at: Set(expires_at),
+                    revoked_at: Set(revoked_at),
+                    last_used_at: Set(None),
+                    lifetime_ends_at: Set(lifetime_ends_at),
+                    ..Default::default()
+                }
+                .insert(t.store.connection())
+                .await
+                .unwrap();
+            }
+        }
+    }
+    type State = (
+        &'static str,
+        fn(DateTime<Utc>) -> Condition,
+        fn(&Model, DateTime<Utc>) -> bool,
+    );
+    let states: [State; 4] = [
+        ("current", |_| current(), |s, _| s.is_current()),
+        ("unreplaced", unreplaced, Model::is_unreplaced),
+        ("live", live, Model::is_live),
+        ("in_grace", in_grace, Model::is_in_grace),
+    ];
+    let of_credential = || {
+        credential_secret::Entity::find()
+            .filter(credential_secret::Column::CredentialId.eq(credential_id))
+    };
+    for now in [t0 - Duration::days(3), t0, t0 + Duration::days(2)] {
+        let rows = of_credential().all(t.store.connection()).await.unwrap();
+        for (name, condition, method) in states {
+            let by_sql: BTreeSet<i32> = of_credential()
+                .filter(condition(now))
+                .all(t.store.connection())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
+            let by_row: BTreeSet<i32> = rows
+                .iter()
+                .filter(|s| method(s, now))
+                .map(|s| s.id)
+                .collect();
+            assert_eq!(by_sql, by_row, "{name} at {now}");
+        }
+    }
+    // The mix holds rows each state takes and rows it leaves (or the check could not fail).
+    let rows = of_credential().all(t.store.connection()).await.unwrap();
+    for (name, _, method) in states {
+        let taken = rows.iter().filter(|s| method(s, t0)).count();
+        assert!(
+            taken > 0 && taken < rows.len(),
+            "{name}: {taken} of {}",
+            rows.len()
+        );
+    }
 }

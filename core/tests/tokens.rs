@@ -562,7 +562,7 @@ async fn many_concurrent_requests_through_the_issuer_each_get_their_own_live_tok
         .await
         .unwrap()
         .unwrap();
-    let issuer = tokens::Issuer::spawn(store.clone());
+    let issuer = tokens::BatchIssuer::spawn(store.clone());
     let asked: Vec<_> = (0..200)
         .map(|_| {
             let (issuer, client) = (issuer.clone(), client.clone());

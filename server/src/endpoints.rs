@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use keydesk_core::tokens::{self, Client, Revocation};
+use keydesk_core::tokens::{self, Client, Purpose, Revocation};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -17,20 +17,12 @@ use crate::error::{no_store, OAuthError};
 use crate::form::{self, Params};
 use crate::Server;
 
-/// Whom a request authenticates against: the store, or (the token endpoint only) the secrets
-/// it authenticated a moment ago, which the token's write checks again.
-#[derive(Clone, Copy)]
-enum Against {
-    Store,
-    RecentSecrets,
-}
-
 /// The client behind the request, checked against the store and the rate limit.
 async fn authenticate(
     server: &Server,
     address: IpAddr,
     presented: &Presented,
-    against: Against,
+    purpose: Purpose,
 ) -> Result<Client, OAuthError> {
     let attempt = server
         .limiter
@@ -38,15 +30,11 @@ async fn authenticate(
         .await
         .map_err(OAuthError::too_many_failures)?;
     let (client_id, secret) = (&presented.client_id, presented.secret.expose());
-    let found = match against {
-        Against::Store => tokens::authenticate(&server.store, client_id, secret).await?,
-        Against::RecentSecrets => {
-            server
-                .recent
-                .authenticate(&server.store, client_id, secret)
-                .await?
-        }
-    };
+    // Which secrets answer is core's rule (`tokens::Purpose`).
+    let found = server
+        .recent
+        .authenticate_for(purpose, &server.store, client_id, secret)
+        .await?;
     match found {
         Some(client) => {
             attempt.succeeded();
@@ -101,9 +89,9 @@ async fn token_inner(
     if params.get("scope").is_some() {
         return Err(OAuthError::invalid_scope());
     }
-    let client = authenticate(server, address, &presented, Against::RecentSecrets).await?;
+    let client = authenticate(server, address, &presented, Purpose::Token).await?;
     let Some(issued) = server
-        .issuer
+        .batches
         .issue(client, server.config.token_lifetime)
         .await?
     else {
@@ -194,7 +182,7 @@ async fn client_and_token(
         server,
         source(server, peer, &headers),
         &presented,
-        Against::Store,
+        Purpose::Inspection,
     )
     .await?;
     Ok((client, token))

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
-use keydesk_core::tokens::{Issuer, RecentSecrets};
+use keydesk_core::tokens::{BatchIssuer, RecentSecrets};
 use keydesk_core::Store;
 
 use crate::limit::{Limiter, Limits};
@@ -61,8 +61,9 @@ impl Config {
 #[derive(Debug)]
 pub struct Server {
     pub store: Store,
-    /// Writes the tokens of concurrent requests together (see `keydesk_core::tokens::Issuer`).
-    pub issuer: Issuer,
+    /// Writes the tokens of concurrent requests together (`keydesk_core::tokens::BatchIssuer`);
+    /// not to be confused with `config.issuer`, the server's URL (RFC 8414).
+    pub batches: BatchIssuer,
     /// The token endpoint's memory of secrets it just authenticated (see
     /// `keydesk_core::tokens::RecentSecrets`).
     pub recent: RecentSecrets,
@@ -74,7 +75,7 @@ pub struct Server {
 /// within a Tokio runtime: the token issuer's task starts on it.
 pub fn router(store: Store, config: Config) -> Router {
     let server = Arc::new(Server {
-        issuer: Issuer::spawn(store.clone()),
+        batches: BatchIssuer::spawn(store.clone()),
         recent: RecentSecrets::default(),
         store,
         limiter: Limiter::new(config.limits),

@@ -12,8 +12,14 @@ pub struct WireError {
 
 impl From<keydesk_core::Error> for WireError {
     fn from(err: keydesk_core::Error) -> Self {
-        // Messages name fields and rules, never the values typed: safe to log.
-        tracing::warn!(code = err.code(), "{err}");
+        // Messages name fields and rules, never the values typed: safe to log — except a
+        // file's, which names the path the person typed (a customer's name, perhaps).
+        match &err {
+            keydesk_core::Error::File { cause, .. } => {
+                tracing::warn!(code = err.code(), "a file could not be written: {cause}")
+            }
+            _ => tracing::warn!(code = err.code(), "{err}"),
+        }
         WireError {
             code: err.code(),
             message: err.to_string(),
@@ -45,6 +51,19 @@ mod tests {
         assert_eq!(
             wire(err),
             json!({"code": "invalid", "message": "Name: is required", "field": "name"})
+        );
+    }
+
+    /// A file that could not be written belongs beside the path field, as when the shell made
+    /// this error itself (before core's `files`).
+    #[test]
+    fn a_file_failure_names_the_file_beside_the_path_field() {
+        assert_eq!(
+            wire(Error::File {
+                path: "/tmp/out.csv".into(),
+                cause: "Permission denied (os error 13)".into()
+            }),
+            json!({"code": "file", "message": "/tmp/out.csv: Permission denied (os error 13)", "field": "path"})
         );
     }
 

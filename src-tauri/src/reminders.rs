@@ -95,13 +95,13 @@ async fn show_due(app: &AppHandle) -> String {
             .builder()
             .title(reminder.summary())
             .body(notification_body(reminder))
-            .extra("account_id", reminder.account_id)
+            .extra("account_id", reminder.names.account_id)
             .show();
         match result {
             Ok(()) => {
                 shown += 1;
                 tracing::info!(
-                    secret_id = reminder.secret_id,
+                    secret_id = reminder.names.secret_id,
                     threshold = reminder.threshold.code(),
                     "reminder shown"
                 );

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
 };
 
 use super::keyring::{keep_in_keyring, remove_deleted};
@@ -209,12 +208,7 @@ pub async fn renew_with_lifetime(
     // ends or revokes secrets, and the row lock above orders renewals of this credential.
     let mut secrets = credential_secret::Entity::find()
         .filter(credential_secret::Column::CredentialId.eq(credential_id))
-        .filter(credential_secret::Column::RevokedAt.is_null())
-        .filter(
-            Condition::any()
-                .add(credential_secret::Column::ExpiresAt.is_null())
-                .add(credential_secret::Column::ExpiresAt.gt(now)),
-        )
+        .filter(credential_secret::unreplaced(now))
         .all(write.db())
         .await?;
     let length = match lifetime {

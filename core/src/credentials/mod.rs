@@ -24,8 +24,9 @@ pub use lifecycle::{
 };
 pub use lifetime::{Lifetime, RenewLifetime};
 pub use verify::{verify, Verification};
+pub use views::SecretNames;
 pub use views::{client_id, list_credentials};
-pub(crate) use views::{live, owners};
+pub(crate) use views::{live, named};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};

@@ -20,13 +20,13 @@ pub struct Verification {
 }
 
 /// Accepts any live secret of the credential — the token endpoint's own rule
-/// (`tokens::authenticate`: constant-time, an unknown Client ID costs the same as a wrong
+/// (`client_auth::authenticate`: constant-time, an unknown Client ID costs the same as a wrong
 /// secret). A pasted pair is trimmed first. A refused pair that is a secret whose lifetime ran
 /// out says when, so the technician knows to renew rather than to look for a typo.
 pub async fn verify(store: &Store, client_id: &str, secret: &str) -> Result<Verification> {
     let client_id = client_id.trim();
     let secret = secret.trim();
-    let client = crate::tokens::authenticate(store, client_id, secret).await?;
+    let client = crate::client_auth::authenticate(store, client_id, secret).await?;
     let expired_on = match client {
         Some(_) => None,
         None => lapsed(store, client_id, secret).await?,

@@ -1,7 +1,8 @@
 //! What the page is shown of a credential: never more than a secret's hint.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
 
 use std::collections::HashMap;
 
@@ -9,22 +10,8 @@ use super::{CredentialView, SecretView};
 use crate::entities::{contact, credential, credential_secret};
 use crate::{Error, Result, Store};
 
-/// A secret that still verifies at `now`: not revoked, not past a grace period's end, not past
-/// its lifetime.
-pub(crate) fn live(now: DateTime<Utc>) -> Condition {
-    Condition::all()
-        .add(credential_secret::Column::RevokedAt.is_null())
-        .add(
-            Condition::any()
-                .add(credential_secret::Column::ExpiresAt.is_null())
-                .add(credential_secret::Column::ExpiresAt.gt(now)),
-        )
-        .add(
-            Condition::any()
-                .add(credential_secret::Column::LifetimeEndsAt.is_null())
-                .add(credential_secret::Column::LifetimeEndsAt.gt(now)),
-        )
-}
+/// A secret that still verifies at `now` (the rule is the entity's, beside `is_live`).
+pub(crate) use credential_secret::live;
 
 /// `machine_id`: whose OS keyring `in_keyring` and `keyring_stale` speak of.
 pub(super) async fn view<C: ConnectionTrait>(
@@ -116,40 +103,51 @@ pub async fn client_id(store: &Store, credential_id: i32) -> Result<String> {
     Ok(find(store, credential_id).await?.client_id)
 }
 
-/// Whose a secret is, to name it on the health page or in a reminder.
-pub(crate) struct Owner {
-    pub credential: credential::Model,
+/// A secret as the health page and a reminder name it: its credential and the account's company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretNames {
+    pub secret_id: i32,
+    pub credential_id: i32,
+    pub account_id: i32,
     pub company_name: String,
+    pub application: String,
+    pub client_id: String,
 }
 
-/// The credentials `credential_ids` name, with their accounts' company names, by credential id:
-/// two reads however many secrets a page or a round of reminders holds.
-pub(crate) async fn owners<C: ConnectionTrait>(
+/// Each of `items` (something of the caller's beside a secret) with its secret's names: two
+/// reads however many secrets a page or a round of reminders holds. A secret whose credential
+/// was deleted meanwhile is left out.
+pub(crate) async fn named<C: ConnectionTrait, T>(
     db: &C,
-    credential_ids: impl IntoIterator<Item = i32>,
-) -> Result<HashMap<i32, Owner>> {
-    let credentials = credential::Entity::find()
-        .filter(credential::Column::Id.is_in(credential_ids))
+    items: Vec<(T, credential_secret::Model)>,
+) -> Result<Vec<(T, credential_secret::Model, SecretNames)>> {
+    let credentials: HashMap<i32, credential::Model> = credential::Entity::find()
+        .filter(credential::Column::Id.is_in(items.iter().map(|(_, s)| s.credential_id)))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
     let companies: HashMap<i32, String> = contact::Entity::find()
-        .filter(contact::Column::AccountId.is_in(credentials.iter().map(|c| c.account_id)))
+        .filter(contact::Column::AccountId.is_in(credentials.values().map(|c| c.account_id)))
         .all(db)
         .await?
         .into_iter()
         .map(|c| (c.account_id, c.company_name))
         .collect();
-    Ok(credentials
+    Ok(items
         .into_iter()
-        .map(|c| {
-            let company_name = companies.get(&c.account_id).cloned().unwrap_or_default();
-            (
-                c.id,
-                Owner {
-                    credential: c,
-                    company_name,
-                },
-            )
+        .filter_map(|(item, s)| {
+            let c = credentials.get(&s.credential_id)?;
+            let names = SecretNames {
+                secret_id: s.id,
+                credential_id: c.id,
+                account_id: c.account_id,
+                company_name: companies.get(&c.account_id).cloned().unwrap_or_default(),
+                application: c.application.clone(),
+                client_id: c.client_id.clone(),
+            };
+            Some((item, s, names))
         })
         .collect())
 }

@@ -1,6 +1,6 @@
 //! Issuing access tokens. A token is one row, and on SQLite every row written is a transaction
 //! that waits its turn for the one writer and ends in an fsync; under a busy token endpoint
-//! those turns were the whole cost. So tokens are issued in batches: `Issuer` gathers the
+//! those turns were the whole cost. So tokens are issued in batches: `BatchIssuer` gathers the
 //! requests that arrive while a batch is being written and writes them together — one
 //! transaction, one fsync, the same few statements for 1 token or 64 (group commit). Each
 //! request still gets exactly what a single issue would give it.
@@ -153,14 +153,14 @@ struct Request {
 /// Issues tokens in batches for many concurrent callers (the token endpoint). One task writes;
 /// whatever arrives while it writes goes into the next batch.
 #[derive(Debug, Clone)]
-pub struct Issuer {
+pub struct BatchIssuer {
     requests: mpsc::Sender<Request>,
 }
 
-impl Issuer {
-    /// Starts the writing task on the current Tokio runtime; it ends when the last `Issuer`
+impl BatchIssuer {
+    /// Starts the writing task on the current Tokio runtime; it ends when the last `BatchIssuer`
     /// clone is dropped.
-    pub fn spawn(store: Store) -> Issuer {
+    pub fn spawn(store: Store) -> BatchIssuer {
         let (requests, mut queue) = mpsc::channel::<Request>(4 * MAX_BATCH);
         tokio::spawn(async move {
             while let Some(first) = queue.recv().await {
@@ -182,16 +182,16 @@ impl Issuer {
                         }
                     }
                     Err(err) => {
-                        let cause = err.to_string();
+                        // Each caller gets the failure as it was (its kind decides the answer:
+                        // a moved store is not a busy one).
                         for request in batch {
-                            let failed = Error::Store(DbErr::Custom(cause.clone()));
-                            let _ = request.answer.send(Err(failed));
+                            let _ = request.answer.send(Err(err.clone()));
                         }
                     }
                 }
             }
         });
-        Issuer { requests }
+        BatchIssuer { requests }
     }
 
     /// What `issue_for` would answer, written together with other callers' tokens.

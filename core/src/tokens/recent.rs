@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{live_secrets, matching, Client};
+use crate::client_auth::{live_secrets, matching, Client};
 use crate::entities::credential_secret;
 use crate::{Result, Store};
 
@@ -23,6 +23,17 @@ use crate::{Result, Store};
 const KEPT_FOR: Duration = Duration::from_secs(2);
 /// At most this many Client IDs are remembered; past it the memory starts again empty.
 const MAX_CLIENT_IDS: usize = 10_000;
+
+/// What a client authenticates for, which decides what its secret is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A token: the secrets authenticated a moment ago may answer, because the token's write
+    /// reads the secret's state again (`issue_batch`).
+    Token,
+    /// Introspection or revocation: the store itself, always (nothing is written after it that
+    /// would check again).
+    Inspection,
+}
 
 #[derive(Default)]
 pub struct RecentSecrets {
@@ -40,6 +51,21 @@ impl std::fmt::Debug for RecentSecrets {
 }
 
 impl RecentSecrets {
+    /// Authenticates a client as `purpose` allows: from these recent secrets for a token,
+    /// from the store for anything else.
+    pub async fn authenticate_for(
+        &self,
+        purpose: Purpose,
+        store: &Store,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<Option<Client>> {
+        match purpose {
+            Purpose::Token => self.authenticate(store, client_id, secret).await,
+            Purpose::Inspection => crate::client_auth::authenticate(store, client_id, secret).await,
+        }
+    }
+
     /// `tokens::authenticate`, answered from the secrets read for this Client ID in the last
     /// two seconds when `secret` is one of them and still live by its own dates.
     pub async fn authenticate(

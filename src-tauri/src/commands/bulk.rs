@@ -1,11 +1,12 @@
 use keydesk_core::bulk::{self, BulkAction, BulkResult, BulkTarget};
-use keydesk_core::tags;
+use keydesk_core::selection::Selection;
 use tauri::State;
 
 use crate::state::AppState;
 use crate::WireError;
 
-/// The accounts a bulk action would touch: those chosen, or every account with `tag`.
+/// The accounts a bulk action would touch: those chosen, every account with `tag`, or (neither)
+/// every account, as core's `Selection` reads the page's fields.
 #[tauri::command]
 pub async fn bulk_targets(
     state: State<'_, AppState>,
@@ -13,11 +14,9 @@ pub async fn bulk_targets(
     tag: Option<String>,
 ) -> Result<Vec<BulkTarget>, WireError> {
     let store = state.store().await?;
-    let ids = match (account_ids, tag) {
-        (Some(ids), _) => ids,
-        (None, Some(tag)) => tags::accounts_tagged(store, &tag).await?,
-        (None, None) => Vec::new(),
-    };
+    let ids = Selection::from_fields(tag, account_ids)
+        .account_ids(store)
+        .await?;
     Ok(bulk::bulk_targets(store, &ids).await?)
 }
 

@@ -3,11 +3,11 @@
 
 use chrono::Duration;
 use keydesk_core::expiry_export;
+use keydesk_core::files::{self, Exported};
 use keydesk_core::health::{self, HealthPage};
-use serde::Serialize;
 use tauri::State;
 
-use crate::commands::transfer::{checked_path, confirm_overwrite, write_file};
+use crate::commands::transfer::{checked_path, confirm_overwrite};
 use crate::state::AppState;
 use crate::WireError;
 
@@ -40,13 +40,6 @@ pub async fn health_badge(state: State<'_, AppState>) -> Result<u64, WireError> 
     Ok(health::urgent_count(state.store().await?, warning(&state)).await?)
 }
 
-#[derive(Debug, Serialize)]
-pub struct Exported {
-    pub path: String,
-    /// Secrets in the file (for iCalendar: those with an end).
-    pub count: usize,
-}
-
 /// Writes the expiry dates of every live secret to `path` (chosen with the OS's save dialog or
 /// typed): iCalendar for a `.ics` name, CSV for a `.csv` one. Never a secret or its hint.
 #[tauri::command]
@@ -70,10 +63,8 @@ pub async fn export_expiries(
     } else {
         (expiry_export::to_csv(&expiries), expiries.len())
     };
-    write_file(&path, text.as_bytes())?;
+    // Rows: the secrets in the file (for iCalendar, those with an end).
+    let exported = files::export_to(&path, &text, count)?;
     tracing::info!(count, "secret expiry dates exported");
-    Ok(Exported {
-        path: path.display().to_string(),
-        count,
-    })
+    Ok(exported)
 }

@@ -5,10 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use chrono::{Local, NaiveDate, TimeZone, Utc};
 use keydesk_core::account_csv::{self, ImportOutcome, ImportPreview, Selection};
 use keydesk_core::activity_csv::{self, ActivityRange};
-use serde::Serialize;
+use keydesk_core::files::{self, Exported};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
@@ -20,46 +19,18 @@ use crate::WireError;
 #[derive(Default)]
 pub struct PendingImport(Mutex<Option<(PathBuf, ImportPreview)>>);
 
+/// Core's rule for a typed or chosen path, as the commands here and in `backup` and `health`
+/// call it.
+pub(crate) fn checked_path(path: &str, extensions: &[&str]) -> Result<PathBuf, WireError> {
+    Ok(files::checked_path(path, extensions)?)
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> WireError {
     WireError {
         code: "invalid",
         message: message.into(),
         field: Some(field),
     }
-}
-
-fn file_failure(path: &Path, err: std::io::Error) -> WireError {
-    WireError {
-        code: "file",
-        message: format!("{}: {err}", path.display()),
-        field: Some("path"),
-    }
-}
-
-/// A path typed or chosen: absolute, with the extension the kind of file needs.
-pub(crate) fn checked_path(path: &str, extensions: &[&str]) -> Result<PathBuf, WireError> {
-    let path = PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() {
-        return Err(invalid("path", "File: choose a file first"));
-    }
-    if !path.is_absolute() {
-        return Err(invalid(
-            "path",
-            "File: must be a full path, such as /home/you/accounts.csv",
-        ));
-    }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_lowercase)
-        .unwrap_or_default();
-    if !extensions.contains(&ext.as_str()) {
-        return Err(invalid(
-            "path",
-            format!("File: must end in .{}", extensions.join(" or .")),
-        ));
-    }
-    Ok(path)
 }
 
 /// Every path the OS's file dialog returned since the app started. The page can send any path
@@ -74,26 +45,6 @@ fn remember_chosen(path: &Path) {
     }
 }
 
-/// Where `path` leads, its folder's links and `..` resolved (the file itself need not exist).
-fn resolved(path: &Path) -> Option<PathBuf> {
-    let folder = std::fs::canonicalize(path.parent()?).ok()?;
-    Some(folder.join(path.file_name()?))
-}
-
-/// Whether writing `path` needs the person to confirm it in a prompt of Keydesk's own: it was
-/// not returned by the OS's dialog (`chosen`), something is already there (a file, or a link),
-/// and it lies outside the data folder.
-pub(crate) fn needs_confirmation(path: &Path, data_dir: &Path, chosen: &[PathBuf]) -> bool {
-    if chosen.iter().any(|p| p == path) || std::fs::symlink_metadata(path).is_err() {
-        return false;
-    }
-    let inside = match (resolved(path), std::fs::canonicalize(data_dir)) {
-        (Some(path), Ok(data)) => path.starts_with(data),
-        _ => false,
-    };
-    !inside
-}
-
 /// Before a write to a typed path that would replace an existing file outside the data folder:
 /// asks in the OS's own message dialog (not the page), naming the file. Refused unless the
 /// person says Replace.
@@ -103,7 +54,7 @@ pub(crate) async fn confirm_overwrite(
     path: &Path,
 ) -> Result<(), WireError> {
     let chosen = CHOSEN.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if !needs_confirmation(path, data_dir, &chosen) {
+    if !files::needs_confirmation(path, data_dir, &chosen) {
         return Ok(());
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -133,13 +84,6 @@ pub(crate) async fn confirm_overwrite(
             path.display()
         ),
     ))
-}
-
-/// Writes `contents` to a new private `<path>.part` first (0600 from its first byte, a link
-/// planted there never followed) and moves it into place: a failed export never leaves half a
-/// file under the chosen name.
-pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), WireError> {
-    keydesk_core::private_files::write_private(path, contents).map_err(|e| file_failure(path, e))
 }
 
 /// Opens the OS's file dialog: `open_csv`, `save_csv`, `open_backup`, `save_backup` or
@@ -210,20 +154,6 @@ pub async fn commit_import(
     Ok(account_csv::commit_import(state.store().await?, &preview).await?)
 }
 
-#[derive(Debug, Serialize)]
-pub struct Exported {
-    pub path: String,
-    /// Data rows written.
-    pub rows: usize,
-}
-
-fn exported(path: &Path, csv: &str) -> Exported {
-    Exported {
-        path: path.display().to_string(),
-        rows: csv.lines().count().saturating_sub(1),
-    }
-}
-
 /// Writes accounts to a CSV file the import reads back: all, those with `tag`, or those in
 /// `account_ids`.
 #[tauri::command]
@@ -236,38 +166,9 @@ pub async fn export_accounts(
 ) -> Result<Exported, WireError> {
     let path = checked_path(&path, &["csv"])?;
     confirm_overwrite(&app, &state.data_dir, &path).await?;
-    let selection = match (tag.filter(|t| !t.trim().is_empty()), account_ids) {
-        (_, Some(ids)) => Selection::Accounts(ids),
-        (Some(tag), None) => Selection::Tag(tag),
-        (None, None) => Selection::All,
-    };
+    let selection = Selection::from_fields(tag, account_ids);
     let csv = account_csv::export_accounts(state.store().await?, &selection).await?;
-    write_file(&path, csv.as_bytes())?;
-    Ok(exported(&path, &csv))
-}
-
-/// A date typed on the page (YYYY-MM-DD) as the start of that day on this computer.
-fn local_day(
-    field: &'static str,
-    label: &str,
-    day: Option<String>,
-    next: bool,
-) -> Result<Option<chrono::DateTime<Utc>>, WireError> {
-    let Some(day) = day.filter(|d| !d.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let date = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
-        .map_err(|_| invalid(field, format!("{label}: must be a date such as 2026-11-27")))?;
-    let date = if next {
-        date.succ_opt().unwrap_or(date)
-    } else {
-        date
-    };
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Ok(Local
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc)))
+    Ok(files::export_to(&path, &csv, files::csv_rows(&csv))?)
 }
 
 /// Writes activity to a CSV file: one account's, or every account's from `from` to `to`
@@ -286,49 +187,10 @@ pub async fn export_activity(
     let range = match account_id {
         Some(id) => ActivityRange::Account(id),
         None => ActivityRange::Between {
-            from: local_day("from", "From", from, false)?,
-            to: local_day("to", "To", to, true)?,
+            from: files::local_day("from", "From", from.as_deref(), false)?,
+            to: files::local_day("to", "To", to.as_deref(), true)?,
         },
     };
     let csv = activity_csv::export_activity(state.store().await?, &range).await?;
-    write_file(&path, csv.as_bytes())?;
-    Ok(exported(&path, &csv))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::needs_confirmation;
-
-    #[cfg(unix)]
-    #[test]
-    fn a_typed_path_over_an_existing_file_outside_the_data_folder_needs_a_prompt() {
-        let root = std::env::temp_dir().join(format!("keydesk-confirm-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir(&root).unwrap();
-        let data = root.join("data");
-        std::fs::create_dir(&data).unwrap();
-        let outside = root.join("report.csv");
-        std::fs::write(&outside, "someone's file").unwrap();
-        // Typed, a file there, outside the data folder: asked.
-        assert!(needs_confirmation(&outside, &data, &[]));
-        // A link planted there counts as something there, even pointing nowhere.
-        let link = root.join("link.csv");
-        std::os::unix::fs::symlink(root.join("nowhere"), &link).unwrap();
-        assert!(needs_confirmation(&link, &data, &[]));
-        // Returned by the OS's dialog (which asked itself): not asked again.
-        assert!(!needs_confirmation(
-            &outside,
-            &data,
-            std::slice::from_ref(&outside)
-        ));
-        // Nothing there yet: nothing replaced.
-        assert!(!needs_confirmation(&root.join("new.csv"), &data, &[]));
-        // Inside the data folder, however spelled: Keydesk's own files.
-        let mine = data.join("backups-copy.sqlite3");
-        std::fs::write(&mine, "x").unwrap();
-        assert!(!needs_confirmation(&mine, &data, &[]));
-        let dotted = data.join("..").join("report.csv");
-        assert!(needs_confirmation(&dotted, &data, &[]), "outside, via ..");
-        std::fs::remove_dir_all(&root).unwrap();
-    }
+    Ok(files::export_to(&path, &csv, files::csv_rows(&csv))?)
 }
