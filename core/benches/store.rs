@@ -4,6 +4,8 @@
 //!
 //!     cargo bench -p keydesk-core --bench store
 
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
+use keydesk_core::Keydesk;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
@@ -194,7 +196,8 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
     };
     let issued = rt
         .block_on(credentials::generate(
-            store, &vault, account_id, &form, false,
+            &Keydesk::new(store, &vault),
+            &GenerateRequest::new(account_id, &form),
         ))
         .unwrap();
     let (credential_id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
@@ -210,7 +213,8 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
                 application: "app".into(),
             };
             rt.block_on(credentials::generate(
-                store, &vault, account_id, &form, false,
+                &Keydesk::new(store, &vault),
+                &GenerateRequest::new(account_id, &form),
             ))
             .unwrap()
         })
@@ -222,11 +226,8 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
     group.bench_function("renew/keydesk", |b| {
         b.iter(|| {
             rt.block_on(credentials::renew(
-                store,
-                &vault,
-                credential_id,
-                Grace::Now,
-                false,
+                &Keydesk::new(store, &vault),
+                &RenewRequest::new(credential_id, Grace::Now),
             ))
             .unwrap()
         })
@@ -236,11 +237,8 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
     });
     let current = rt
         .block_on(credentials::renew(
-            store,
-            &vault,
-            credential_id,
-            Grace::Now,
-            false,
+            &Keydesk::new(store, &vault),
+            &RenewRequest::new(credential_id, Grace::Now),
         ))
         .unwrap();
     let current = current.secret.expose().to_string();

@@ -7,9 +7,8 @@ use serde::Serialize;
 use crate::audit::{Action, Event, Subject};
 use crate::contact::{insert_account, BillingForm, BillingView, ContactForm, ContactView};
 use crate::entities::{account, billing, contact};
-use crate::vault::Vault;
 use crate::write::Write;
-use crate::{Error, Result, Store};
+use crate::{Error, Keydesk, Result, Store};
 
 /// Everything the Manage Contact Information page shows of one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,7 +133,8 @@ pub async fn deletion_impact(store: &Store, account_id: i32) -> Result<DeletionI
 
 /// Deletes an account with its contact, billing and credentials (every secret stops
 /// verifying) and removes their OS keyring entries. Returns the keyring's complaints.
-pub async fn delete_account(store: &Store, vault: &Vault, account_id: i32) -> Result<Vec<String>> {
+pub async fn delete_account(keydesk: &Keydesk, account_id: i32) -> Result<Vec<String>> {
+    let (store, vault) = (&keydesk.store, &keydesk.vault);
     use crate::entities::credential;
     use sea_orm::{ColumnTrait, QueryFilter};
     let impact = deletion_impact(store, account_id).await?;

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::delete_account;
 use crate::entities::contact;
 use crate::tags::{account_tags, add_tag, normalize_tag, remove_tag};
-use crate::vault::Vault;
-use crate::{Result, Store};
+use crate::{Keydesk, Result, Store};
 
 /// The most accounts one bulk action takes.
 pub const MAX_BULK: usize = 10_000;
@@ -66,11 +65,11 @@ pub struct BulkResult {
 
 /// Runs `action` on each account, one change each; refuses a bad tag before touching any.
 pub async fn run_bulk(
-    store: &Store,
-    vault: &Vault,
+    keydesk: &Keydesk,
     account_ids: &[i32],
     action: &BulkAction,
 ) -> Result<Vec<BulkResult>> {
+    let store = &keydesk.store;
     if account_ids.len() > MAX_BULK {
         return Err(crate::Error::invalid(
             "accounts",
@@ -116,7 +115,7 @@ pub async fn run_bulk(
                     ))
                 }
             }
-            BulkAction::Delete => delete_account(store, vault, id).await.map(|complaints| {
+            BulkAction::Delete => delete_account(keydesk, id).await.map(|complaints| {
                 if complaints.is_empty() {
                     "deleted".to_owned()
                 } else {

@@ -20,6 +20,7 @@ pub mod error;
 pub mod expiry_export;
 pub mod files;
 pub mod health;
+pub mod keydesk;
 pub mod logging;
 pub mod migration;
 pub mod private_files;
@@ -37,5 +38,6 @@ pub mod write;
 
 pub use clock::Clock;
 pub use error::{Error, Result};
+pub use keydesk::Keydesk;
 pub use sea_orm::DbErr;
 pub use store::{Store, StoreLocation};

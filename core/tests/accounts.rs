@@ -3,8 +3,10 @@
 use keydesk_core::accounts::{create_account, get_account};
 use keydesk_core::contact::{update_billing, update_contact};
 use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::demo::{example_billing, example_contact};
 use keydesk_core::search::search_accounts;
+use keydesk_core::Keydesk;
 use keydesk_core::Store;
 mod common;
 
@@ -251,9 +253,12 @@ mod switcher {
             email: "ops@alexcompany.example".into(),
             application: "app".into(),
         };
-        let issued = credentials::generate(store, &vault, acme.id, &form, false)
-            .await
-            .unwrap();
+        let issued = credentials::generate(
+            &Keydesk::new(store, &vault),
+            &GenerateRequest::new(acme.id, &form),
+        )
+        .await
+        .unwrap();
 
         for query in [
             "alexc",
@@ -280,7 +285,7 @@ mod switcher {
             names(&search_accounts(store, prefix, 0, 20).await.unwrap()),
             ["Alexcompany"]
         );
-        credentials::delete(store, &vault, issued.credential.id)
+        credentials::delete(&Keydesk::new(store, &vault), issued.credential.id)
             .await
             .unwrap();
         assert!(
@@ -504,29 +509,20 @@ mod switcher {
             application: "app".into(),
         };
         let one = credentials::generate(
-            &common::clocked(store, now),
-            &vault,
-            account.id,
-            &form("one@example.com"),
-            false,
+            &Keydesk::new(&common::clocked(store, now), &vault),
+            &GenerateRequest::new(account.id, &form("one@example.com")),
         )
         .await
         .unwrap();
         let two = credentials::generate(
-            &common::clocked(store, now),
-            &vault,
-            account.id,
-            &form("two@example.com"),
-            false,
+            &Keydesk::new(&common::clocked(store, now), &vault),
+            &GenerateRequest::new(account.id, &form("two@example.com")),
         )
         .await
         .unwrap();
         credentials::renew(
-            &common::clocked(store, now),
-            &vault,
-            two.credential.id,
-            Grace::SevenDays,
-            false,
+            &Keydesk::new(&common::clocked(store, now), &vault),
+            &RenewRequest::new(two.credential.id, Grace::SevenDays),
         )
         .await
         .unwrap();
@@ -536,12 +532,13 @@ mod switcher {
             (impact.company_name.as_str(), impact.credentials),
             ("Alexcompany", 2)
         );
-        assert!(
-            delete_account(&common::clocked(store, now), &vault, account.id)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(delete_account(
+            &Keydesk::new(&common::clocked(store, now), &vault),
+            account.id
+        )
+        .await
+        .unwrap()
+        .is_empty());
 
         assert_eq!(
             get_account(store, account.id).await.unwrap_err().code(),
@@ -571,11 +568,8 @@ mod switcher {
             .await
             .unwrap();
         credentials::generate(
-            &common::clocked(store, now),
-            &vault,
-            other.id,
-            &form("one@example.com"),
-            false,
+            &Keydesk::new(&common::clocked(store, now), &vault),
+            &GenerateRequest::new(other.id, &form("one@example.com")),
         )
         .await
         .unwrap();
@@ -631,10 +625,15 @@ async fn a_deleted_accounts_activity_is_kept_as_the_audit_trail() {
         email: "kept@gone.example".into(),
         application: "app".into(),
     };
-    generate(&t.store, &vault, account.id, &form, false)
+    generate(
+        &Keydesk::new(&t.store, &vault),
+        &GenerateRequest::new(account.id, &form),
+    )
+    .await
+    .unwrap();
+    delete_account(&Keydesk::new(&t.store, &vault), account.id)
         .await
         .unwrap();
-    delete_account(&t.store, &vault, account.id).await.unwrap();
 
     assert!(get_account(&t.store, account.id).await.is_err());
     let details: Vec<String> = audit_event::Entity::find()

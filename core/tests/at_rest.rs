@@ -5,6 +5,8 @@
 
 mod common;
 
+use keydesk_core::credentials::RenewRequest;
+use keydesk_core::Keydesk;
 use std::path::Path;
 
 use common::test_store;
@@ -54,9 +56,12 @@ async fn no_issued_secret_is_in_the_data_folder_or_the_logs() {
         } else {
             Grace::Now
         };
-        let renewed = credentials::renew(&t.store, &vault, id, grace, in_keyring)
-            .await
-            .unwrap();
+        let renewed = credentials::renew(
+            &Keydesk::new(&t.store, &vault),
+            &RenewRequest::new(id, grace).store_in_keyring(in_keyring),
+        )
+        .await
+        .unwrap();
         let expected = if in_keyring {
             KeyringOutcome::Stored
         } else {
@@ -77,7 +82,9 @@ async fn no_issued_secret_is_in_the_data_folder_or_the_logs() {
             last
         );
     }
-    credentials::delete(&t.store, &vault, id).await.unwrap();
+    credentials::delete(&Keydesk::new(&t.store, &vault), id)
+        .await
+        .unwrap();
 
     // Read every file as it is now, WAL included, without checkpointing first.
     let mut files = Vec::new();

@@ -8,6 +8,8 @@ use keydesk_core::backup::{
     apply_staged_restore, back_up, check_backup, daily_backup, daily_backups, stage_restore,
 };
 use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
+use keydesk_core::Keydesk;
 use keydesk_core::{Store, StoreLocation};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 mod common;
@@ -516,11 +518,8 @@ async fn a_restore_never_brings_back_what_was_renewed_deleted_or_revoked_since_t
         application: "app".into(),
     };
     let doomed = credentials::generate(
-        &store,
-        &vault,
-        account_id,
-        &form("doomed@example.com"),
-        false,
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account_id, &form("doomed@example.com")),
     )
     .await
     .unwrap();
@@ -533,9 +532,12 @@ async fn a_restore_never_brings_back_what_was_renewed_deleted_or_revoked_since_t
     .await
     .unwrap()
     .unwrap();
-    let kept = credentials::generate(&store, &vault, account_id, &form("kept@example.com"), false)
-        .await
-        .unwrap();
+    let kept = credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account_id, &form("kept@example.com")),
+    )
+    .await
+    .unwrap();
     let kept_token = tokens::issue_token(
         &store,
         &kept.credential.client_id,
@@ -550,10 +552,13 @@ async fn a_restore_never_brings_back_what_was_renewed_deleted_or_revoked_since_t
     back_up(&store, &backup).await.unwrap();
 
     // After the backup: the leaked secret renewed "now", a credential deleted, a token revoked.
-    credentials::renew(&store, &vault, leaked.credential.id, Grace::Now, false)
-        .await
-        .unwrap();
-    credentials::delete(&store, &vault, doomed.credential.id)
+    credentials::renew(
+        &Keydesk::new(&store, &vault),
+        &RenewRequest::new(leaked.credential.id, Grace::Now),
+    )
+    .await
+    .unwrap();
+    credentials::delete(&Keydesk::new(&store, &vault), doomed.credential.id)
         .await
         .unwrap();
     tokens::revoke(&store, kept.credential.id, kept_token.token.expose())

@@ -3,6 +3,8 @@
 
 mod common;
 
+use keydesk_core::credentials::RenewRequest;
+use keydesk_core::Keydesk;
 use std::time::Duration;
 
 use keydesk_core::changes::{Change, CHANGED_ELSEWHERE, SECRET_USED};
@@ -39,9 +41,12 @@ async fn a_renewal_and_a_token_are_published_to_listeners() {
     let mut changes = t.store.subscribe_changes();
 
     let vault = Vault::new("keydesk-test-unused");
-    let renewed = credentials::renew(&t.store, &vault, credential_id, Grace::Now, false)
-        .await
-        .unwrap();
+    let renewed = credentials::renew(
+        &Keydesk::new(&t.store, &vault),
+        &RenewRequest::new(credential_id, Grace::Now),
+    )
+    .await
+    .unwrap();
     let change = next(&mut changes, Duration::from_secs(5), |c| {
         c.action == "credential.renewed"
     })
@@ -88,9 +93,12 @@ async fn another_process_changing_the_store_is_heard() {
     let elsewhere = t.another().await;
     let credential_id = issued.credential.id;
     let vault = Vault::new("keydesk-test-unused");
-    credentials::renew(&elsewhere, &vault, credential_id, Grace::Now, false)
-        .await
-        .unwrap();
+    credentials::renew(
+        &Keydesk::new(&elsewhere, &vault),
+        &RenewRequest::new(credential_id, Grace::Now),
+    )
+    .await
+    .unwrap();
     let heard = next(&mut changes, Duration::from_secs(5), |c| {
         c.action == CHANGED_ELSEWHERE
     })

@@ -4,6 +4,8 @@
 
 mod common;
 
+use keydesk_core::credentials::RenewRequest;
+use keydesk_core::Keydesk;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
@@ -33,7 +35,11 @@ async fn renew_many(location: StoreLocation, credential_id: i32) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let vault = Vault::new("keydesk-test-unused");
-            credentials::renew(&store, &vault, credential_id, Grace::Now, false).await
+            credentials::renew(
+                &Keydesk::new(&store, &vault),
+                &RenewRequest::new(credential_id, Grace::Now),
+            )
+            .await
         }));
     }
     for task in tasks {

@@ -6,6 +6,8 @@
 
 mod common;
 
+use keydesk_core::credentials::RenewRequest;
+use keydesk_core::Keydesk;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -39,9 +41,12 @@ async fn renew_forever(location: StoreLocation, credential_id: i32) {
     loop {
         writeln!(out, "{BEGINS}").unwrap();
         out.flush().unwrap();
-        let issued = credentials::renew(&store, &vault, credential_id, Grace::Now, false)
-            .await
-            .unwrap();
+        let issued = credentials::renew(
+            &Keydesk::new(&store, &vault),
+            &RenewRequest::new(credential_id, Grace::Now),
+        )
+        .await
+        .unwrap();
         writeln!(out, "{}", issued.secret.expose()).unwrap();
         out.flush().unwrap();
     }
@@ -225,9 +230,12 @@ async fn renewals_survive_sigkill_at_random_moments() {
         // once more here so the next round starts from a printed secret.
         if renewals - unprinted + 1 > printed.len() {
             unprinted += 1;
-            let again = credentials::renew(&store, &vault, credential_id, Grace::Now, false)
-                .await
-                .unwrap();
+            let again = credentials::renew(
+                &Keydesk::new(&store, &vault),
+                &RenewRequest::new(credential_id, Grace::Now),
+            )
+            .await
+            .unwrap();
             printed.push(again.secret.expose().to_string());
         }
         store.close().await.unwrap();

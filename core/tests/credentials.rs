@@ -5,7 +5,9 @@ use keydesk_core::accounts::create_account;
 use keydesk_core::audit::list_activity;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::vault::Vault;
+use keydesk_core::Keydesk;
 use keydesk_core::Store;
 
 mod common;
@@ -47,11 +49,8 @@ impl Fixture {
         now: chrono::DateTime<Utc>,
     ) -> keydesk_core::Result<credentials::Issued> {
         credentials::generate(
-            &common::clocked(&self.store, now),
-            &self.vault,
-            self.account_id,
-            &form(email),
-            false,
+            &Keydesk::new(&common::clocked(&self.store, now), &self.vault),
+            &GenerateRequest::new(self.account_id, &form(email)),
         )
         .await
     }
@@ -63,11 +62,8 @@ impl Fixture {
         now: chrono::DateTime<Utc>,
     ) -> keydesk_core::Result<credentials::Issued> {
         credentials::renew(
-            &common::clocked(&self.store, now),
-            &self.vault,
-            credential_id,
-            grace,
-            false,
+            &Keydesk::new(&common::clocked(&self.store, now), &self.vault),
+            &RenewRequest::new(credential_id, grace),
         )
         .await
     }
@@ -130,19 +126,22 @@ async fn generate_checks_its_fields() {
         email: "nope".into(),
         ..form("")
     };
-    let err = credentials::generate(&f.store, &f.vault, f.account_id, &bad, false)
-        .await
-        .unwrap_err();
+    let err = credentials::generate(
+        &Keydesk::new(&f.store, &f.vault),
+        &GenerateRequest::new(f.account_id, &bad),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.field(), Some("email"));
     let err = credentials::generate(
-        &f.store,
-        &f.vault,
-        f.account_id,
-        &CredentialForm {
-            application: " ".into(),
-            ..form("a@b.co")
-        },
-        false,
+        &Keydesk::new(&f.store, &f.vault),
+        &GenerateRequest::new(
+            f.account_id,
+            &CredentialForm {
+                application: " ".into(),
+                ..form("a@b.co")
+            },
+        ),
     )
     .await
     .unwrap_err();
@@ -168,8 +167,7 @@ async fn an_email_address_holds_one_set_of_credentials() {
         "{err}"
     );
     credentials::delete(
-        &common::clocked(&f.store, now),
-        &f.vault,
+        &Keydesk::new(&common::clocked(&f.store, now), &f.vault),
         first.credential.id,
     )
     .await
@@ -326,8 +324,7 @@ async fn delete_stops_every_secret_and_is_recorded() {
         .await
         .unwrap();
     credentials::delete(
-        &common::clocked(&f.store, now),
-        &f.vault,
+        &Keydesk::new(&common::clocked(&f.store, now), &f.vault),
         first.credential.id,
     )
     .await
@@ -380,7 +377,11 @@ async fn concurrent_renewals_from_two_connections_leave_exactly_one_current_secr
         let vault = f.vault.clone();
         let id = first.credential.id;
         tasks.push(tokio::spawn(async move {
-            credentials::renew(&common::clocked(&store, now), &vault, id, Grace::Now, false).await
+            credentials::renew(
+                &Keydesk::new(&common::clocked(&store, now), &vault),
+                &RenewRequest::new(id, Grace::Now),
+            )
+            .await
         }));
     }
     let mut issued = Vec::new();

@@ -10,10 +10,12 @@ use keydesk_core::account_csv::{commit_import, export_accounts, preview_import, 
 use keydesk_core::accounts::{create_account, get_account};
 use keydesk_core::activity_csv::{export_activity, ActivityRange};
 use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::GenerateRequest;
 use keydesk_core::credentials::{generate, CredentialForm};
 use keydesk_core::expiry_export::{live_expiries, to_csv};
 use keydesk_core::search::search_accounts;
 use keydesk_core::vault::Vault;
+use keydesk_core::Keydesk;
 
 /// What makes a spreadsheet read a cell as a formula, of the characters a field can start with.
 const STARTS: [char; 4] = ['=', '+', '-', '@'];
@@ -61,9 +63,12 @@ async fn a_formula_start_is_guarded_in_every_csv_and_reads_back_as_typed() {
             email: format!("n{}@example.com", companies.len()),
             application: application.clone(),
         };
-        generate(&t.store, &vault, account.id, &form, false)
-            .await
-            .unwrap();
+        generate(
+            &Keydesk::new(&t.store, &vault),
+            &GenerateRequest::new(account.id, &form),
+        )
+        .await
+        .unwrap();
         companies.push(company);
         applications.push(application);
     }

@@ -5,8 +5,10 @@
 use keydesk_core::accounts::{create_account, delete_account};
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::logging::{self, LogLevel};
 use keydesk_core::vault::Vault;
+use keydesk_core::Keydesk;
 
 mod common;
 
@@ -45,17 +47,26 @@ async fn a_debug_log_holds_no_form_value_and_no_secret() {
     };
     let account = create_account(&store, &contact, &billing).await.unwrap();
     let vault = Vault::new("keydesk-test-unused");
-    let first = credentials::generate(&store, &vault, account.id, &form, false)
-        .await
-        .unwrap();
+    let first = credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account.id, &form),
+    )
+    .await
+    .unwrap();
     let id = first.credential.id;
     let client_id = first.credential.client_id.clone();
-    let renewed = credentials::renew(&store, &vault, id, Grace::OneHour, false)
-        .await
-        .unwrap();
-    let again = credentials::renew(&store, &vault, id, Grace::Now, false)
-        .await
-        .unwrap();
+    let renewed = credentials::renew(
+        &Keydesk::new(&store, &vault),
+        &RenewRequest::new(id, Grace::OneHour),
+    )
+    .await
+    .unwrap();
+    let again = credentials::renew(
+        &Keydesk::new(&store, &vault),
+        &RenewRequest::new(id, Grace::Now),
+    )
+    .await
+    .unwrap();
     // The Test dialog with the secret pasted into the Client ID box, and a CSV import whose
     // header row is missing (its first row is a customer's data).
     credentials::verify(&store, again.secret.expose(), "anything")
@@ -67,8 +78,12 @@ async fn a_debug_log_holds_no_form_value_and_no_secret() {
         .unwrap_err();
     // The shell logs a refused command's message as it is (src-tauri's WireError).
     tracing::warn!(code = refused.code(), "{refused}");
-    credentials::delete(&store, &vault, id).await.unwrap();
-    delete_account(&store, &vault, account.id).await.unwrap();
+    credentials::delete(&Keydesk::new(&store, &vault), id)
+        .await
+        .unwrap();
+    delete_account(&Keydesk::new(&store, &vault), account.id)
+        .await
+        .unwrap();
     store.close().await.unwrap();
 
     let mut logged = String::new();

@@ -6,6 +6,8 @@
 
 mod common;
 
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
+use keydesk_core::Keydesk;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -65,12 +67,18 @@ async fn folders_are_0700_and_files_0600_after_a_real_run() {
         application: "app".into(),
     };
     let vault = Vault::new("keydesk-test-unused");
-    let issued = credentials::generate(&store, &vault, account.id, &form, false)
-        .await
-        .unwrap();
-    credentials::renew(&store, &vault, issued.credential.id, Grace::OneHour, false)
-        .await
-        .unwrap();
+    let issued = credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account.id, &form),
+    )
+    .await
+    .unwrap();
+    credentials::renew(
+        &Keydesk::new(&store, &vault),
+        &RenewRequest::new(issued.credential.id, Grace::OneHour),
+    )
+    .await
+    .unwrap();
     Settings {
         log_level: LogLevel::Debug,
         ..Settings::default()

@@ -11,8 +11,10 @@ use keydesk_core::accounts::create_account;
 use keydesk_core::audit::Action;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, CredentialView, Grace, KeyringOutcome};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::secrets::new_client_id;
 use keydesk_core::vault::{machine_id, Vault};
+use keydesk_core::Keydesk;
 use keydesk_core::Store;
 
 /// A keyring of its own (its own service name), so tests and "computers" never share entries.
@@ -74,24 +76,21 @@ async fn a_secret_renewed_on_another_computer_is_never_copied_from_this_ones_key
     let account_id = account(&computer_a).await;
 
     let issued = credentials::generate(
-        &computer_a,
-        &keyring_a,
-        account_id,
-        &form("a@example.com"),
-        true,
+        &Keydesk::new(&computer_a, &keyring_a),
+        &GenerateRequest::new(account_id, &form("a@example.com")).store_in_keyring(true),
     )
     .await
     .unwrap();
     assert_eq!(issued.keyring, KeyringOutcome::Stored);
     let (id, client_id) = (issued.credential.id, issued.credential.client_id.clone());
-    let copied = credentials::secret_from_keyring(&computer_a, &keyring_a, id)
+    let copied = credentials::secret_from_keyring(&Keydesk::new(&computer_a, &keyring_a), id)
         .await
         .expect("A copies the secret A stored");
     assert_eq!(copied.expose(), issued.secret.expose());
 
     // B's computer has no copy: B is told so (the shared store no longer says "stored").
     assert!(!listed(&computer_b, account_id, id).await.in_keyring);
-    let err = credentials::secret_from_keyring(&computer_b, &keyring_b, id)
+    let err = credentials::secret_from_keyring(&Keydesk::new(&computer_b, &keyring_b), id)
         .await
         .unwrap_err();
     assert_eq!(
@@ -100,12 +99,15 @@ async fn a_secret_renewed_on_another_computer_is_never_copied_from_this_ones_key
     );
 
     // B renews (the old secret stops at once) and keeps the new one in B's keyring.
-    let renewed = credentials::renew(&computer_b, &keyring_b, id, Grace::Now, true)
-        .await
-        .unwrap();
+    let renewed = credentials::renew(
+        &Keydesk::new(&computer_b, &keyring_b),
+        &RenewRequest::new(id, Grace::Now).store_in_keyring(true),
+    )
+    .await
+    .unwrap();
     assert_eq!(renewed.keyring, KeyringOutcome::Stored);
     assert_eq!(
-        credentials::secret_from_keyring(&computer_b, &keyring_b, id)
+        credentials::secret_from_keyring(&Keydesk::new(&computer_b, &keyring_b), id)
             .await
             .unwrap()
             .expose(),
@@ -121,7 +123,7 @@ async fn a_secret_renewed_on_another_computer_is_never_copied_from_this_ones_key
         keyring_a.get(&client_id).await.unwrap().expose(),
         issued.secret.expose()
     );
-    let err = credentials::secret_from_keyring(&computer_a, &keyring_a, id)
+    let err = credentials::secret_from_keyring(&Keydesk::new(&computer_a, &keyring_a), id)
         .await
         .expect_err("a revoked secret must never be copied");
     assert_eq!(err.code(), "keyring");
@@ -150,17 +152,14 @@ async fn a_credential_deleted_on_another_computer_leaves_no_entry_in_this_ones_k
     let (keyring_a, keyring_b) = (keyring("a"), keyring("b"));
     let account_id = account(&computer_a).await;
     let issued = credentials::generate(
-        &computer_a,
-        &keyring_a,
-        account_id,
-        &form("d@example.com"),
-        true,
+        &Keydesk::new(&computer_a, &keyring_a),
+        &GenerateRequest::new(account_id, &form("d@example.com")).store_in_keyring(true),
     )
     .await
     .unwrap();
     let client_id = issued.credential.client_id.clone();
     assert_eq!(
-        credentials::delete(&computer_b, &keyring_b, issued.credential.id)
+        credentials::delete(&Keydesk::new(&computer_b, &keyring_b), issued.credential.id)
             .await
             .unwrap(),
         None
@@ -173,7 +172,7 @@ async fn a_credential_deleted_on_another_computer_leaves_no_entry_in_this_ones_k
     let restarted = t.another().await;
     restarted.set_machine_id(computer_a.machine_id());
     assert!(
-        credentials::remove_stale_keyring_entries(&restarted, &keyring_a)
+        credentials::remove_stale_keyring_entries(&Keydesk::new(&restarted, &keyring_a))
             .await
             .is_empty()
     );
@@ -197,11 +196,8 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
         store.set_machine_id(machine_id);
         let vault = Vault::new(service);
         let renewed = credentials::renew(
-            &store,
-            &vault,
-            renewed_id.parse().unwrap(),
-            Grace::Now,
-            false,
+            &Keydesk::new(&store, &vault),
+            &RenewRequest::new(renewed_id.parse().unwrap(), Grace::Now),
         )
         .await
         .unwrap();
@@ -222,10 +218,11 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
         assert!(details.is_some());
         assert!(!renewed.credential.in_keyring);
         assert!(renewed.credential.keyring_stale);
-        let complaint = credentials::delete(&store, &vault, deleted_id.parse().unwrap())
-            .await
-            .unwrap()
-            .expect("the failed removal of a deleted credential's entry is reported");
+        let complaint =
+            credentials::delete(&Keydesk::new(&store, &vault), deleted_id.parse().unwrap())
+                .await
+                .unwrap()
+                .expect("the failed removal of a deleted credential's entry is reported");
         assert!(
             complaint.contains("Keydesk tries to remove it again"),
             "{complaint}"
@@ -237,12 +234,18 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
     let store = t.store.clone();
     let vault = keyring("a");
     let account_id = account(&store).await;
-    let kept = credentials::generate(&store, &vault, account_id, &form("r@example.com"), true)
-        .await
-        .unwrap();
-    let deleted = credentials::generate(&store, &vault, account_id, &form("x@example.com"), true)
-        .await
-        .unwrap();
+    let kept = credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account_id, &form("r@example.com")).store_in_keyring(true),
+    )
+    .await
+    .unwrap();
+    let deleted = credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account_id, &form("x@example.com")).store_in_keyring(true),
+    )
+    .await
+    .unwrap();
     let setup = [
         location_text(&t.location),
         store.machine_id(),
@@ -285,18 +288,22 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
 
     // Next start: both removals are retried, succeed, and are recorded.
     let before = removals(&store, account_id).await;
-    assert!(credentials::remove_stale_keyring_entries(&store, &vault)
-        .await
-        .is_empty());
+    assert!(
+        credentials::remove_stale_keyring_entries(&Keydesk::new(&store, &vault))
+            .await
+            .is_empty()
+    );
     assert!(vault.get(&kept.credential.client_id).await.is_err());
     assert!(vault.get(&deleted.credential.client_id).await.is_err());
     let card = listed(&store, account_id, kept.credential.id).await;
     assert!(!card.keyring_stale && !card.in_keyring);
     assert_eq!(removals(&store, account_id).await, before + 2);
     // Nothing is left to retry.
-    assert!(credentials::remove_stale_keyring_entries(&store, &vault)
-        .await
-        .is_empty());
+    assert!(
+        credentials::remove_stale_keyring_entries(&Keydesk::new(&store, &vault))
+            .await
+            .is_empty()
+    );
 }
 
 fn vault_service(vault: &Vault) -> String {
@@ -325,9 +332,12 @@ async fn a_keyring_entry_the_store_could_not_record_is_taken_out_again() {
     };
     store.connection().execute_unprepared(refuse).await.unwrap();
 
-    let issued = credentials::generate(&store, &vault, account_id, &form("u@example.com"), true)
-        .await
-        .expect("the credential is made and its secret shown although the keyring step failed");
+    let issued = credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account_id, &form("u@example.com")).store_in_keyring(true),
+    )
+    .await
+    .expect("the credential is made and its secret shown although the keyring step failed");
     let client_id = issued.credential.client_id.clone();
     match &issued.keyring {
         KeyringOutcome::Failed { message, .. } => {

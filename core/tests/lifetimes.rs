@@ -5,10 +5,12 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use keydesk_core::accounts::create_account;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, Issued, Lifetime, RenewLifetime};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::entities::{credential, credential_secret};
 use keydesk_core::health::{self, Attention, UNUSED_AFTER};
 use keydesk_core::reminders::{due_reminders, Threshold};
 use keydesk_core::vault::Vault;
+use keydesk_core::Keydesk;
 use keydesk_core::{demo, expiry_export, tokens, Store};
 use sea_orm::EntityTrait;
 
@@ -59,13 +61,9 @@ impl Fixture {
             email: email.into(),
             application: format!("App of {email}"),
         };
-        credentials::generate_with_lifetime(
-            &self.at(at),
-            &self.vault,
-            self.account_id,
-            &form,
-            lifetime,
-            false,
+        credentials::generate(
+            &Keydesk::new(&self.at(at), &self.vault),
+            &GenerateRequest::new(self.account_id, &form).lifetime(lifetime),
         )
         .await
         .unwrap()
@@ -78,13 +76,9 @@ impl Fixture {
         lifetime: RenewLifetime,
         at: DateTime<Utc>,
     ) -> Issued {
-        credentials::renew_with_lifetime(
-            &self.at(at),
-            &self.vault,
-            issued.credential.id,
-            grace,
-            lifetime,
-            false,
+        credentials::renew(
+            &Keydesk::new(&self.at(at), &self.vault),
+            &RenewRequest::new(issued.credential.id, grace).lifetime(lifetime),
         )
         .await
         .unwrap()
@@ -163,28 +157,28 @@ async fn a_lifetime_is_obeyed_by_verify_and_the_token_endpoint_to_the_second() {
 async fn existing_secrets_never_expire_and_renew_keeps_or_changes_the_lifetime() {
     let f = fixture("Renewals").await;
     let plain = credentials::generate(
-        &f.at(f.t0),
-        &f.vault,
-        f.account_id,
-        &CredentialForm {
-            name: "n".into(),
-            email: "plain@example.com".into(),
-            application: "app".into(),
-        },
-        false,
+        &Keydesk::new(&f.at(f.t0), &f.vault),
+        &GenerateRequest::new(
+            f.account_id,
+            &CredentialForm {
+                name: "n".into(),
+                email: "plain@example.com".into(),
+                application: "app".into(),
+            },
+        ),
     )
     .await
     .unwrap();
     assert_eq!(plain.credential.secrets[0].lifetime_ends_at, None);
     let kept_never = f
-        .renew(&plain, Grace::Now, RenewLifetime::Keep, f.t0 + DAY)
+        .renew(&plain, Grace::Now, RenewLifetime::Current, f.t0 + DAY)
         .await;
     assert_eq!(kept_never.credential.secrets[0].lifetime_ends_at, None);
 
     let first = f.generate("q@example.com", Lifetime::Days90, f.t0).await;
     let later = f.t0 + Duration::days(10);
     let kept = f
-        .renew(&first, Grace::OneDay, RenewLifetime::Keep, later)
+        .renew(&first, Grace::OneDay, RenewLifetime::Current, later)
         .await;
     let secrets = &kept.credential.secrets;
     assert_eq!(secrets.len(), 2, "the old one in its grace period too");
@@ -222,7 +216,12 @@ async fn existing_secrets_never_expire_and_renew_keeps_or_changes_the_lifetime()
     let lapsing = f.generate("r@example.com", Lifetime::Days30, f.t0).await;
     let after_end = f.t0 + Duration::days(31);
     let revived = f
-        .renew(&lapsing, Grace::SevenDays, RenewLifetime::Keep, after_end)
+        .renew(
+            &lapsing,
+            Grace::SevenDays,
+            RenewLifetime::Current,
+            after_end,
+        )
         .await;
     let check = |s: &Issued| {
         let (id, secret) = (s.credential.client_id.clone(), s.secret.expose().to_owned());
@@ -427,7 +426,7 @@ async fn the_calendar_export_holds_one_event_per_expiring_live_secret_and_no_sec
         .generate("d@example.com", Lifetime::Days30, f.t0 - Duration::days(40))
         .await;
     let renewed = f
-        .renew(&b, Grace::SevenDays, RenewLifetime::Keep, f.t0 + DAY)
+        .renew(&b, Grace::SevenDays, RenewLifetime::Current, f.t0 + DAY)
         .await;
     let now = f.t0 + DAY * 2;
     let expiries = expiry_export::live_expiries(&f.at(now)).await.unwrap();

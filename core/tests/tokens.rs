@@ -5,8 +5,10 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use keydesk_core::accounts::create_account;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, Issued};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::tokens::{self, Revocation};
 use keydesk_core::vault::Vault;
+use keydesk_core::Keydesk;
 use keydesk_core::Store;
 
 mod common;
@@ -51,11 +53,8 @@ impl Fixture {
             application: "app".into(),
         };
         credentials::generate(
-            &common::clocked(&self.store, self.t0),
-            &self.vault,
-            self.account_id,
-            &form,
-            false,
+            &Keydesk::new(&common::clocked(&self.store, self.t0), &self.vault),
+            &GenerateRequest::new(self.account_id, &form),
         )
         .await
         .unwrap()
@@ -63,11 +62,8 @@ impl Fixture {
 
     async fn renew(&self, credential_id: i32, grace: Grace, now: DateTime<Utc>) -> Issued {
         credentials::renew(
-            &common::clocked(&self.store, now),
-            &self.vault,
-            credential_id,
-            grace,
-            false,
+            &Keydesk::new(&common::clocked(&self.store, now), &self.vault),
+            &RenewRequest::new(credential_id, grace),
         )
         .await
         .unwrap()
@@ -247,8 +243,7 @@ async fn secrets_the_endpoint_remembers_never_outlive_a_renewal_a_grace_end_or_a
 
     // Deleted while remembered: nothing more.
     credentials::delete(
-        &common::clocked(&f.store, t1),
-        &f.vault,
+        &Keydesk::new(&common::clocked(&f.store, t1), &f.vault),
         third.credential.id,
     )
     .await
@@ -296,8 +291,7 @@ async fn delete_refuses_every_secret_and_ends_every_token() {
     let new_token = f.token(&renewed, f.t0).await.unwrap();
 
     credentials::delete(
-        &common::clocked(&f.store, f.t0),
-        &f.vault,
+        &Keydesk::new(&common::clocked(&f.store, f.t0), &f.vault),
         old.credential.id,
     )
     .await

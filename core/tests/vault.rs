@@ -6,9 +6,11 @@ mod common;
 use keydesk_core::accounts::create_account;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, Grace, KeyringOutcome};
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::secrets::new_client_id;
 use keydesk_core::secrets::Secret;
 use keydesk_core::vault::Vault;
+use keydesk_core::Keydesk;
 use keydesk_core::Store;
 
 /// A service name of its own per test, so tests never see each other's entries.
@@ -68,14 +70,17 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     let (store, account_id) = store(&dir).await;
     let vault = vault();
 
-    let issued = credentials::generate(&store, &vault, account_id, &form(), true)
-        .await
-        .unwrap();
+    let issued = credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(account_id, &form()).store_in_keyring(true),
+    )
+    .await
+    .unwrap();
     assert_eq!(issued.keyring, KeyringOutcome::Stored);
     assert!(issued.credential.in_keyring);
     let id = issued.credential.id;
     assert_eq!(
-        credentials::secret_from_keyring(&store, &vault, id)
+        credentials::secret_from_keyring(&Keydesk::new(&store, &vault), id)
             .await
             .unwrap()
             .expose(),
@@ -83,9 +88,12 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     );
 
     // Renew with the keyring: the entry is replaced by the new secret.
-    let renewed = credentials::renew(&store, &vault, id, Grace::Now, true)
-        .await
-        .unwrap();
+    let renewed = credentials::renew(
+        &Keydesk::new(&store, &vault),
+        &RenewRequest::new(id, Grace::Now).store_in_keyring(true),
+    )
+    .await
+    .unwrap();
     assert_eq!(renewed.keyring, KeyringOutcome::Stored);
     // The view handed back (built before the keyring was written) says so, as the list does.
     assert!(renewed.credential.in_keyring);
@@ -103,14 +111,17 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     );
 
     // Renew without it: the entry (holding a replaced secret) is removed.
-    let again = credentials::renew(&store, &vault, id, Grace::Now, false)
-        .await
-        .unwrap();
+    let again = credentials::renew(
+        &Keydesk::new(&store, &vault),
+        &RenewRequest::new(id, Grace::Now),
+    )
+    .await
+    .unwrap();
     assert_eq!(again.keyring, KeyringOutcome::NotRequested);
     assert!(!again.credential.in_keyring);
     assert!(vault.get(&issued.credential.client_id).await.is_err());
     assert_eq!(
-        credentials::secret_from_keyring(&store, &vault, id)
+        credentials::secret_from_keyring(&Keydesk::new(&store, &vault), id)
             .await
             .unwrap_err()
             .code(),
@@ -118,11 +129,16 @@ async fn generate_renew_and_delete_keep_the_keyring_in_step() {
     );
 
     // Delete removes the entry too.
-    credentials::renew(&store, &vault, id, Grace::Now, true)
+    credentials::renew(
+        &Keydesk::new(&store, &vault),
+        &RenewRequest::new(id, Grace::Now).store_in_keyring(true),
+    )
+    .await
+    .unwrap();
+    assert!(vault.get(&issued.credential.client_id).await.is_ok());
+    credentials::delete(&Keydesk::new(&store, &vault), id)
         .await
         .unwrap();
-    assert!(vault.get(&issued.credential.client_id).await.is_ok());
-    credentials::delete(&store, &vault, id).await.unwrap();
     assert!(vault.get(&issued.credential.client_id).await.is_err());
 }
 
@@ -136,9 +152,12 @@ async fn keyring_unavailable_keeps_the_credential_and_says_why() {
         let dir = tempfile::tempdir().unwrap();
         let (store, account_id) = store(&dir).await;
         let vault = vault();
-        let issued = credentials::generate(&store, &vault, account_id, &form(), true)
-            .await
-            .unwrap();
+        let issued = credentials::generate(
+            &Keydesk::new(&store, &vault),
+            &GenerateRequest::new(account_id, &form()).store_in_keyring(true),
+        )
+        .await
+        .unwrap();
         let KeyringOutcome::Failed { message, details } = &issued.keyring else {
             panic!("expected a keyring failure, got {:?}", issued.keyring);
         };

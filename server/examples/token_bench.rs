@@ -7,6 +7,8 @@
 //! HTTP clients (threads, keep-alive) sending valid client-credentials requests for `seconds`;
 //! the floor first, then Keydesk. Prints one JSON line. Bounded: at most 60 s and 200 clients.
 
+use keydesk_core::credentials::GenerateRequest;
+use keydesk_core::Keydesk;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -109,9 +111,12 @@ async fn prepare(location: StoreLocation) -> (Store, Vec<(String, String)>) {
             email: format!("bench{i}@example.com"),
             application: "bench".into(),
         };
-        let issued = credentials::generate(&store, &vault, account_id, &form, false)
-            .await
-            .expect("credentials");
+        let issued = credentials::generate(
+            &Keydesk::new(&store, &vault),
+            &GenerateRequest::new(account_id, &form),
+        )
+        .await
+        .expect("credentials");
         pairs.push((
             issued.credential.client_id.clone(),
             issued.secret.expose().to_owned(),

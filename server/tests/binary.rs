@@ -1,6 +1,8 @@
 //! The `keydesk-server` binary as a team runs it: refusing plain HTTP off loopback, and serving
 //! HTTPS with a certificate (checked by curl against the certificate it was given).
 
+use keydesk_core::credentials::GenerateRequest;
+use keydesk_core::Keydesk;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -76,9 +78,12 @@ fn serves_https_with_the_given_certificate() {
             application: "app".into(),
         };
         let vault = keydesk_core::vault::Vault::new("keydesk-test-unused");
-        generate(&store, &vault, account.id, &form, false)
-            .await
-            .unwrap()
+        generate(
+            &Keydesk::new(&store, &vault),
+            &GenerateRequest::new(account.id, &form),
+        )
+        .await
+        .unwrap()
     });
 
     let mut child = Child(

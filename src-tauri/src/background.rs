@@ -3,6 +3,7 @@
 //! in-app token endpoint if it was left on, the OS keyring sweep, the daily backup, and the
 //! reminders. Each loop lives as long as the app; what each one does is core's.
 
+use keydesk_core::Keydesk;
 use std::time::Duration;
 
 use keydesk_core::{backup, credentials, StoreLocation};
@@ -53,7 +54,9 @@ fn sweep_keyring(app: AppHandle) {
             return;
         };
         loop {
-            for complaint in credentials::remove_stale_keyring_entries(store, &state.vault).await {
+            for complaint in
+                credentials::remove_stale_keyring_entries(&Keydesk::new(store, &state.vault)).await
+            {
                 tracing::warn!("{complaint}");
             }
             tokio::time::sleep(credentials::KEYRING_SWEEP_EVERY).await;

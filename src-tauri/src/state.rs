@@ -1,3 +1,4 @@
+use keydesk_core::Keydesk;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -50,6 +51,11 @@ impl AppState {
             data_dir,
             vault: Vault::default(),
         }
+    }
+
+    /// The context of actions that touch the store and this computer's keyring.
+    pub async fn keydesk(&self) -> Result<Keydesk, WireError> {
+        Ok(Keydesk::new(self.store().await?, &self.vault))
     }
 
     /// The open store, opening it on first use (start-up begins this right away).

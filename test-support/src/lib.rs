@@ -3,6 +3,8 @@
 //! names a PostgreSQL server (as `cargo xtask test` does for its second pass), a fresh database
 //! on it — and tests that say by name why they checked nothing in a pass.
 
+use keydesk_core::credentials::GenerateRequest;
+use keydesk_core::Keydesk;
 use std::path::Path;
 
 use keydesk_core::{Store, StoreLocation};
@@ -78,9 +80,12 @@ pub async fn account_with_credentials(store: &Store) -> (i32, keydesk_core::cred
         application: "app".into(),
     };
     let vault = keydesk_core::vault::Vault::new("keydesk-test-unused");
-    let issued = generate(store, &vault, account.id, &form, false)
-        .await
-        .unwrap();
+    let issued = generate(
+        &Keydesk::new(store, &vault),
+        &GenerateRequest::new(account.id, &form),
+    )
+    .await
+    .unwrap();
     (account.id, issued)
 }
 

@@ -20,7 +20,7 @@ use crate::audit::{Action, Event, Subject};
 use crate::entities::{credential, credential_secret, keyring_entry};
 use crate::secrets::{self, Secret};
 use crate::vault::Vault;
-use crate::{Error, Result, Store};
+use crate::{Error, Keydesk, Result, Store};
 
 /// What is said when a removal failed: it will be tried again.
 const RETRIED: &str =
@@ -123,7 +123,7 @@ async fn record_stored(store: &Store, machine_id: &str, credential: &CredentialV
 /// secret lingers there. `credential` is the view being handed back (its first secret is the
 /// new one); its keyring fields are brought up to date here. Only this credential's entry is
 /// touched: other stale entries are the periodic sweep's.
-pub(super) async fn keep_in_keyring(
+pub(super) async fn put_in_keyring(
     store: &Store,
     vault: &Vault,
     credential: &mut CredentialView,
@@ -193,8 +193,8 @@ pub(super) async fn keep_in_keyring(
 /// every `SWEEP_EVERY` (src-tauri's background work); returns what could not be removed,
 /// as sentences (also logged). A store error is logged and skipped: this must not block the
 /// action it precedes.
-pub async fn remove_stale_keyring_entries(store: &Store, vault: &Vault) -> Vec<String> {
-    match try_remove_stale_entries(store, vault).await {
+pub async fn remove_stale_keyring_entries(keydesk: &Keydesk) -> Vec<String> {
+    match try_remove_stale_entries(&keydesk.store, &keydesk.vault).await {
         Ok(complaints) => complaints,
         Err(err) => {
             tracing::warn!("stale OS keyring entries not checked: {err}");
@@ -254,11 +254,8 @@ pub(crate) async fn remove_deleted(
 /// entry is checked against the current secret's digest first: an entry holding anything else
 /// (a secret replaced since, here or on another computer) is removed and reported, never
 /// handed out.
-pub async fn secret_from_keyring(
-    store: &Store,
-    vault: &Vault,
-    credential_id: i32,
-) -> Result<Secret> {
+pub async fn secret_from_keyring(keydesk: &Keydesk, credential_id: i32) -> Result<Secret> {
+    let (store, vault) = (&keydesk.store, &keydesk.vault);
     let credential = find(store, credential_id).await?;
     let db = store.connection();
     let Some(entry) = this_computers_entry(db, &store.machine_id(), &credential.client_id).await?

@@ -7,46 +7,24 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
 };
 
-use super::keyring::{keep_in_keyring, remove_deleted};
+use super::keyring::{put_in_keyring, remove_deleted};
 use super::views::{find, view, view_of};
-use super::{
-    CredentialForm, CredentialView, Grace, Issued, KeyringOutcome, Lifetime, RenewLifetime,
-};
+use super::{CredentialView, GenerateRequest, Issued, KeyringOutcome, RenewLifetime, RenewRequest};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{contact, credential, credential_secret};
 use crate::secrets;
-use crate::vault::Vault;
-use crate::{Error, Result, Store};
+use crate::{Error, Keydesk, Result, Store};
 
-/// Generates a Client ID and its first secret, which never expires; optionally stores the
-/// secret in the keyring.
-pub async fn generate(
-    store: &Store,
-    vault: &Vault,
-    account_id: i32,
-    form: &CredentialForm,
-    store_in_keyring: bool,
-) -> Result<Issued> {
-    generate_with_lifetime(
-        store,
-        vault,
+/// Generates a Client ID and its first secret, working for the request's lifetime; stores
+/// the secret in this computer's keyring if asked.
+pub async fn generate(keydesk: &Keydesk, request: &GenerateRequest) -> Result<Issued> {
+    let (store, vault) = (&keydesk.store, &keydesk.vault);
+    let GenerateRequest {
         account_id,
-        form,
-        Lifetime::Never,
+        ref form,
+        lifetime,
         store_in_keyring,
-    )
-    .await
-}
-
-/// Generates a Client ID and its first secret, working for `lifetime`.
-pub async fn generate_with_lifetime(
-    store: &Store,
-    vault: &Vault,
-    account_id: i32,
-    form: &CredentialForm,
-    lifetime: Lifetime,
-    store_in_keyring: bool,
-) -> Result<Issued> {
+    } = *request;
     let form = form.validate()?;
     let email_key = form.email.to_lowercase();
     let db = store.connection();
@@ -120,7 +98,7 @@ pub async fn generate_with_lifetime(
         )
         .await?;
 
-    let keyring = keep_in_keyring(store, vault, &mut credential, &secret, store_in_keyring).await?;
+    let keyring = put_in_keyring(store, vault, &mut credential, &secret, store_in_keyring).await?;
     let issued = Issued {
         credential,
         secret,
@@ -154,35 +132,18 @@ async fn insert_secret<C: ConnectionTrait>(
     )
 }
 
-/// Same Client ID, new secret, as long-lived as the current one. Every live older secret stops
-/// working after `grace` (at once by default), all in one transaction with its audit event.
-pub async fn renew(
-    store: &Store,
-    vault: &Vault,
-    credential_id: i32,
-    grace: Grace,
-    store_in_keyring: bool,
-) -> Result<Issued> {
-    renew_with_lifetime(
-        store,
-        vault,
+/// Same Client ID, new secret, as long-lived as the current one unless the request chooses
+/// another lifetime. Every live older secret stops working after the request's grace (at once
+/// by default), all in one transaction with its audit event; the keyring is written after it
+/// if asked.
+pub async fn renew(keydesk: &Keydesk, request: &RenewRequest) -> Result<Issued> {
+    let (store, vault) = (&keydesk.store, &keydesk.vault);
+    let RenewRequest {
         credential_id,
         grace,
-        RenewLifetime::Keep,
+        lifetime,
         store_in_keyring,
-    )
-    .await
-}
-
-/// Renew, giving the new secret the current one's lifetime again or a new one.
-pub async fn renew_with_lifetime(
-    store: &Store,
-    vault: &Vault,
-    credential_id: i32,
-    grace: Grace,
-    lifetime: RenewLifetime,
-    store_in_keyring: bool,
-) -> Result<Issued> {
+    } = *request;
     let secret = secrets::new_secret()?;
     let write = store.write().await?;
     // To the microsecond (`Store::write`), as are the stored times the lifetime comes from.
@@ -213,7 +174,7 @@ pub async fn renew_with_lifetime(
         .await?;
     let length = match lifetime {
         RenewLifetime::Choose(chosen) => chosen.duration(),
-        RenewLifetime::Keep => secrets
+        RenewLifetime::Current => secrets
             .iter()
             .filter(|s| s.expires_at.is_none())
             .max_by_key(|s| (s.created_at, s.id))
@@ -262,7 +223,7 @@ pub async fn renew_with_lifetime(
         .commit(Event::new(subject, Action::CredentialRenewed, detail))
         .await?;
 
-    let keyring = keep_in_keyring(store, vault, &mut view, &secret, store_in_keyring).await?;
+    let keyring = put_in_keyring(store, vault, &mut view, &secret, store_in_keyring).await?;
     let issued = Issued {
         credential: view,
         secret,
@@ -275,7 +236,8 @@ pub async fn renew_with_lifetime(
 
 /// Removes the credential: its Client ID and every secret stop verifying, and this computer's
 /// keyring entry is removed (other computers remove theirs at their next start). Returns the keyring's complaint, if it had one.
-pub async fn delete(store: &Store, vault: &Vault, credential_id: i32) -> Result<Option<String>> {
+pub async fn delete(keydesk: &Keydesk, credential_id: i32) -> Result<Option<String>> {
+    let (store, vault) = (&keydesk.store, &keydesk.vault);
     let credential = find(store, credential_id).await?;
     let write = store.write().await?;
     credential::Entity::delete_by_id(credential_id)

@@ -79,6 +79,7 @@ impl Lifetime {
 pub enum RenewLifetime {
     /// As long as the current secret was given (never stays never).
     #[default]
-    Keep,
+    #[serde(alias = "keep")]
+    Current,
     Choose(Lifetime),
 }

@@ -19,9 +19,7 @@ pub(crate) use keyring::remove_deleted as remove_from_keyring;
 pub use keyring::{
     remove_stale_keyring_entries, secret_from_keyring, SWEEP_EVERY as KEYRING_SWEEP_EVERY,
 };
-pub use lifecycle::{
-    delete, generate, generate_with_lifetime, renew, renew_with_lifetime, set_resource_server,
-};
+pub use lifecycle::{delete, generate, renew, set_resource_server};
 pub use lifetime::{Lifetime, RenewLifetime};
 pub use verify::{verify, Verification};
 pub use views::SecretNames;
@@ -34,6 +32,81 @@ use serde::{Deserialize, Serialize};
 use crate::secrets::Secret;
 use crate::validation::{email, text, MAX_NAME};
 use crate::{Error, Result};
+
+/// What Generate is asked for: the single entry point of `generate` (the page's command, the
+/// command line, tests). Unset in JSON: a secret that never expires, not in the keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GenerateRequest {
+    pub account_id: i32,
+    pub form: CredentialForm,
+    #[serde(default = "never")]
+    pub lifetime: Lifetime,
+    #[serde(default)]
+    pub store_in_keyring: bool,
+}
+
+fn never() -> Lifetime {
+    Lifetime::Never
+}
+
+impl GenerateRequest {
+    /// Credentials for `account_id` from `form`: a secret that never expires, not stored in
+    /// the keyring (`lifetime` and `store_in_keyring` change that).
+    pub fn new(account_id: i32, form: &CredentialForm) -> GenerateRequest {
+        GenerateRequest {
+            account_id,
+            form: form.clone(),
+            lifetime: Lifetime::Never,
+            store_in_keyring: false,
+        }
+    }
+
+    pub fn lifetime(mut self, lifetime: Lifetime) -> GenerateRequest {
+        self.lifetime = lifetime;
+        self
+    }
+
+    pub fn store_in_keyring(mut self, store_in_keyring: bool) -> GenerateRequest {
+        self.store_in_keyring = store_in_keyring;
+        self
+    }
+}
+
+/// What Renew is asked for: the single entry point of `renew`. Unset in JSON: the old secret
+/// stops now, the new one gets the current one's lifetime, not in the keyring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct RenewRequest {
+    pub credential_id: i32,
+    #[serde(default)]
+    pub grace: Grace,
+    #[serde(default)]
+    pub lifetime: RenewLifetime,
+    #[serde(default)]
+    pub store_in_keyring: bool,
+}
+
+impl RenewRequest {
+    /// A new secret for `credential_id`; the old ones stop after `grace`; the current lifetime
+    /// again, not stored in the keyring (`lifetime` and `store_in_keyring` change that).
+    pub fn new(credential_id: i32, grace: Grace) -> RenewRequest {
+        RenewRequest {
+            credential_id,
+            grace,
+            lifetime: RenewLifetime::Current,
+            store_in_keyring: false,
+        }
+    }
+
+    pub fn lifetime(mut self, lifetime: RenewLifetime) -> RenewRequest {
+        self.lifetime = lifetime;
+        self
+    }
+
+    pub fn store_in_keyring(mut self, store_in_keyring: bool) -> RenewRequest {
+        self.store_in_keyring = store_in_keyring;
+        self
+    }
+}
 
 /// The Generate form.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,4 +255,55 @@ pub struct Issued {
     pub credential: CredentialView,
     pub secret: Secret,
     pub keyring: KeyringOutcome,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The requests read from JSON (the command line's input, issue 27): what is left out
+    /// takes the safe default — a secret that never expires, the old one stopping now, the
+    /// current lifetime again, nothing in the keyring.
+    #[test]
+    fn requests_read_from_json_with_their_defaults() {
+        let generate: GenerateRequest = serde_json::from_value(serde_json::json!({
+            "account_id": 4,
+            "form": {"name": "n", "email": "n@example.com", "application": "app"}
+        }))
+        .unwrap();
+        assert_eq!(
+            generate,
+            GenerateRequest::new(
+                4,
+                &CredentialForm {
+                    name: "n".into(),
+                    email: "n@example.com".into(),
+                    application: "app".into(),
+                }
+            )
+        );
+        assert_eq!(generate.lifetime, Lifetime::Never);
+        let renew: RenewRequest =
+            serde_json::from_value(serde_json::json!({"credential_id": 9})).unwrap();
+        assert_eq!(renew, RenewRequest::new(9, Grace::Now));
+        assert_eq!(renew.lifetime, RenewLifetime::Current);
+        assert!(!renew.store_in_keyring);
+        let chosen: RenewRequest = serde_json::from_value(serde_json::json!({
+            "credential_id": 9,
+            "grace": "24h",
+            "lifetime": {"kind": "choose", "lifetime": "90d"},
+            "store_in_keyring": true
+        }))
+        .unwrap();
+        assert_eq!(
+            chosen,
+            RenewRequest::new(9, Grace::OneDay)
+                .lifetime(RenewLifetime::Choose(Lifetime::Days90))
+                .store_in_keyring(true)
+        );
+        // The earlier name of "the current lifetime" still reads.
+        let kept: RenewLifetime =
+            serde_json::from_value(serde_json::json!({"kind": "keep"})).unwrap();
+        assert_eq!(kept, RenewLifetime::Current);
+    }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
+use keydesk_core::Keydesk;
 use std::net::SocketAddr;
 
 use base64::engine::general_purpose::STANDARD;
@@ -287,11 +289,8 @@ impl Running {
         };
         self.rt
             .block_on(credentials::generate(
-                &self.store,
-                &self.vault,
-                self.account_id,
-                &form,
-                false,
+                &Keydesk::new(&self.store, &self.vault),
+                &GenerateRequest::new(self.account_id, &form),
             ))
             .unwrap()
     }
@@ -299,11 +298,8 @@ impl Running {
     pub fn renew(&self, credential_id: i32, grace: Grace) -> Issued {
         self.rt
             .block_on(credentials::renew(
-                &self.store,
-                &self.vault,
-                credential_id,
-                grace,
-                false,
+                &Keydesk::new(&self.store, &self.vault),
+                &RenewRequest::new(credential_id, grace),
             ))
             .unwrap()
     }
@@ -320,7 +316,10 @@ impl Running {
 
     pub fn delete(&self, credential_id: i32) {
         self.rt
-            .block_on(credentials::delete(&self.store, &self.vault, credential_id))
+            .block_on(credentials::delete(
+                &Keydesk::new(&self.store, &self.vault),
+                credential_id,
+            ))
             .unwrap();
     }
 

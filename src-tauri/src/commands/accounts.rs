@@ -78,5 +78,5 @@ pub async fn delete_account(
     state: State<'_, AppState>,
     account_id: i32,
 ) -> Result<Vec<String>, WireError> {
-    Ok(accounts::delete_account(state.store().await?, &state.vault, account_id).await?)
+    Ok(accounts::delete_account(&state.keydesk().await?, account_id).await?)
 }

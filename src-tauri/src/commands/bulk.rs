@@ -27,5 +27,5 @@ pub async fn run_bulk(
     account_ids: Vec<i32>,
     action: BulkAction,
 ) -> Result<Vec<BulkResult>, WireError> {
-    Ok(bulk::run_bulk(state.store().await?, &state.vault, &account_ids, &action).await?)
+    Ok(bulk::run_bulk(&state.keydesk().await?, &account_ids, &action).await?)
 }

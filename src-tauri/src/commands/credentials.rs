@@ -1,6 +1,7 @@
 use keydesk_core::credentials::{
     self, CredentialForm, CredentialView, Grace, Issued, Lifetime, RenewLifetime, Verification,
 };
+use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::secrets::Secret;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -54,13 +55,11 @@ pub async fn generate_credentials(
 ) -> Result<IssuedResponse, WireError> {
     // Not given: the default of Settings, as the dialog would have offered it.
     let lifetime = lifetime.unwrap_or_else(|| state.settings.lock().unwrap().default_lifetime);
-    let issued = credentials::generate_with_lifetime(
-        state.store().await?,
-        &state.vault,
-        account_id,
-        &form,
-        lifetime,
-        store_in_keyring,
+    let issued = credentials::generate(
+        &state.keydesk().await?,
+        &GenerateRequest::new(account_id, &form)
+            .lifetime(lifetime)
+            .store_in_keyring(store_in_keyring),
     )
     .await?;
     Ok(IssuedResponse(issued))
@@ -75,14 +74,12 @@ pub async fn renew_secret(
     store_in_keyring: bool,
 ) -> Result<IssuedResponse, WireError> {
     // Not given: the current secret's lifetime again ("Keep the current lifetime").
-    let lifetime = lifetime.map_or(RenewLifetime::Keep, RenewLifetime::Choose);
-    let issued = credentials::renew_with_lifetime(
-        state.store().await?,
-        &state.vault,
-        credential_id,
-        grace,
-        lifetime,
-        store_in_keyring,
+    let lifetime = lifetime.map_or(RenewLifetime::Current, RenewLifetime::Choose);
+    let issued = credentials::renew(
+        &state.keydesk().await?,
+        &RenewRequest::new(credential_id, grace)
+            .lifetime(lifetime)
+            .store_in_keyring(store_in_keyring),
     )
     .await?;
     Ok(IssuedResponse(issued))
@@ -93,8 +90,7 @@ pub async fn delete_credentials(
     state: State<'_, AppState>,
     credential_id: i32,
 ) -> Result<Deleted, WireError> {
-    let keyring_error =
-        credentials::delete(state.store().await?, &state.vault, credential_id).await?;
+    let keyring_error = credentials::delete(&state.keydesk().await?, credential_id).await?;
     Ok(Deleted { keyring_error })
 }
 
@@ -150,8 +146,7 @@ pub async fn copy_secret_from_keyring(
     state: State<'_, AppState>,
     credential_id: i32,
 ) -> Result<Copied, WireError> {
-    let secret =
-        credentials::secret_from_keyring(state.store().await?, &state.vault, credential_id).await?;
+    let secret = credentials::secret_from_keyring(&state.keydesk().await?, credential_id).await?;
     let delay = clipboard::copy_secret(&app, secret)?;
     Ok(Copied {
         clears_in_seconds: Some(delay.as_secs()),
