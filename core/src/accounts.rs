@@ -5,7 +5,9 @@ use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
 use serde::Serialize;
 
 use crate::audit::{Action, Event, Subject};
-use crate::contact::{insert_account, BillingForm, BillingView, ContactForm, ContactView};
+use crate::contact::{
+    insert_account, save_billing, save_contact, BillingForm, BillingView, ContactForm, ContactView,
+};
 use crate::entities::{account, billing, contact};
 use crate::write::Write;
 use crate::{Error, Keydesk, Result, Store};
@@ -64,6 +66,30 @@ pub async fn get_account(store: &Store, account_id: i32) -> Result<AccountView> 
         contact: contact.into(),
         billing: billing.into(),
     })
+}
+
+/// Saves the contact information if it is still at `expected_version` (a stale edit is a
+/// `Conflict`); the account as the page then shows it. (Here, not in `contact`, so that
+/// `contact` never needs the account's view: the arrow runs one way.)
+pub async fn update_contact(
+    store: &Store,
+    account_id: i32,
+    expected_version: i32,
+    form: &ContactForm,
+) -> Result<AccountView> {
+    save_contact(store, account_id, expected_version, form).await?;
+    get_account(store, account_id).await
+}
+
+/// `update_contact` for the billing information.
+pub async fn update_billing(
+    store: &Store,
+    account_id: i32,
+    expected_version: i32,
+    form: &BillingForm,
+) -> Result<AccountView> {
+    save_billing(store, account_id, expected_version, form).await?;
+    get_account(store, account_id).await
 }
 
 /// Opens an account: remembered as the most recent, and reopened at the next start.

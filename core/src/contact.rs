@@ -8,7 +8,6 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
-use crate::accounts::{get_account, AccountView};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{account, billing, contact};
 use crate::validation::{
@@ -249,21 +248,24 @@ pub(crate) async fn insert_accounts(
     Ok(ids)
 }
 
-pub async fn update_contact(
+/// Saves the contact block if it is still at `expected_version` (`accounts::update_contact`
+/// answers with the account as the page then shows it).
+pub(crate) async fn save_contact(
     store: &Store,
     account_id: i32,
     expected_version: i32,
     form: &ContactForm,
-) -> Result<AccountView> {
+) -> Result<()> {
     update::<ContactBlock>(store, account_id, expected_version, form).await
 }
 
-pub async fn update_billing(
+/// Saves the billing block if it is still at `expected_version`.
+pub(crate) async fn save_billing(
     store: &Store,
     account_id: i32,
     expected_version: i32,
     form: &BillingForm,
-) -> Result<AccountView> {
+) -> Result<()> {
     update::<BillingBlock>(store, account_id, expected_version, form).await
 }
 
@@ -273,12 +275,11 @@ async fn update<B: Block>(
     account_id: i32,
     expected_version: i32,
     form: &B::Form,
-) -> Result<AccountView> {
+) -> Result<()> {
     let form = B::validate(form)?;
     let write = store.write().await?;
     let event = write_block::<B>(&write, account_id, expected_version, form).await?;
-    write.commit(event).await?;
-    get_account(store, account_id).await
+    write.commit(event).await
 }
 
 /// The one update path of a block, inside a write the caller commits with the returned event

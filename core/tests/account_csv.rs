@@ -4,8 +4,9 @@
 use keydesk_core::account_csv::{
     commit_import, export_accounts, preview_import, RowAction, Selection,
 };
+use keydesk_core::accounts::update_contact;
 use keydesk_core::accounts::{create_account, get_account};
-use keydesk_core::contact::{update_contact, BillingForm, ContactForm};
+use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::search::search_accounts;
 use keydesk_core::tags::{account_tags, add_tag, all_tags, remove_tag};
 use keydesk_core::Store;

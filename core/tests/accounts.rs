@@ -1,7 +1,7 @@
 //! Accounts, contact and billing information through the core services, on a real SQLite file.
 
 use keydesk_core::accounts::{create_account, get_account};
-use keydesk_core::contact::{update_billing, update_contact};
+use keydesk_core::accounts::{update_billing, update_contact};
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::demo::{example_billing, example_contact};

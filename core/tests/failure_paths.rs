@@ -10,8 +10,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use keydesk_core::accounts::update_contact;
 use keydesk_core::accounts::{create_account, get_account};
-use keydesk_core::contact::update_contact;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::search::search_accounts;
 use keydesk_core::{Store, StoreLocation};

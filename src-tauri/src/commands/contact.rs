@@ -1,5 +1,4 @@
-use keydesk_core::accounts::AccountView;
-use keydesk_core::contact;
+use keydesk_core::accounts::{self, AccountView};
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::validation::countries;
 use serde::Serialize;
@@ -15,7 +14,7 @@ pub async fn update_contact(
     version: i32,
     form: ContactForm,
 ) -> Result<AccountView, WireError> {
-    Ok(contact::update_contact(state.store().await?, account_id, version, &form).await?)
+    Ok(accounts::update_contact(state.store().await?, account_id, version, &form).await?)
 }
 
 #[tauri::command]
@@ -25,7 +24,7 @@ pub async fn update_billing(
     version: i32,
     form: BillingForm,
 ) -> Result<AccountView, WireError> {
-    Ok(contact::update_billing(state.store().await?, account_id, version, &form).await?)
+    Ok(accounts::update_billing(state.store().await?, account_id, version, &form).await?)
 }
 
 #[derive(Debug, Serialize)]
