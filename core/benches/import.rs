@@ -4,12 +4,13 @@
 //!
 //!     cargo bench -p keydesk-core --bench import
 
+mod common;
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use keydesk_core::account_csv::{commit_import, preview_import};
-use keydesk_core::{Store, StoreLocation};
-use sea_orm::{ConnectionTrait, Database};
+use keydesk_core::Store;
 
 const ROWS: usize = 10_000;
 
@@ -39,54 +40,21 @@ fn import(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(100))
         .measurement_time(Duration::from_secs(20));
-    let mut fresh_sqlite = 0;
     let dir = tempfile::tempdir().unwrap();
-    group.bench_function("sqlite", |b| {
-        b.iter_batched(
-            || {
-                fresh_sqlite += 1;
-                let path = dir.path().join(format!("import-{fresh_sqlite}.sqlite3"));
-                rt.block_on(Store::open(StoreLocation::SqliteFile(path)))
-                    .unwrap()
-            },
-            |store| {
-                rt.block_on(async {
-                    let preview = preview_import(&store, "bench.csv", csv.as_bytes())
-                        .await
-                        .unwrap();
-                    assert_eq!(preview.create, ROWS);
-                    commit_import(&store, &preview).await.unwrap();
-                });
-                store
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    if let Ok(admin_url) = std::env::var("KEYDESK_BENCH_POSTGRES_URL") {
-        let base = admin_url.rsplit_once('/').unwrap().0.to_owned();
-        let mut fresh = 0;
-        group.bench_function("postgres", |b| {
+    for backend in common::backends() {
+        group.bench_function(backend, |b| {
             b.iter_batched(
+                // An empty store each time: a new file, or a new database.
                 || {
-                    fresh += 1;
-                    let name = format!("keydesk_import_{}_{fresh}", std::process::id());
-                    rt.block_on(async {
-                        let admin = Database::connect(&admin_url).await.unwrap();
-                        admin
-                            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                            .await
-                            .unwrap();
-                        admin.close().await.unwrap();
-                        Store::open(StoreLocation::Url(format!("{base}/{name}")))
-                            .await
-                            .unwrap()
-                    })
+                    let location = common::fresh_location(&rt, backend, dir.path(), "import");
+                    rt.block_on(Store::open(location)).unwrap()
                 },
                 |store| {
                     rt.block_on(async {
                         let preview = preview_import(&store, "bench.csv", csv.as_bytes())
                             .await
                             .unwrap();
+                        assert_eq!(preview.create, ROWS);
                         commit_import(&store, &preview).await.unwrap();
                     });
                     store

@@ -9,7 +9,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use keydesk_core::demo::seed_accounts;
 use keydesk_core::search::search_accounts;
 use keydesk_core::{Store, StoreLocation};
-use sea_orm::{ConnectionTrait, Database};
 
 const ACCOUNTS: u32 = 10_000;
 
@@ -37,23 +36,10 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
 fn search(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = rt.block_on(seeded(StoreLocation::SqliteFile(
-        dir.path().join("bench.sqlite3"),
-    )));
-    bench_store(c, "sqlite", &sqlite, &rt);
-
-    if let Ok(admin_url) = std::env::var("KEYDESK_BENCH_POSTGRES_URL") {
-        let name = format!("keydesk_bench_{}", std::process::id());
-        rt.block_on(async {
-            let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-        });
-        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-        let postgres = rt.block_on(seeded(StoreLocation::Url(url)));
-        bench_store(c, "postgres", &postgres, &rt);
+    for backend in common::backends() {
+        let location = common::fresh_location(&rt, backend, dir.path(), "search_bench");
+        let store = rt.block_on(seeded(location));
+        bench_store(c, backend, &store, &rt);
     }
 }
 

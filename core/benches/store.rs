@@ -4,23 +4,22 @@
 //!
 //!     cargo bench -p keydesk-core --bench store
 
-use keydesk_core::credentials::{GenerateRequest, RenewRequest};
-use keydesk_core::Keydesk;
+mod common;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
-mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use keydesk_core::accounts::create_account;
 use keydesk_core::contact::{BillingForm, ContactForm};
-use keydesk_core::credentials::{self, CredentialForm, Grace};
+use keydesk_core::credentials::{self, CredentialForm, GenerateRequest, Grace, RenewRequest};
 use keydesk_core::entities::{account_search, audit_event, credential, credential_secret};
 use keydesk_core::search::search_accounts;
 use keydesk_core::vault::Vault;
-use keydesk_core::{demo, secrets, Store, StoreLocation};
+use keydesk_core::{demo, secrets, Keydesk, Store};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, Database, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
 
 static UNIQUE: AtomicU64 = AtomicU64::new(0);
 
@@ -270,24 +269,10 @@ fn bench_store(c: &mut Criterion, backend: &str, store: &Store, rt: &tokio::runt
 fn store(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = rt
-        .block_on(Store::open(StoreLocation::SqliteFile(
-            dir.path().join("bench.sqlite3"),
-        )))
-        .unwrap();
-    bench_store(c, "sqlite", &sqlite, &rt);
-    if let Ok(admin_url) = std::env::var("KEYDESK_BENCH_POSTGRES_URL") {
-        let name = format!("keydesk_store_bench_{}", std::process::id());
-        rt.block_on(async {
-            let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-        });
-        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-        let postgres = rt.block_on(Store::open(StoreLocation::Url(url))).unwrap();
-        bench_store(c, "postgres", &postgres, &rt);
+    for backend in common::backends() {
+        let location = common::fresh_location(&rt, backend, dir.path(), "store_bench");
+        let store = rt.block_on(Store::open(location)).unwrap();
+        bench_store(c, backend, &store, &rt);
     }
 }
 
