@@ -2,11 +2,8 @@
 //! fields follow, and the store that keeps them. No Tauri here: everything is tested with plain
 //! `cargo test` against a real SQLite file.
 
-pub mod account_csv;
 pub mod accounts;
-pub mod activity_csv;
 pub mod audit;
-pub mod backup;
 pub mod bulk;
 pub mod changes;
 pub mod client_auth;
@@ -17,13 +14,10 @@ pub mod database_url;
 pub mod demo;
 pub mod entities;
 pub mod error;
-pub mod expiry_export;
-pub mod files;
 pub mod health;
 pub mod keydesk;
 pub mod logging;
 pub mod migration;
-pub mod private_files;
 pub mod reminders;
 pub mod search;
 pub mod secrets;
@@ -32,11 +26,13 @@ pub mod settings;
 pub mod store;
 pub mod tags;
 pub mod tokens;
+pub mod transfer;
 pub mod validation;
 pub mod vault;
 pub mod write;
 
 pub use clock::Clock;
+pub use transfer::{account_csv, activity_csv, backup, expiry_export, files, private_files};
 pub use error::{Error, Result};
 pub use keydesk::Keydesk;
 pub use sea_orm::DbErr;
