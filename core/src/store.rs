@@ -20,7 +20,16 @@ use crate::migration::{known_migrations, Migrator};
 use crate::private_files;
 use crate::{Error, Result};
 
+// The store's parts: the write path (`write`, with the clock every write reads and the change
+// events every commit publishes), the tables (`entities`) and their migrations, and the URL
+// rules of a database store. Re-exported at the crate's root under their names.
+pub mod changes;
+pub mod clock;
+pub mod database_url;
+pub mod entities;
+pub mod migration;
 mod postgres_tls;
+pub mod write;
 
 /// Moves the whole data folder (tests use it for a fresh store each).
 pub const DATA_DIR_ENV: &str = "KEYDESK_DATA_DIR";
