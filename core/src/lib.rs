@@ -26,9 +26,9 @@ pub mod validation;
 pub mod vault;
 
 pub use clock::Clock;
-pub use store::{changes, clock, database_url, entities, migration, write};
-pub use transfer::{account_csv, activity_csv, backup, expiry_export, files, private_files};
 pub use error::{Error, Result};
 pub use keydesk::Keydesk;
 pub use sea_orm::DbErr;
+pub use store::{changes, clock, database_url, entities, migration, write};
 pub use store::{Store, StoreLocation};
+pub use transfer::{account_csv, activity_csv, backup, expiry_export, files, private_files};

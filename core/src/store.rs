@@ -15,7 +15,6 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 use crate::clock::Clock;
-use crate::database_url;
 use crate::migration::{known_migrations, Migrator};
 use crate::private_files;
 use crate::{Error, Result};

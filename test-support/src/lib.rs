@@ -30,17 +30,22 @@ pub async fn fresh_location(dir: &Path) -> StoreLocation {
                 "keydesk_test_{}",
                 keydesk_core::secrets::new_client_id().unwrap()
             );
-            let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
-            StoreLocation::Url(format!("{base}/{name}"))
+            StoreLocation::Url(new_database(&admin_url, &name).await)
         }
         Err(_) => StoreLocation::SqliteFile(dir.join("keydesk.sqlite3")),
     }
+}
+
+/// Creates the database `name` on the server `admin_url` connects to; its URL.
+pub async fn new_database(admin_url: &str, name: &str) -> String {
+    let admin = Database::connect(admin_url).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
+    format!("{base}/{name}")
 }
 
 pub async fn test_store() -> TestStore {

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use keydesk_core::StoreLocation;
-use sea_orm::{ConnectionTrait, Database};
 
 /// Short runs keep a fresh `cargo xtask bench` under 15 minutes; 30 samples still give a stable
 /// median for operations of a millisecond or a few.
@@ -45,15 +44,7 @@ pub fn fresh_location(
         "postgres" => {
             let admin_url = std::env::var("KEYDESK_BENCH_POSTGRES_URL")
                 .expect("KEYDESK_BENCH_POSTGRES_URL names the PostgreSQL server");
-            rt.block_on(async {
-                let admin = Database::connect(&admin_url).await.unwrap();
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                admin.close().await.unwrap();
-            });
-            StoreLocation::Url(format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0))
+            StoreLocation::Url(rt.block_on(keydesk_test_support::new_database(&admin_url, &name)))
         }
         other => panic!("no backend {other}"),
     }
