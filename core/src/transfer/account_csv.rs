@@ -372,18 +372,10 @@ fn check_all<F: Clone>(
     Err(errors)
 }
 
-/// Reads `bytes` (the file named `file_name`) and says what importing it would do, checking
-/// every row against the forms' rules. Writes nothing.
-pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
-    let text = csv_text(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(separator(text))
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| file_error(format!("cannot be read as CSV: {e}")))?
-        .clone();
+/// What each header column fills (None: a column Keydesk does not know, listed by name in
+/// `unknown` unless blank). Refused: a column named twice, and a file whose header names
+/// neither the company nor the id (most likely a file without a header row).
+fn column_targets(headers: &csv::StringRecord) -> Result<(Vec<Option<Target>>, Vec<String>)> {
     let mut targets = Vec::with_capacity(headers.len());
     let mut unknown_columns = Vec::new();
     let mut seen = HashMap::new();
@@ -415,6 +407,57 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
             headers.len()
         )));
     }
+    Ok((targets, unknown_columns))
+}
+
+/// What a valid row does to the account it matched (`found`; None: a new one): create it,
+/// update it (the columns that change, and the blocks' versions the update starts from), or
+/// leave it unchanged.
+fn what_the_row_does(
+    found: Option<&Existing>,
+    contact: &ContactForm,
+    billing: &BillingForm,
+    tags: Option<&BTreeSet<String>>,
+) -> (RowAction, Work, Vec<String>) {
+    let Some(e) = found else {
+        return (RowAction::Create, Work::Create, Vec::new());
+    };
+    let mut changes = Vec::new();
+    let before_contact: ContactForm = e.contact.clone().into();
+    let contact_changed = differences(&before_contact, contact, CONTACT_COLUMNS, &mut changes);
+    let before_billing: BillingForm = e.billing.clone().map(Into::into).unwrap_or_default();
+    let billing_changed = differences(&before_billing, billing, BILLING_COLUMNS, &mut changes);
+    if tags.is_some_and(|t| *t != e.tags) {
+        changes.push("tags".to_owned());
+    }
+    let work = Work::Update {
+        account_id: e.contact.account_id,
+        contact_version: contact_changed.then_some(e.contact.version),
+        billing_version: billing_changed
+            .then(|| e.billing.as_ref().map(|b| b.version))
+            .flatten(),
+    };
+    let action = if changes.is_empty() {
+        RowAction::Unchanged
+    } else {
+        RowAction::Update
+    };
+    (action, work, changes)
+}
+
+/// Reads `bytes` (the file named `file_name`) and says what importing it would do, checking
+/// every row against the forms' rules. Writes nothing.
+pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Result<ImportPreview> {
+    let text = csv_text(bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator(text))
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| file_error(format!("cannot be read as CSV: {e}")))?
+        .clone();
+    let (targets, unknown_columns) = column_targets(&headers)?;
 
     let existing = existing_accounts(store.connection()).await?;
     let mut by_company: HashMap<String, Vec<i32>> = HashMap::new();
@@ -556,35 +599,7 @@ pub async fn preview_import(store: &Store, file_name: &str, bytes: &[u8]) -> Res
             }
         };
 
-        let (action, work, changes) = match found {
-            None => (RowAction::Create, Work::Create, Vec::new()),
-            Some(e) => {
-                let mut changes = Vec::new();
-                let before_contact: ContactForm = e.contact.clone().into();
-                let contact_changed =
-                    differences(&before_contact, &contact, CONTACT_COLUMNS, &mut changes);
-                let before_billing: BillingForm =
-                    e.billing.clone().map(Into::into).unwrap_or_default();
-                let billing_changed =
-                    differences(&before_billing, &billing, BILLING_COLUMNS, &mut changes);
-                if tags.as_ref().is_some_and(|t| *t != e.tags) {
-                    changes.push("tags".to_owned());
-                }
-                let work = Work::Update {
-                    account_id: e.contact.account_id,
-                    contact_version: contact_changed.then_some(e.contact.version),
-                    billing_version: billing_changed
-                        .then(|| e.billing.as_ref().map(|b| b.version))
-                        .flatten(),
-                };
-                let action = if changes.is_empty() {
-                    RowAction::Unchanged
-                } else {
-                    RowAction::Update
-                };
-                (action, work, changes)
-            }
-        };
+        let (action, work, changes) = what_the_row_does(found, &contact, &billing, tags.as_ref());
         match action {
             RowAction::Create => preview.create += 1,
             RowAction::Update => preview.update += 1,
