@@ -144,7 +144,62 @@ pub fn ensure_all_packages() -> Result<PathBuf, String> {
 
 fn test(test_args: &[String]) -> Result<(), String> {
     let tauri_driver = ensure_all_packages()?;
+    let built = check_build_and_package()?;
+    let skips = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let (sqlite_skips, postgres_skips) =
+        (skips.path().join("sqlite"), skips.path().join("postgres"));
+    let mut on_sqlite = tally::Tally::default();
+    let mut on_postgres_tally = tally::Tally::default();
+    // A throwaway PostgreSQL server: the team-store end-to-end tests use it, then the core and
+    // server suites run on it a second time. It is stopped and removed when this returns.
+    let cluster = postgres::Cluster::start()?;
+    workspace_pass(
+        test_args,
+        &tauri_driver,
+        &built,
+        &cluster,
+        &sqlite_skips,
+        &mut on_sqlite,
+    )?;
+    if test_args.is_empty() {
+        postgres_pass(&cluster, &postgres_skips, &mut on_postgres_tally)?;
+    }
+    eprintln!(
+        "{}",
+        tally::summary(
+            "the workspace (SQLite, end-to-end, units)",
+            &on_sqlite,
+            &tally::skips(&sqlite_skips)
+        )
+    );
+    if test_args.is_empty() {
+        eprintln!(
+            "{}",
+            tally::summary(
+                "the same core and server suites on PostgreSQL",
+                &on_postgres_tally,
+                &tally::skips(&postgres_skips)
+            )
+        );
+    } else {
+        eprintln!(
+            "xtask: NOTE: arguments were given ({}), so the PostgreSQL pass did not run",
+            test_args.join(" ")
+        );
+    }
+    Ok(())
+}
 
+/// What the end-to-end tests of installed packages need: the packages and where each was
+/// unpacked (removed when this is dropped).
+struct Built {
+    packages: bundle::Packages,
+    deb_root: tempfile::TempDir,
+    rpm_root: tempfile::TempDir,
+}
+
+/// Format and lints, the app's debug build, its packages unpacked, and the Windows check.
+fn check_build_and_package() -> Result<Built, String> {
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     status(fmt)?;
@@ -180,26 +235,33 @@ fn test(test_args: &[String]) -> Result<(), String> {
     status(unpack)?;
     // Windows-only code (keyring's Credential Manager store, paths) must keep compiling.
     bundle::check_windows()?;
+    Ok(Built {
+        packages,
+        deb_root,
+        rpm_root,
+    })
+}
 
-    let skips = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let (sqlite_skips, postgres_skips) =
-        (skips.path().join("sqlite"), skips.path().join("postgres"));
-    let mut on_sqlite = tally::Tally::default();
-    let mut on_postgres_tally = tally::Tally::default();
+/// `cargo test --workspace` (with `test_args`) under a display and a session bus: units, core
+/// and server on SQLite, and the end-to-end tests (the team-store ones on `cluster`).
+fn workspace_pass(
+    test_args: &[String],
+    tauri_driver: &std::path::Path,
+    built: &Built,
+    cluster: &postgres::Cluster,
+    skips_file: &std::path::Path,
+    tally: &mut tally::Tally,
+) -> Result<(), String> {
     let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut inner: Vec<String> = vec![cargo_bin, "test".into(), "--workspace".into()];
     inner.extend(test_args.iter().cloned());
-    // A throwaway PostgreSQL server: the team-store end-to-end tests use it, then the core
-    // suite runs on it a second time. It is stopped and removed when this function returns.
-    let cluster = postgres::Cluster::start()?;
-
     let mut command = session_command(&inner);
     command.env("TAURI_DRIVER", tauri_driver);
     command.env("KEYDESK_E2E_POSTGRES_URL", &cluster.url);
-    command.env("KEYDESK_INSTALLED_ROOT", deb_root.path());
-    command.env("KEYDESK_INSTALLED_DEB", &packages.deb);
-    command.env("KEYDESK_INSTALLED_RPM", &packages.rpm);
-    command.env("KEYDESK_INSTALLED_RPM_ROOT", rpm_root.path());
+    command.env("KEYDESK_INSTALLED_ROOT", built.deb_root.path());
+    command.env("KEYDESK_INSTALLED_DEB", &built.packages.deb);
+    command.env("KEYDESK_INSTALLED_RPM", &built.packages.rpm);
+    command.env("KEYDESK_INSTALLED_RPM_ROOT", built.rpm_root.path());
     if system::can_mount_tmpfs() {
         // The full-disk and read-only tests mount a small tmpfs; where that works they must run.
         command.env("KEYDESK_REQUIRE_MOUNT", "1");
@@ -213,68 +275,49 @@ fn test(test_args: &[String]) -> Result<(), String> {
         "KEYDESK_APP_BIN",
         target_dir().join("debug").join("keydesk"),
     );
-    command.env(tally::SKIPS_VARIABLE, &sqlite_skips);
-    tally::counted(command, &mut on_sqlite)?;
+    command.env(tally::SKIPS_VARIABLE, skips_file);
+    tally::counted(command, tally)
+}
 
-    // The core suite again, on a real PostgreSQL server (a team's shared store). The test
-    // binaries of the workspace pass are run again as they are: `cargo test -p keydesk-core`
-    // would resolve features differently and rebuild every dependency.
-    if test_args.is_empty() {
-        // A second server speaking TLS with a certificate from a CA made for the run: the
-        // `postgres` suite connects to it with verify-full (right CA, wrong CA), and is refused
-        // by the first one (no TLS) under verify-full.
-        let tls_cluster = postgres::Cluster::start_tls()?;
-        let tls = tls_cluster.tls.as_ref().expect("started with TLS");
-        let plain_localhost = cluster.url.replace("@127.0.0.1:", "@localhost:");
-        eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
-        // Every integration test binary of keydesk-core, as the tests folder has them: a test
-        // that cannot run on PostgreSQL says so itself (skipped by name, in the summary).
-        for binary in every_test_binary("keydesk-core", "/core#")? {
-            // In a session bus too: the secrets-at-rest suite uses the OS keyring.
-            let mut on_postgres = session_command(&[binary.display().to_string()]);
-            on_postgres
-                .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
-                .env("KEYDESK_TEST_POSTGRES_TLS_URL", &tls.url)
-                .env("KEYDESK_TEST_POSTGRES_TLS_CA", &tls.ca)
-                .env("KEYDESK_TEST_POSTGRES_OTHER_CA", &tls.other_ca)
-                .env("KEYDESK_TEST_POSTGRES_PLAIN_URL", &plain_localhost)
-                .env(tally::SKIPS_VARIABLE, &postgres_skips)
-                .current_dir(root().join("core"));
-            tally::counted(on_postgres, &mut on_postgres_tally)?;
-        }
-        // The token endpoint's suites (issue 15) on the same server, every one of them.
-        eprintln!("xtask: the keydesk-server suite on PostgreSQL");
-        for binary in every_test_binary("keydesk-server", "/server#")? {
-            let mut on_postgres = session_command(&[binary.display().to_string()]);
-            on_postgres
-                .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
-                .env(tally::SKIPS_VARIABLE, &postgres_skips)
-                .current_dir(root().join("server"));
-            tally::counted(on_postgres, &mut on_postgres_tally)?;
-        }
+/// The core and server suites again, on a real PostgreSQL server (a team's shared store): the
+/// test binaries of the workspace pass are run as they are (`cargo test -p keydesk-core` would
+/// resolve features differently and rebuild every dependency).
+fn postgres_pass(
+    cluster: &postgres::Cluster,
+    skips_file: &std::path::Path,
+    tally: &mut tally::Tally,
+) -> Result<(), String> {
+    // A second server speaking TLS with a certificate from a CA made for the run: the
+    // `postgres` suite connects to it with verify-full (right CA, wrong CA), and is refused
+    // by the first one (no TLS) under verify-full.
+    let tls_cluster = postgres::Cluster::start_tls()?;
+    let tls = tls_cluster.tls.as_ref().expect("started with TLS");
+    let plain_localhost = cluster.url.replace("@127.0.0.1:", "@localhost:");
+    eprintln!("xtask: the core suite on PostgreSQL ({})", cluster.url);
+    // Every integration test binary of keydesk-core, as the tests folder has them: a test
+    // that cannot run on PostgreSQL says so itself (skipped by name, in the summary).
+    for binary in every_test_binary("keydesk-core", "/core#")? {
+        // In a session bus too: the secrets-at-rest suite uses the OS keyring.
+        let mut on_postgres = session_command(&[binary.display().to_string()]);
+        on_postgres
+            .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
+            .env("KEYDESK_TEST_POSTGRES_TLS_URL", &tls.url)
+            .env("KEYDESK_TEST_POSTGRES_TLS_CA", &tls.ca)
+            .env("KEYDESK_TEST_POSTGRES_OTHER_CA", &tls.other_ca)
+            .env("KEYDESK_TEST_POSTGRES_PLAIN_URL", &plain_localhost)
+            .env(tally::SKIPS_VARIABLE, skips_file)
+            .current_dir(root().join("core"));
+        tally::counted(on_postgres, tally)?;
     }
-    eprintln!(
-        "{}",
-        tally::summary(
-            "the workspace (SQLite, end-to-end, units)",
-            &on_sqlite,
-            &tally::skips(&sqlite_skips)
-        )
-    );
-    if test_args.is_empty() {
-        eprintln!(
-            "{}",
-            tally::summary(
-                "the same core and server suites on PostgreSQL",
-                &on_postgres_tally,
-                &tally::skips(&postgres_skips)
-            )
-        );
-    } else {
-        eprintln!(
-            "xtask: NOTE: arguments were given ({}), so the PostgreSQL pass did not run",
-            test_args.join(" ")
-        );
+    // The token endpoint's suites (issue 15) on the same server, every one of them.
+    eprintln!("xtask: the keydesk-server suite on PostgreSQL");
+    for binary in every_test_binary("keydesk-server", "/server#")? {
+        let mut on_postgres = session_command(&[binary.display().to_string()]);
+        on_postgres
+            .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
+            .env(tally::SKIPS_VARIABLE, skips_file)
+            .current_dir(root().join("server"));
+        tally::counted(on_postgres, tally)?;
     }
     Ok(())
 }
