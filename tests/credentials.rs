@@ -54,8 +54,11 @@ fn test_pair(app: &App, client_id: &str, secret: &str) -> String {
     verdict
 }
 
+/// The console's procedure, step by step (Preferences → View/Edit Contact Information, generate,
+/// copy, renew No then Yes, reload, test, delete): each test below proves one step and starts
+/// where the one before it ends.
 #[test]
-fn generate_copy_renew_reload_test_and_delete() {
+fn generate_shows_a_client_id_and_a_secret_once_and_both_copy() {
     let _clipboard = exclusive_clipboard();
     let dir = tempfile::tempdir().unwrap();
     let app = App::launch(dir.path(), &["--demo"]);
@@ -90,6 +93,13 @@ fn generate_copy_renew_reload_test_and_delete() {
     app.wait_for("the clipboard to hold the Client ID", |_| {
         clipboard_text().as_deref() == Some(client_id.as_str())
     });
+}
+
+#[test]
+fn renew_asks_first_and_no_or_escape_change_nothing() {
+    let (_dir, app) = demo_with_new_credentials();
+    let client_id = app.text("#new-secret-client-id");
+    let secret = app.value("#new-secret");
 
     // Renew → the source's text with the Client ID → No: nothing changes.
     app.click(".credential .renew");
@@ -114,6 +124,13 @@ fn generate_copy_renew_reload_test_and_delete() {
     app.find("#renew-dialog");
     app.press(Key::ESCAPE);
     app.wait_for("Escape to close the dialog", |a| !a.exists("#renew-dialog"));
+}
+
+#[test]
+fn renew_keeps_the_client_id_and_only_the_new_secret_works_and_only_its_hint_stays() {
+    let (_dir, app) = demo_with_new_credentials();
+    let client_id = app.text("#new-secret-client-id");
+    let secret = app.value("#new-secret");
 
     // Renew → Yes: same Client ID, a different secret, shown once.
     app.renew_credentials("now");
@@ -148,6 +165,13 @@ fn generate_copy_renew_reload_test_and_delete() {
         verdict.starts_with("Valid — this pair works; the secret expires on "),
         "{verdict}"
     );
+}
+
+#[test]
+fn a_renewal_with_a_grace_period_keeps_the_replaced_secret_working_until_then() {
+    let (_dir, app) = demo_with_new_credentials();
+    let client_id = app.text("#new-secret-client-id");
+    let renewed = app.value("#new-secret");
 
     // A renewal with a 1-hour grace keeps the replaced secret working until then.
     app.renew_credentials("1h");
@@ -172,6 +196,20 @@ fn generate_copy_renew_reload_test_and_delete() {
         json!([]),
     );
     screenshot("credentials-renewed");
+}
+
+#[test]
+fn delete_stops_the_pair_and_the_activity_and_the_disk_hold_every_step_but_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::launch(dir.path(), &["--demo"]);
+    open_contact_page(&app);
+    let (client_id, secret) = app.generate_credentials(false);
+    app.renew_credentials("now");
+    app.wait_for("the new secret", |a| a.value("#new-secret") != secret);
+    let renewed = app.value("#new-secret");
+    app.renew_credentials("1h");
+    app.wait_for("the third secret", |a| a.value("#new-secret") != renewed);
+    let third = app.value("#new-secret");
 
     // Delete → confirm: back to Generate, and the pair stops working.
     app.click(".credential .delete");
