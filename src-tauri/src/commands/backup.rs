@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use keydesk_core::backup::{self, BackupCheck, BackupInfo};
+use keydesk_core::files;
 use keydesk_core::StoreLocation;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
-use crate::commands::transfer::{checked_path, confirm_overwrite};
+use crate::commands::transfer::confirm_overwrite;
 use crate::state::AppState;
 use crate::WireError;
 
@@ -50,7 +51,7 @@ pub async fn back_up_now(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<BackupInfo, WireError> {
-    let path = checked_path(&path, BACKUP_EXTENSIONS)?;
+    let path = files::checked_path(&path, BACKUP_EXTENSIONS)?;
     confirm_overwrite(&app, &state.data_dir, &path).await?;
     Ok(backup::back_up(state.store().await?, &path).await?)
 }
@@ -65,7 +66,7 @@ pub async fn restore_backup(
     path: String,
     confirmed: Option<bool>,
 ) -> Result<BackupCheck, WireError> {
-    let path = checked_path(&path, BACKUP_EXTENSIONS)?;
+    let path = files::checked_path(&path, BACKUP_EXTENSIONS)?;
     if confirmed != Some(true) {
         return Ok(backup::preview_restore(state.store().await?, &path).await?);
     }

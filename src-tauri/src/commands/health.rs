@@ -7,7 +7,7 @@ use keydesk_core::files::{self, Exported};
 use keydesk_core::health::{self, HealthPage};
 use tauri::State;
 
-use crate::commands::transfer::{checked_path, confirm_overwrite};
+use crate::commands::transfer::confirm_overwrite;
 use crate::state::AppState;
 use crate::WireError;
 
@@ -48,7 +48,7 @@ pub async fn export_expiries(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<Exported, WireError> {
-    let path = checked_path(&path, &["ics", "csv"])?;
+    let path = files::checked_path(&path, &["ics", "csv"])?;
     confirm_overwrite(&app, &state.data_dir, &path).await?;
     let store = state.store().await?;
     let expiries = expiry_export::live_expiries(store).await?;

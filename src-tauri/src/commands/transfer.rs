@@ -19,12 +19,6 @@ use crate::WireError;
 #[derive(Default)]
 pub struct PendingImport(Mutex<Option<(PathBuf, ImportPreview)>>);
 
-/// Core's rule for a typed or chosen path, as the commands here and in `backup` and `health`
-/// call it.
-pub(crate) fn checked_path(path: &str, extensions: &[&str]) -> Result<PathBuf, WireError> {
-    Ok(files::checked_path(path, extensions)?)
-}
-
 fn invalid(field: &'static str, message: impl Into<String>) -> WireError {
     WireError {
         code: "invalid",
@@ -131,7 +125,7 @@ pub async fn preview_import(
     pending: State<'_, PendingImport>,
     path: String,
 ) -> Result<ImportPreview, WireError> {
-    let path = checked_path(&path, &["csv", "txt", "tsv"])?;
+    let path = files::checked_path(&path, &["csv", "txt", "tsv"])?;
     let bytes = account_csv::read_import_file(&path)?;
     let name = path
         .file_name()
@@ -164,7 +158,7 @@ pub async fn export_accounts(
     tag: Option<String>,
     account_ids: Option<Vec<i32>>,
 ) -> Result<Exported, WireError> {
-    let path = checked_path(&path, &["csv"])?;
+    let path = files::checked_path(&path, &["csv"])?;
     confirm_overwrite(&app, &state.data_dir, &path).await?;
     let selection = Selection::from_fields(tag, account_ids);
     let csv = account_csv::export_accounts(state.store().await?, &selection).await?;
@@ -182,7 +176,7 @@ pub async fn export_activity(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<Exported, WireError> {
-    let path = checked_path(&path, &["csv"])?;
+    let path = files::checked_path(&path, &["csv"])?;
     confirm_overwrite(&app, &state.data_dir, &path).await?;
     let range = match account_id {
         Some(id) => ActivityRange::Account(id),
