@@ -5,15 +5,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
-pub mod client_auth;
 pub mod contact;
 pub mod credentials;
 pub mod demo;
 pub mod error;
-pub mod health;
 pub mod keydesk;
 pub mod logging;
-pub mod reminders;
 pub mod search;
 pub mod secrets;
 pub mod selection;
@@ -26,6 +23,7 @@ pub mod validation;
 pub mod vault;
 
 pub use clock::Clock;
+pub use credentials::{client_auth, health, reminders};
 pub use error::{Error, Result};
 pub use keydesk::Keydesk;
 pub use sea_orm::DbErr;

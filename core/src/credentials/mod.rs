@@ -7,11 +7,16 @@
 //! - `lifecycle`: generate, renew, delete (through the write path);
 //! - `keyring`: the optional OS keyring copy of the current secret;
 //! - `verify`: does a (Client ID, secret) pair work;
-//! - `views`: what the page is shown of a credential.
+//! - `views`: what the page is shown of a credential;
+//! - `client_auth`: a client's secret checked against the live ones (verify and tokens);
+//! - `health`: every credential by how soon it ends; `reminders`: the notifications for them.
 
+pub mod client_auth;
+pub mod health;
 mod keyring;
 mod lifecycle;
 mod lifetime;
+pub mod reminders;
 mod verify;
 mod views;
 
