@@ -5,23 +5,20 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
-pub mod contact;
 pub mod credentials;
 pub mod demo;
 pub mod error;
 pub mod keydesk;
 pub mod logging;
-pub mod search;
 pub mod secrets;
-pub mod selection;
 pub mod settings;
 pub mod store;
-pub mod tags;
 pub mod tokens;
 pub mod transfer;
 pub mod validation;
 pub mod vault;
 
+pub use accounts::{contact, search, selection, tags};
 pub use clock::Clock;
 pub use credentials::{client_auth, health, reminders};
 pub use error::{Error, Result};

@@ -1,5 +1,14 @@
 //! Accounts: create, list, open, pin, delete. An account is born with its contact information
 //! (company and name required) and its billing block, through the write path.
+//!
+//! - `contact`: the contact and billing forms and their rules;
+//! - `tags`: an account's tags; `search`: finding accounts by name, tag or Client ID;
+//! - `selection`: which accounts an export or a bulk action means.
+
+pub mod contact;
+pub mod search;
+pub mod selection;
+pub mod tags;
 
 use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
 use serde::Serialize;
@@ -8,7 +17,7 @@ use crate::audit::{Action, Event, Subject};
 use crate::contact::{
     insert_account, save_billing, save_contact, BillingForm, BillingView, ContactForm, ContactView,
 };
-use crate::entities::{account, billing, contact};
+use crate::entities::{account, billing, contact as contact_row};
 use crate::write::Write;
 use crate::{Error, Keydesk, Result, Store};
 
@@ -50,8 +59,8 @@ pub async fn get_account(store: &Store, account_id: i32) -> Result<AccountView> 
         .one(db)
         .await?
         .ok_or(Error::NotFound("The account"))?;
-    let contact = contact::Entity::find()
-        .filter(contact::Column::AccountId.eq(account_id))
+    let contact = contact_row::Entity::find()
+        .filter(contact_row::Column::AccountId.eq(account_id))
         .one(db)
         .await?
         .ok_or(Error::NotFound("The account"))?;
