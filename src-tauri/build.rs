@@ -2,9 +2,13 @@
 // file that grants exactly those is written from the same list (src/commands/list.rs). Nothing
 // else is granted.
 
+// Only the names are read here; the generated wrappers are the app's (src/commands/mod.rs).
 macro_rules! commands {
-    ($($module:ident::$name:ident),+ $(,)?) => {
-        const COMMANDS: &[&str] = &[$(stringify!($name)),+];
+    (
+        $($module:ident::$name:ident),+ ;
+        $($(#[$doc:meta])* $pass:ident($($args:tt)*) -> $out:ty = $context:ident |$ctx:ident| $call:expr),+ $(,)?
+    ) => {
+        const COMMANDS: &[&str] = &[$(stringify!($name),)+ $(stringify!($pass)),+];
     };
 }
 

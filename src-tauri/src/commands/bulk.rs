@@ -1,4 +1,4 @@
-use keydesk_core::bulk::{self, BulkAction, BulkResult, BulkTarget};
+use keydesk_core::bulk::{self, BulkTarget};
 use keydesk_core::selection::Selection;
 use tauri::State;
 
@@ -18,14 +18,4 @@ pub async fn bulk_targets(
         .account_ids(store)
         .await?;
     Ok(bulk::bulk_targets(store, &ids).await?)
-}
-
-/// Runs one action on each account; the result says per account what happened.
-#[tauri::command]
-pub async fn run_bulk(
-    state: State<'_, AppState>,
-    account_ids: Vec<i32>,
-    action: BulkAction,
-) -> Result<Vec<BulkResult>, WireError> {
-    Ok(bulk::run_bulk(&state.keydesk().await?, &account_ids, &action).await?)
 }

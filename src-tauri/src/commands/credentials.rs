@@ -1,5 +1,5 @@
 use keydesk_core::credentials::{
-    self, CredentialForm, CredentialView, Grace, Issued, Lifetime, RenewLifetime, Verification,
+    self, CredentialForm, Grace, Issued, Lifetime, RenewLifetime, Verification,
 };
 use keydesk_core::credentials::{GenerateRequest, RenewRequest};
 use keydesk_core::secrets::Secret;
@@ -35,14 +35,6 @@ pub struct Deleted {
 pub struct Copied {
     /// When a secret was copied: seconds until the clipboard is cleared.
     pub clears_in_seconds: Option<u64>,
-}
-
-#[tauri::command]
-pub async fn list_credentials(
-    state: State<'_, AppState>,
-    account_id: i32,
-) -> Result<Vec<CredentialView>, WireError> {
-    Ok(credentials::list_credentials(state.store().await?, account_id).await?)
 }
 
 #[tauri::command]
@@ -92,19 +84,6 @@ pub async fn delete_credentials(
 ) -> Result<Deleted, WireError> {
     let keyring_error = credentials::delete(&state.keydesk().await?, credential_id).await?;
     Ok(Deleted { keyring_error })
-}
-
-/// Whether the credential's holder may introspect other clients' tokens (a resource server).
-#[tauri::command]
-pub async fn set_resource_server(
-    state: State<'_, AppState>,
-    credential_id: i32,
-    resource_server: bool,
-) -> Result<CredentialView, WireError> {
-    Ok(
-        credentials::set_resource_server(state.store().await?, credential_id, resource_server)
-            .await?,
-    )
 }
 
 #[tauri::command]

@@ -1,20 +1,21 @@
 // Every command the webview may call, declared once. From this list follow: the handler the
 // app registers (`commands::handler`), the command names (`COMMANDS`), their `allow-<command>`
 // permissions and the capability file that grants exactly those (both written by build.rs),
-// and the contract test that ui/api.js calls exactly these. Adding a command: its core
-// function, its wrapper in `commands/<domain>.rs`, one line here, one line in ui/api.js.
+// and the contract test that ui/api.js calls exactly these.
+//
+// Adding a command: its core function, one line here, one line in ui/api.js. A command that
+// only passes its arguments to core is written below the `;` as one line — `name(args) -> Out
+// = store |s| core call` (or `keydesk |k|` for the store with the keyring) — and its wrapper
+// is generated from it. A command that does more (the clipboard, dialogs, settings, a secret
+// crossing) is written in `commands/<domain>.rs` and named above the `;`.
 commands! {
     app::app_status,
     app::page_ready,
     app::quit,
     app::page_constants,
     app::subscribe_page_events,
-    accounts::create_account,
-    accounts::get_account,
-    contact::update_contact,
-    contact::update_billing,
+    app::open_folder,
     contact::list_countries,
-    credentials::list_credentials,
     credentials::generate_credentials,
     credentials::renew_secret,
     credentials::delete_credentials,
@@ -22,27 +23,13 @@ commands! {
     credentials::copy_client_id,
     credentials::copy_secret,
     credentials::copy_secret_from_keyring,
-    credentials::set_resource_server,
-    activity::list_activity,
-    accounts::open_account,
-    accounts::last_opened_account,
-    accounts::search_accounts,
-    accounts::recent_accounts,
-    accounts::set_pinned,
-    accounts::account_deletion_impact,
-    accounts::delete_account,
     settings::get_settings,
     settings::update_settings,
     settings::token_endpoint_status,
     settings::copy_token_endpoint_example,
-    app::open_folder,
     health::credentials_health,
     health::health_badge,
     health::export_expiries,
-    tags::list_account_tags,
-    tags::list_tags,
-    tags::add_account_tag,
-    tags::remove_account_tag,
     transfer::choose_file,
     transfer::preview_import,
     transfer::commit_import,
@@ -51,6 +38,49 @@ commands! {
     backup::backup_status,
     backup::back_up_now,
     backup::restore_backup,
-    bulk::bulk_targets,
-    bulk::run_bulk,
+    bulk::bulk_targets;
+
+    create_account(contact: ContactForm, billing: Option<BillingForm>) -> AccountView
+        = store |s| keydesk_core::accounts::create_account(s, &contact, &billing.unwrap_or_default()),
+    get_account(account_id: i32) -> AccountView
+        = store |s| keydesk_core::accounts::get_account(s, account_id),
+    /// Opens an account and remembers it as the most recent (it reopens at the next start).
+    open_account(account_id: i32) -> AccountView
+        = store |s| keydesk_core::accounts::open_account(s, account_id),
+    last_opened_account() -> Option<i32>
+        = store |s| keydesk_core::accounts::last_opened_account(s),
+    search_accounts(query: String, offset: u64, limit: u64) -> SearchPage
+        = store |s| keydesk_core::search::search_accounts(s, &query, offset, limit),
+    recent_accounts() -> Vec<AccountHit>
+        = store |s| keydesk_core::search::recent_accounts(s, RECENT_SHOWN),
+    set_pinned(account_id: i32, pinned: bool) -> ()
+        = store |s| keydesk_core::accounts::set_pinned(s, account_id, pinned),
+    account_deletion_impact(account_id: i32) -> DeletionImpact
+        = store |s| keydesk_core::accounts::deletion_impact(s, account_id),
+    /// Returns the OS keyring's complaints, if any entry could not be removed.
+    delete_account(account_id: i32) -> Vec<String>
+        = keydesk |k| keydesk_core::accounts::delete_account(k, account_id),
+    update_contact(account_id: i32, version: i32, form: ContactForm) -> AccountView
+        = store |s| keydesk_core::accounts::update_contact(s, account_id, version, &form),
+    update_billing(account_id: i32, version: i32, form: BillingForm) -> AccountView
+        = store |s| keydesk_core::accounts::update_billing(s, account_id, version, &form),
+    list_account_tags(account_id: i32) -> Vec<String>
+        = store |s| keydesk_core::tags::account_tags(s, account_id),
+    /// Every tag in use with its number of accounts: suggestions and the Home filter.
+    list_tags() -> Vec<TagUse>
+        = store |s| keydesk_core::tags::all_tags(s),
+    add_account_tag(account_id: i32, tag: String) -> Vec<String>
+        = store |s| keydesk_core::tags::add_tag(s, account_id, &tag),
+    remove_account_tag(account_id: i32, tag: String) -> Vec<String>
+        = store |s| keydesk_core::tags::remove_tag(s, account_id, &tag),
+    list_activity(account_id: i32) -> Vec<ActivityEntry>
+        = store |s| keydesk_core::audit::list_activity(s, account_id, ACTIVITY_SHOWN),
+    list_credentials(account_id: i32) -> Vec<CredentialView>
+        = store |s| keydesk_core::credentials::list_credentials(s, account_id),
+    /// Whether the credential's holder may introspect other clients' tokens (a resource server).
+    set_resource_server(credential_id: i32, resource_server: bool) -> CredentialView
+        = store |s| keydesk_core::credentials::set_resource_server(s, credential_id, resource_server),
+    /// Runs one action on each account; the result says per account what happened.
+    run_bulk(account_ids: Vec<i32>, action: BulkAction) -> Vec<BulkResult>
+        = keydesk |k| keydesk_core::bulk::run_bulk(k, &account_ids, &action),
 }
