@@ -83,15 +83,16 @@ fn release(name: &str) -> PathBuf {
     target_dir().join("release").join(name)
 }
 
-use crate::stats::{fastest_decile, median, median_ratio, quantile};
+use crate::bench_report::{markdown, Figures, Sizes};
+use crate::stats::{fastest_decile, median, quantile};
 
 /// Launches whose memory is read (each waits MEMORY_SETTLE): memory moves little between runs,
 /// so the first ones are enough and the rest of the ≥ 30 launches stop as soon as drawn.
 const MEMORY_RUNS: usize = 10;
 /// The start-up goal's interval may be at most this wide either side of the ratio.
-const MAX_HALF_WIDTH: f64 = 0.10;
+pub const MAX_HALF_WIDTH: f64 = 0.10;
 /// Launches per app below which the start-up figures are not trusted.
-const MIN_RUNS: usize = 30;
+pub const MIN_RUNS: usize = 30;
 
 /// The app's process and every process below it (WebKit's web and network processes).
 fn process_tree(root: u32) -> Vec<u32> {
@@ -219,9 +220,9 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
 
 /// One app's launches: ms to ready and MiB, per run.
 #[derive(Default)]
-struct Launched {
-    ms: Vec<f64>,
-    mib: Vec<f64>,
+pub struct Launched {
+    pub ms: Vec<f64>,
+    pub mib: Vec<f64>,
 }
 
 impl Launched {
@@ -229,15 +230,15 @@ impl Launched {
         self.ms.push(ms);
         self.mib.extend(mib);
     }
-    fn median_ms(&self) -> f64 {
+    pub fn median_ms(&self) -> f64 {
         median(&self.ms)
     }
-    fn median_mib(&self) -> f64 {
+    pub fn median_mib(&self) -> f64 {
         median(&self.mib)
     }
     /// The mean of the fastest tenth of the launches: WebKit on this kind of machine now and
     /// then starts a page ~0.5 s late in every app alike (seen in the bare app too).
-    fn fastest_decile(&self) -> f64 {
+    pub fn fastest_decile(&self) -> f64 {
         fastest_decile(&self.ms)
     }
     fn last(&self) -> String {
@@ -256,10 +257,10 @@ impl Launched {
 /// setting buys and what Keydesk costs beyond it.
 const CPU_DRAWN: (&str, &str) = ("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
 
-struct Launches {
-    bare: Launched,
-    bare_cpu: Launched,
-    keydesk: Launched,
+pub struct Launches {
+    pub bare: Launched,
+    pub bare_cpu: Launched,
+    pub keydesk: Launched,
 }
 
 fn startup_and_memory(runs: usize, template: &Path) -> Result<Launches, String> {
@@ -519,191 +520,39 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
     // The outer process built everything; this (a no-op build) names the bench executables.
     let store = store_benches(&crate::bundle::build_release()?)?;
     let tokens = crate::token_bench::run()?;
-    let (bin_kd, bin_bare) = (
-        size_mib(&release("keydesk")),
-        size_mib(&release("keydesk-bare")),
-    );
-    let (packages_kd, packages_bare) = (
+    let (kd, bare) = (
         crate::bundle::packages("release")?,
         crate::bundle::bare_packages()?,
     );
-    let (deb_kd, deb_bare) = (size_mib(&packages_kd.deb), size_mib(&packages_bare.deb));
-    let (rpm_kd, rpm_bare) = (size_mib(&packages_kd.rpm), size_mib(&packages_bare.rpm));
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let date = String::from_utf8_lossy(
-        &Command::new("date")
-            .arg("-u")
-            .arg("+%Y-%m-%d %H:%M UTC")
-            .output()
-            .map_err(|e| e.to_string())?
-            .stdout,
-    )
-    .trim()
-    .to_owned();
-
-    let mut md = String::new();
-    md.push_str("# Benchmarks\n\nWritten by `cargo xtask bench` (do not edit by hand). ");
-    md.push_str(&format!(
-        "{date}, {} ({cores} cores), {runs} launches of each app, alternating.\n\n",
-        cpu()
-    ));
-    md.push_str("## Start-up and memory (release builds, Xvfb, software GL)\n\n| | Keydesk (1,000 accounts) | bare Tauri app | ratio | goal | bare app drawn on the CPU, as Keydesk is | ratio to it |\n| --- | --- | --- | --- | --- | --- | --- |\n");
-    // One row: Keydesk, the bare app, the bare app drawn on the CPU, and the ratios.
-    let row = |label: &str, unit: &str, goal: &str, (kd, bare, cpu): (f64, f64, f64)| {
-        format!(
-            "| {label} | {kd:.0} {unit} | {bare:.0} {unit} | {:.2}× | {goal} | {cpu:.0} {unit} | {:.2}× |\n",
-            kd / bare,
-            kd / cpu
-        )
+    let sizes = Sizes {
+        binary: (
+            size_mib(&release("keydesk")),
+            size_mib(&release("keydesk-bare")),
+        ),
+        deb: (size_mib(&kd.deb), size_mib(&bare.deb)),
+        rpm: (size_mib(&kd.rpm), size_mib(&bare.rpm)),
     };
-    let Launches {
-        bare,
-        bare_cpu,
-        keydesk,
-    } = &launches;
-    let each = |figure: fn(&Launched) -> f64| (figure(keydesk), figure(bare), figure(bare_cpu));
-    // The goal's figure: the median ratio over paired launches, with its 95% interval.
-    let startup = median_ratio(&keydesk.ms, &bare.ms, 10_000);
-    let to_cpu = median_ratio(&keydesk.ms, &bare_cpu.ms, 10_000);
-    let trusted = |estimate: &crate::stats::RatioEstimate| {
-        if runs < MIN_RUNS {
-            format!(" **⚠ only {runs} launches (< {MIN_RUNS}): not a figure to judge by**")
-        } else if estimate.relative_half_width() > MAX_HALF_WIDTH {
-            format!(
-                " **⚠ UNRELIABLE: the 95% interval is ±{:.0}% (> ±{:.0}%): run again on a quieter machine**",
-                estimate.relative_half_width() * 100.0,
-                MAX_HALF_WIDTH * 100.0
-            )
-        } else {
-            String::new()
-        }
-    };
-    md.push_str(&format!(
-        "| launch → page drawn with data (median; ratio with its bootstrap 95% interval over the {runs} pairs) | {:.0} ms | {:.0} ms | {:.2}× [{:.2}–{:.2}]{} | ≤ 1.10× | {:.0} ms | {:.2}× [{:.2}–{:.2}] |\n",
-        keydesk.median_ms(),
-        bare.median_ms(),
-        startup.ratio,
-        startup.low,
-        startup.high,
-        trusted(&startup),
-        bare_cpu.median_ms(),
-        to_cpu.ratio,
-        to_cpu.low,
-        to_cpu.high,
-    ));
-    md.push_str(&row(
-        "launch → page drawn, fastest tenth of the runs (mean)",
-        "ms",
-        "",
-        each(Launched::fastest_decile),
-    ));
-    md.push_str(&row(
-        "idle memory 3 s later, PSS of app + WebKit processes (median of the first launches)",
-        "MiB",
-        "≤ 1.10×",
-        each(Launched::median_mib),
-    ));
-    md.push_str(&format!(
-        "| release binary | {bin_kd:.1} MiB | {bin_bare:.1} MiB | {:.2}× | | | |\n",
-        bin_kd / bin_bare
-    ));
-    md.push_str(&format!(
-        "| .deb package (`cargo xtask bundle`, Tauri's bundler) | {deb_kd:.1} MiB | {deb_bare:.1} MiB | {:.2}× | | | |\n",
-        deb_kd / deb_bare
-    ));
-    md.push_str(&format!(
-        "| .rpm package (`cargo xtask bundle`, Tauri's bundler) | {rpm_kd:.1} MiB | {rpm_bare:.1} MiB | {:.2}× | | | |\n\n",
-        rpm_kd / rpm_bare
-    ));
-    md.push_str(
-        "Keydesk turns WebKitGTK's GL compositing off (`WEBKIT_DISABLE_COMPOSITING_MODE=1` unless \
-         the person set it): with GL in software its first frame took ~450 ms and the processes \
-         held ~85 MiB more. The bare app is launched both as Tauri leaves it (the goal's floor) and \
-         with the same setting (the last two columns: what Keydesk costs beyond the setting). \
-         On this kind of machine WebKit now and then shows a page ~0.5 s late, in every app \
-         alike. So each run is a pair — the bare app and Keydesk launched back to back, their \
-         order alternating — and the ratio of the medians comes with a 95% interval from \
-         10,000 bootstrap resamples of the pairs; the table flags an interval wider than \
-         ±10% instead of presenting the figure. The fastest tenth of the launches is what late \
-         starts cannot reach. Memory is read in the first 10 runs (3 s after each launch).\n\n",
-    );
-    let ms = |key: &str, stat: &str| ipc[key][stat].as_f64().unwrap_or(f64::NAN);
-    md.push_str("## IPC round trips from the webview (`performance.now()`, 1,000 calls each)\n\n| command | median | mean | vs. no-op (mean) |\n| --- | --- | --- | --- |\n");
-    for (label, key) in [
-        ("app_status (no-op floor)", "noop"),
-        ("search_accounts \"summit\", 1,000 accounts", "search"),
-        ("renew_secret", "renew"),
-    ] {
-        md.push_str(&format!(
-            "| {label} | {:.2} ms | {:.3} ms | {:.1}× |\n",
-            ms(key, "median"),
-            ms(key, "mean"),
-            ms(key, "mean") / ms("noop", "mean")
-        ));
-    }
-    md.push_str(
-        "\nWebKit rounds `performance.now()`; the mean over 1,000 calls is the finer figure.\n\n",
-    );
-    md.push_str(&format!(
-        "## The switcher: keystroke → results painted (10,000 accounts, real webview)\n\n\
-         | | median | p95 | goal |\n| --- | --- | --- | --- |\n\
-         | `input` event → next animation frame after the list is redrawn ({} keystrokes) | {:.1} ms | {:.1} ms | ≤ 16 ms median, ≤ 33 ms p95 |\n\n\
-         Measured in the page: the text is put in the box and an `input` event dispatched, as \
-         typing does; the clock stops in the first `requestAnimationFrame` after the results \
-         list changed (the frame that paints it). WebKit rounds `performance.now()` to 1 ms.\n\n",
-        keystrokes.len(),
-        median(&keystrokes),
-        quantile(&keystrokes, 0.95),
-    ));
-    md.push_str("## Store operations (criterion medians; floor = the same writes/reads as single SQL statements)\n\n| operation | Keydesk | floor | ratio | goal |\n| --- | --- | --- | --- | --- |\n");
-    for (id, keydesk) in store.iter().filter(|(id, _)| id.ends_with("/keydesk")) {
-        let base = id.trim_end_matches("/keydesk");
-        let floor = store
-            .iter()
-            .find(|(i, _)| *i == format!("{base}/floor"))
-            .map(|(_, v)| *v)
-            .unwrap_or(f64::NAN);
-        let goal = if base.ends_with("/renew") {
-            "≤ 1.5×"
-        } else if base.ends_with("/search") {
-            "≤ 2 ms"
-        } else {
-            ""
-        };
-        md.push_str(&format!(
-            "| {base} | {keydesk:.0} µs | {floor:.0} µs | {:.2}× | {goal} |\n",
-            keydesk / floor
-        ));
-    }
-    md.push_str("\n## Search over 10,000 accounts (first page of 50)\n\n| store / query | median |\n| --- | --- |\n");
-    for (id, us) in store.iter().filter(|(id, _)| id.starts_with("search 10k")) {
-        md.push_str(&format!(
-            "| {} | {:.2} ms |\n",
-            id.trim_start_matches("search 10k accounts/"),
-            us / 1000.0
-        ));
-    }
-    md.push_str("\n## Credentials health over 10,000 accounts × 3 credentials (goal ≤ 5 ms on SQLite)\n\n| store / query | median |\n| --- | --- |\n");
-    for (id, us) in store.iter().filter(|(id, _)| id.starts_with("health 10k")) {
-        md.push_str(&format!(
-            "| {} | {:.2} ms |\n",
-            id.trim_start_matches("health 10k accounts/"),
-            us / 1000.0
-        ));
-    }
-    md.push_str("\n## CSV import of 10,000 accounts (preview + commit into an empty store, with tags)\n\n| store | median | goal |\n| --- | --- | --- |\n");
-    for (id, us) in store.iter().filter(|(id, _)| id.starts_with("import 10k")) {
-        md.push_str(&format!(
-            "| {} | {:.2} s | ≤ 3 s |\n",
-            id.trim_start_matches("import 10k accounts/"),
-            us / 1_000_000.0
-        ));
-    }
-    md.push('\n');
-    md.push_str(&crate::token_bench::markdown(&tokens));
+    let md = markdown(&Figures {
+        date: utc_now()?,
+        cpu: cpu(),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        runs,
+        launches,
+        sizes,
+        ipc,
+        keystrokes,
+        store,
+        tokens,
+    });
     std::fs::write(root().join("BENCHMARKS.md"), &md).map_err(|e| e.to_string())?;
     println!("{md}");
     Ok(())
+}
+
+fn utc_now() -> Result<String, String> {
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }

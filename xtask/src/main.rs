@@ -2,6 +2,7 @@
 //! It installs what a fresh Debian/Ubuntu machine lacks, then builds and runs or tests.
 
 mod bench;
+mod bench_report;
 mod bundle;
 mod postgres;
 mod soak;
