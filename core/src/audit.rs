@@ -201,6 +201,8 @@ pub async fn list_activity(
         .limit(limit)
         .all(store.connection())
         .await?;
+    // On a team store the database wrote the login role; the page shows the technician's name.
+    let names = crate::team::display_names(store).await?;
     Ok(rows
         .into_iter()
         .map(|e| ActivityEntry {
@@ -211,7 +213,7 @@ pub async fn list_activity(
             action: e.action,
             detail: e.detail,
             credential_id: e.credential_id,
-            actor: e.actor,
+            actor: e.actor.map(|a| names.get(&a).cloned().unwrap_or(a)),
             at: e.at,
         })
         .collect())

@@ -49,8 +49,63 @@ pub enum Error {
     /// the URL's password.
     #[error("cannot open the store {store}: {cause}")]
     Connect { store: String, cause: String },
+    /// A team store's schema is older than this build needs, and this login may not update it
+    /// (only the schema's owner migrates: issue 26).
+    #[error(
+        "the store {path} has an older schema (its last migration is {has}; this Keydesk needs \
+         {needs}). Whoever administers the store updates it with `keydesk-server migrate`, run \
+         as a PostgreSQL superuser or a member of keydesk_owner; until then this Keydesk \
+         changes nothing in it"
+    )]
+    StoreOutdated {
+        path: String,
+        has: String,
+        needs: String,
+    },
+    /// The team store's database refused this login the change (its role's rights, its
+    /// customer scope, a rule on tags or the activity): the sentence says which.
+    #[error("{0}")]
+    Refused(String),
     #[error("{}", store_failure(.0))]
-    Store(#[from] sea_orm::DbErr),
+    Store(sea_orm::DbErr),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Error {
+        match refusal(&err) {
+            Some(sentence) => Error::Refused(sentence),
+            None => Error::Store(err),
+        }
+    }
+}
+
+/// PostgreSQL's "insufficient privilege" (SQLSTATE 42501) as a sentence: a refusal raised by
+/// Keydesk's own rules is one already; the engine's own become one.
+fn refusal(err: &sea_orm::DbErr) -> Option<String> {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else {
+        return None;
+    };
+    if db.code().as_deref() != Some("42501") {
+        return None;
+    }
+    let message = db.message();
+    Some(if message.contains("row-level security") {
+        "That account is outside the customers you look after on this team store, so nothing \
+         was changed."
+            .to_owned()
+    } else if let Some(what) = message.strip_prefix("permission denied for ") {
+        format!(
+            "Your rights on this team store do not allow this ({what}), so nothing was changed; \
+             an admin can change your rights."
+        )
+    } else {
+        message.to_owned()
+    })
 }
 
 /// The database's complaint as a sentence about what happened to this change, for the failures
@@ -99,6 +154,8 @@ impl Error {
             Error::Keyring(_) | Error::KeyringFailed { .. } => "keyring",
             Error::Random(_) => "random",
             Error::StoreMoved { .. } => "store_moved",
+            Error::StoreOutdated { .. } => "store_outdated",
+            Error::Refused(_) => "refused",
             Error::Store(_) | Error::Connect { .. } => "store",
         }
     }

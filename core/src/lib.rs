@@ -13,6 +13,7 @@ pub mod logging;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod team;
 pub mod tokens;
 pub mod transfer;
 pub mod validation;

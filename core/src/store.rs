@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -196,10 +197,8 @@ impl Store {
             machine_id: Arc::new(RwLock::new(crate::secrets::new_client_id()?)),
             changes: Default::default(),
         };
-        store.check_is_ours().await?;
-        Migrator::up(&store.db, None)
-            .await
-            .map_err(|e| store.location.connect_error(e))?;
+        let applied = store.check_is_ours().await?;
+        store.migrate(&applied).await?;
         store.make_files_private()?;
         tracing::info!(store = %described, "store opened");
         Ok(store)
@@ -323,7 +322,7 @@ impl Store {
 
     /// Refuses a database that has tables but no Keydesk migrations, or migrations this build
     /// does not know (written by a newer Keydesk).
-    async fn check_is_ours(&self) -> Result<()> {
+    async fn check_is_ours(&self) -> Result<Vec<String>> {
         let path = self.location.describe();
         let backend = self.db.get_database_backend();
         let tables_sql = match backend {
@@ -347,7 +346,7 @@ impl Store {
             .filter_map(|row| row.try_get::<String>("", "name").ok())
             .collect();
         if tables.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         if !tables.iter().any(|t| t == "seaql_migrations") {
             return Err(Error::NotKeydesk {
@@ -369,10 +368,62 @@ impl Store {
             .filter_map(|row| row.try_get::<String>("", "version").ok())
             .collect();
         let known = known_migrations();
-        match applied.into_iter().find(|v| !known.contains(v)) {
-            Some(migration) => Err(Error::StoreTooNew { path, migration }),
-            None => Ok(()),
+        match applied.iter().find(|v| !known.contains(v)) {
+            Some(migration) => Err(Error::StoreTooNew {
+                path,
+                migration: migration.clone(),
+            }),
+            None => Ok(applied),
         }
+    }
+
+    /// Applies the migrations `applied` lacks. On PostgreSQL only a superuser or a member of
+    /// `keydesk_owner` may (a technician's login is refused with a sentence naming who can),
+    /// and once the team's rights exist the migrations run as `keydesk_owner`, so what they
+    /// create belongs to the schema's owner (issue 26).
+    async fn migrate(&self, applied: &[String]) -> Result<()> {
+        let known = known_migrations();
+        let Some(needs) = known.iter().rev().find(|m| !applied.contains(m)) else {
+            return Ok(());
+        };
+        let fail = |e: DbErr| self.location.connect_error(e);
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return Migrator::up(&self.db, None).await.map_err(fail);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false) \
+                     OR EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = 'keydesk_owner' \
+                                 AND pg_has_role(session_user, o.oid, 'MEMBER')) AS may, \
+                        EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'keydesk_owner') \
+                     AND EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() \
+                                 AND tablename = 'technicians') AS owned",
+            ))
+            .await
+            .map_err(fail)?
+            .ok_or_else(|| fail(DbErr::RecordNotFound("the role check".into())))?;
+        let may: bool = row.try_get("", "may").map_err(fail)?;
+        let owned: bool = row.try_get("", "owned").map_err(fail)?;
+        if !may {
+            return Err(Error::StoreOutdated {
+                path: self.location.describe(),
+                has: applied
+                    .last()
+                    .cloned()
+                    .unwrap_or_else(|| "none (an empty database)".to_owned()),
+                needs: needs.clone(),
+            });
+        }
+        let txn = self.db.begin().await.map_err(fail)?;
+        if owned {
+            txn.execute_unprepared("SET LOCAL ROLE keydesk_owner")
+                .await
+                .map_err(fail)?;
+        }
+        Migrator::up(&txn, None).await.map_err(fail)?;
+        txn.commit().await.map_err(fail)
     }
 }
 

@@ -10,6 +10,8 @@ use crate::proxy::Cidr;
 pub const USAGE: &str = "usage: keydesk-server [--listen ADDR:PORT] [--issuer URL] \
 [--token-lifetime SECONDS] [--tls-cert FILE --tls-key FILE]
        [--behind-tls-proxy [--trusted-proxy CIDR]...]
+       keydesk-server migrate   (update a team store's schema: as a PostgreSQL superuser, or a
+                                 member of keydesk_owner; then exit)
 
   --listen            where to listen (default 127.0.0.1:8477)
   --issuer            the URL clients reach this server at (default http(s)://ADDR:PORT)

@@ -13,7 +13,16 @@ use keydesk_server::{serve, serve_tls, Config};
 const APP_IDENTIFIER: &str = "app.keydesk.desktop";
 
 fn main() -> ExitCode {
-    let options = match listen::parse(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let migrate = args.first().is_some_and(|a| a == "migrate");
+    if migrate && args.len() > 1 {
+        eprintln!(
+            "keydesk-server: migrate takes no arguments\n\n{}",
+            listen::USAGE
+        );
+        return ExitCode::from(2);
+    }
+    let options = match listen::parse(args.into_iter().filter(|_| !migrate)) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("keydesk-server: {message}");
@@ -34,7 +43,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(options)) {
+    let done = if migrate {
+        runtime.block_on(migrate_store())
+    } else {
+        runtime.block_on(run(options))
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("keydesk-server: {message}");
@@ -47,6 +61,20 @@ fn os_data_dir() -> PathBuf {
     dirs::data_dir()
         .map(|d| d.join(APP_IDENTIFIER))
         .unwrap_or_else(|| PathBuf::from(APP_IDENTIFIER))
+}
+
+/// Brings the store's schema up to this build's (opening it as a superuser or a member of
+/// `keydesk_owner` does), and says so. A technician's login is told it may not.
+async fn migrate_store() -> Result<(), String> {
+    let location = StoreLocation::resolve(&StoreLocation::data_dir(os_data_dir()));
+    let described = location.describe();
+    let store = Store::open(location).await.map_err(|e| e.to_string())?;
+    let latest = keydesk_core::migration::known_migrations()
+        .pop()
+        .unwrap_or_default();
+    store.close().await.map_err(|e| e.to_string())?;
+    println!("the store {described} is up to date (its last migration is {latest})");
+    Ok(())
 }
 
 async fn run(options: Options) -> Result<(), String> {

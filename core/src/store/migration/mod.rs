@@ -1,5 +1,6 @@
 //! Dated migrations under one Migrator. Schema builder only, so the same migrations run on
-//! SQLite and PostgreSQL.
+//! SQLite and PostgreSQL — except the team store's rights (PostgreSQL's roles and row-level
+//! security, raw SQL, nothing on SQLite).
 
 use sea_orm_migration::prelude::*;
 
@@ -16,6 +17,7 @@ mod m20261127_000180_search_page_order;
 mod m20261127_000200_health_indexes;
 mod m20261127_000300_live_secrets_index;
 mod m20261202_000100_resource_servers;
+mod m20261207_000100_team_rights;
 
 pub struct Migrator;
 
@@ -36,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000200_health_indexes::Migration),
             Box::new(m20261127_000300_live_secrets_index::Migration),
             Box::new(m20261202_000100_resource_servers::Migration),
+            Box::new(m20261207_000100_team_rights::Migration),
         ]
     }
 }
