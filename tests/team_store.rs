@@ -3,8 +3,9 @@
 //! `KEYDESK_E2E_POSTGRES_URL` names a server (`cargo xtask test` starts one).
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
-use keydesk_e2e::{app_binary, fresh_database, postgres_server, App};
+use keydesk_e2e::{app_binary, fresh_database, keydesk_processes, postgres_server, App, Key};
 
 #[test]
 fn two_instances_share_renewals_and_refuse_stale_edits() {
@@ -110,4 +111,194 @@ fn the_binary_refuses_demo_data_on_a_team_store_and_adds_nothing() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&tables.stdout).trim(), "0");
+}
+
+/// Issue 26: a viewer scoped to `#eu` connects to the team store from Settings under their
+/// own login role (the password typed once, then found in the keyring): they see only the
+/// `#eu` account, their name and scope in the ribbon, the tag's lifetime policy, and no action
+/// that writes (no Generate, Renew, Delete, Edit or tag entry) — the database would refuse
+/// them anyway. The password is in no file of either data folder.
+#[test]
+fn a_viewer_sees_only_their_tagged_accounts_and_no_action_that_writes() {
+    let Some(admin_url) = postgres_server() else {
+        return;
+    };
+    let url = fresh_database(&admin_url);
+    let dir_admin = tempfile::tempdir().unwrap();
+    let admin = App::launch_with_env(
+        dir_admin.path(),
+        &["--demo", "--demo-accounts", "3", "--yes"],
+        &[("KEYDESK_DATABASE_URL", url.as_str())],
+    );
+    admin.wait_for("the first account's page", |app| {
+        app.text("#page-heading").starts_with("Contact information: ")
+    });
+    let heading = admin.text("#page-heading");
+    let company = heading
+        .trim_start_matches("Contact information: ")
+        .rsplit_once(" (")
+        .unwrap()
+        .0
+        .to_owned();
+    admin.fill("#generate-form-name", "alexcnw");
+    admin.fill("#generate-form-email", "whatevermail@yeah.com");
+    admin.fill("#generate-form-application", "esareit");
+    admin.click("#generate-form-submit");
+    admin.find("#new-secret-panel");
+    let client_id = admin.text("#new-secret-client-id");
+
+    let viewer = format!("vic_{}", std::process::id());
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .args([url.as_str(), "-v", "ON_ERROR_STOP=1", "-qtAc", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    psql(&format!(
+        "CREATE ROLE {viewer} LOGIN IN ROLE keydesk_viewer;
+         INSERT INTO technicians (login, display_name) VALUES ('{viewer}', 'Vic Viewer');
+         INSERT INTO technician_scopes (login, tag) VALUES ('{viewer}', 'eu');
+         INSERT INTO account_tags (account_id, tag)
+           SELECT account_id, 'eu' FROM contact_information WHERE company_name = '{company}';
+         INSERT INTO lifetime_policies (tag, max_days) VALUES ('eu', 90);"
+    ));
+    let accounts: usize = psql("SELECT count(*) FROM accounts").parse().unwrap();
+    assert!(
+        accounts > 1,
+        "the store holds accounts outside the viewer's scope"
+    );
+
+    // Vic connects from Settings (no environment variable): the password typed once, kept in
+    // the OS keyring; Test connection says who they are there; Use this store restarts.
+    let (_, rest) = url.split_once("://").unwrap();
+    let (_, host_and_db) = rest.split_once('@').unwrap();
+    let (host_port, database) = host_and_db.split_once('/').unwrap();
+    let (host, port) = host_port.split_once(':').unwrap();
+    let dir_viewer = tempfile::tempdir().unwrap();
+    let local = App::launch(dir_viewer.path(), &[]);
+    local.find("#welcome-add-account");
+    local.click("#preferences-button");
+    local.click("#menu-settings");
+    local.click("#store-kind-team");
+    local.fill("#team-host", host);
+    local.fill("#team-port", port);
+    local.fill("#team-database", database);
+    local.fill("#team-user", &viewer);
+    local.fill("#team-password", "vics-own-password");
+    local.exec(
+        "const tls = document.getElementById('team-tls'); tls.value = 'off'; \
+         tls.dispatchEvent(new Event('change', { bubbles: true }));",
+        serde_json::json!([]),
+    );
+    local.click("#team-store-test");
+    local.wait_for("the connection test", |app| {
+        app.text("#team-store-report").contains("is a viewer here")
+    });
+    keydesk_e2e::screenshot("settings-store-test-connection");
+    let report = local.text("#team-store-report");
+    assert!(report.contains("Connected to PostgreSQL"), "{report}");
+    assert!(report.contains("Vic Viewer"), "{report}");
+    let before = keydesk_processes(dir_viewer.path());
+    local.click("#team-store-use");
+    let deadline = Instant::now() + keydesk_e2e::WAIT;
+    let restarted = loop {
+        let now = keydesk_processes(dir_viewer.path());
+        if let Some(pid) = now.iter().find(|pid| !before.contains(pid)) {
+            break *pid;
+        }
+        assert!(Instant::now() < deadline, "no restarted Keydesk: {now:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // End the process WebDriver does not know, then open the folder again: the team store,
+    // its password found in the keyring.
+    let _ = Command::new("kill").arg(restarted.to_string()).status();
+    drop(local);
+    while keydesk_processes(dir_viewer.path()).contains(&restarted) {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted Keydesk did not end"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let vic = App::launch(dir_viewer.path(), &[]);
+    vic.wait_text("#page-heading", &heading);
+    vic.wait_text(".credential .client-id", &client_id);
+    assert_eq!(vic.text("#team-identity"), "Vic Viewer · viewer · #eu");
+    for action in [
+        ".credential .renew",
+        ".credential .delete",
+        "#contact-block-edit",
+        "#delete-account",
+        "#tag-input",
+        "#add-account-button",
+        "#pin-account",
+    ] {
+        assert!(!vic.is_visible(action), "a viewer is offered {action}");
+    }
+    assert!(vic.is_visible("#credentials-read-only"));
+    keydesk_e2e::screenshot("team-store-viewer");
+    assert_eq!(
+        vic.text("#lifetime-policy"),
+        "Accounts tagged #eu: secrets live at most 90 days (the team’s policy)."
+    );
+    // The admin's page still offers them, with only the lifetimes the policy allows: the
+    // current secret's year is not among them, nor "keep the current lifetime".
+    let admin = admin.reload();
+    admin.wait_text(
+        "#lifetime-policy",
+        "Accounts tagged #eu: secrets live at most 90 days (the team’s policy).",
+    );
+    admin.click(".credential .renew");
+    admin.find("#renew-lifetime");
+    let offered = admin.exec(
+        "return [...document.querySelectorAll('#renew-lifetime option')].map((o) => o.value)",
+        serde_json::json!([]),
+    );
+    assert_eq!(offered, serde_json::json!(["30d", "90d"]));
+    admin.press(Key::ESCAPE);
+    // Every account the viewer can find: the one tagged #eu.
+    vic.click("#accounts-button");
+    vic.wait_for("the switcher's list", |app| {
+        app.exists("#switcher-results [role=option]")
+    });
+    let listed = vic.exec(
+        "return new Set([...document.querySelectorAll('#switcher-results [role=option]')]
+           .map((option) => option.dataset.accountId)).size",
+        serde_json::json!([]),
+    );
+    assert_eq!(listed, 1, "of {accounts} accounts");
+
+    // The password is in no file of either data folder (settings.json names the server only).
+    for dir in [dir_admin.path(), dir_viewer.path()] {
+        for file in walk(dir) {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            assert!(
+                !bytes.windows(17).any(|w| w == b"vics-own-password"),
+                "{} holds the password",
+                file.display()
+            );
+        }
+    }
+    let settings = std::fs::read_to_string(dir_viewer.path().join("settings.json")).unwrap();
+    assert!(settings.contains(&viewer), "{settings}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -4,10 +4,11 @@ import { api } from './api.js';
 import { enableBulk } from './bulk.js';
 import { add, el, fill, named, showBanner, toast } from './dom.js';
 import { CONTACT_FIELDS, buildForm, focusFirstField } from './forms.js';
+import { state } from './state.js';
 
 export function renderWelcome(main, { onAdd, onImport }) {
-  const add = el('button', { type: 'button', class: 'primary', id: 'welcome-add-account', text: 'Add account', onclick: onAdd });
-  const importButton = onImport ? el('button', { type: 'button', id: 'welcome-import', text: 'Import from CSV…', onclick: onImport }) : null;
+  const add = el('button', { type: 'button', class: 'primary writes', id: 'welcome-add-account', text: 'Add account', onclick: onAdd });
+  const importButton = onImport ? el('button', { type: 'button', class: 'writes', id: 'welcome-import', text: 'Import from CSV…', onclick: onImport }) : null;
   fill(main,
     el('section', { class: 'welcome card', id: 'welcome', 'aria-labelledby': 'welcome-title' },
       el('h1', { id: 'welcome-title', text: 'Welcome to Keydesk' }),
@@ -57,25 +58,40 @@ export function renderHome(main, firstPage, { onOpen, onAdd, onMore, tags = [], 
     filter,
     count,
     list,
-    el('div', { class: 'actions start' }, more, el('button', { type: 'button', class: 'primary', id: 'home-add-account', text: 'Add account', onclick: onAdd }),
+    el('div', { class: 'actions start' }, more, el('button', { type: 'button', class: 'primary writes', id: 'home-add-account', text: 'Add account', onclick: onAdd }),
       onTransfer ? el('button', { type: 'button', id: 'home-transfer', text: 'Import and export…', onclick: onTransfer }) : null,
       onBulkDone ? el('button', {
-        type: 'button', id: 'home-select', text: 'Select…',
+        type: 'button', class: 'writes', id: 'home-select', text: 'Select…',
         onclick: (event) => { event.target.hidden = true; enableBulk(list, { tag, onDone: onBulkDone }); list.querySelector('.bulk-check')?.focus(); },
       }) : null),
   );
   list.querySelector('button')?.focus();
 }
 
+/// On a team store a technician sees only the accounts carrying their tags, so a new account
+/// gets one of them: the only one, or the one chosen when they hold several (issue 26).
+function creatorsTag() {
+  const { team, all_accounts: all, tags = [] } = state.rights;
+  if (!team || all || tags.length === 0) return { fields: [], fixed: null };
+  if (tags.length === 1) return { fields: [], fixed: tags[0] };
+  return {
+    fields: [{ key: 'tag', label: 'Tag', type: 'choice', choices: tags.map((t) => [t, `#${t}`]), hint: 'You see the accounts that carry your tags; the new account gets this one.' }],
+    fixed: null,
+  };
+}
+
 export function renderAddAccount(main, { countries, onCreated, onCancel }) {
+  const tagging = creatorsTag();
   const form = buildForm({
     id: 'add-account-form',
     legend: 'Add account',
-    fields: CONTACT_FIELDS,
+    fields: [...CONTACT_FIELDS, ...tagging.fields],
     countries,
     submitLabel: 'Add account',
-    onSubmit: async (contact) => {
+    onSubmit: async ({ tag, ...contact }) => {
       const account = await api.createAccount(contact);
+      const creators = tag ?? tagging.fixed;
+      if (creators) await api.addAccountTag(account.id, creators);
       toast(named(account.contact.company_name), ' added');
       onCreated(account);
     },

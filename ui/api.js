@@ -34,6 +34,10 @@ async function call(command, args = {}) {
 
 export const api = {
   appStatus: () => call('app_status'),
+  myRights: () => call('my_rights'),
+  testTeamStore: (team, password) => call('test_team_store', { team, password }),
+  useStore: (team, password) => call('use_store', { team, password }),
+  lifetimePolicy: (accountId) => call('lifetime_policy', { accountId }),
   openFolder: (folder) => call('open_folder', { folder }),
   pageReady: () => call('page_ready'),
   quit: () => call('quit'),

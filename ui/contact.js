@@ -43,7 +43,7 @@ function block({ id, title, rows, fields, values, countries, save }) {
   const section = el('article', { class: 'card', id, 'aria-labelledby': `${id}-title` }, heading, body);
 
   function view() {
-    const edit = el('button', { type: 'button', id: `${id}-edit`, text: 'Edit', 'aria-label': `Edit ${title.toLowerCase()}` });
+    const edit = el('button', { type: 'button', id: `${id}-edit`, class: 'writes', text: 'Edit', 'aria-label': `Edit ${title.toLowerCase()}` });
     edit.addEventListener('click', () => editing());
     fill(body, el('dl', { class: 'facts' }, rows), el('div', { class: 'actions' }, edit));
     return edit;
@@ -134,8 +134,8 @@ export function renderContactPage(main, account, { countries, onSaved, onPin, on
     el('div', { class: 'page-title' },
       el('h1', { text: 'Manage Contact Information' }),
       el('div', { class: 'page-actions' },
-        el('button', { type: 'button', id: 'pin-account', 'aria-pressed': String(account.pinned), text: account.pinned ? '★ Pinned' : '☆ Pin account', onclick: onPin }),
-        el('button', { type: 'button', id: 'delete-account', class: 'danger', text: 'Delete account', onclick: onDelete }),
+        el('button', { type: 'button', id: 'pin-account', class: 'writes', 'aria-pressed': String(account.pinned), text: account.pinned ? '★ Pinned' : '☆ Pin account', onclick: onPin }),
+        el('button', { type: 'button', id: 'delete-account', class: 'danger writes', text: 'Delete account', onclick: onDelete }),
       ),
     ),
     el('section', { 'aria-labelledby': 'contact-billing-title' },

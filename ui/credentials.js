@@ -22,21 +22,38 @@ export function expiryText(lifetimeEndsAt) {
   return lifetimeEndsAt ? `expires ${day(lifetimeEndsAt)} · ${fromNow(lifetimeEndsAt)}` : 'never expires';
 }
 
-/// "Expires: …" for Generate and Renew; Renew first offers to keep the current lifetime.
+/// The account's lifetime policy on a team store (`lifetime_policy`), read with its cards.
+let policy = null;
+
+/// Whether a lifetime of `days` (null: never) is within the policy.
+const allowed = (days) => !policy || (days !== null && days <= policy.max_days);
+
+/// "Expires: …" for Generate and Renew, only what the team's policy allows; Renew first offers
+/// to keep the current lifetime (`current`: its days and how to name them) when that is allowed.
 function lifetimeSelect(id, current) {
-  const choices = state.constants.lifetime_choices.map(([value, label]) => el('option', { value, text: label }));
-  const select = el('select', { id }, current !== undefined
-    ? [el('option', { value: '', text: `Keep the current lifetime (${current})` }), ...choices]
+  const fitting = state.constants.lifetime_choices.filter(([, , days]) => allowed(days));
+  const choices = fitting.map(([value, label]) => el('option', { value, text: label }));
+  const keep = current !== undefined && allowed(current.days);
+  const select = el('select', { id, 'aria-describedby': policy ? 'lifetime-policy' : null }, keep
+    ? [el('option', { value: '', text: `Keep the current lifetime (${current.text})` }), ...choices]
     : choices);
-  select.value = current !== undefined ? '' : state.settings.default_lifetime;
+  const preferred = fitting.some(([value]) => value === state.settings.default_lifetime)
+    ? state.settings.default_lifetime
+    : fitting[fitting.length - 1]?.[0];
+  select.value = keep ? '' : preferred;
   return select;
 }
 
 /// How long the current secret was given, as Renew's "keep" option names it.
 function currentLifetime(secret) {
-  if (!secret?.lifetime_ends_at) return 'never expires';
+  if (!secret?.lifetime_ends_at) return { days: null, text: 'never expires' };
   const days = Math.round((new Date(secret.lifetime_ends_at) - new Date(secret.created_at)) / 86400000);
-  return `${days} days`;
+  return { days, text: `${days} days` };
+}
+
+/// The policy as the section says it, beside Generate and Renew's choices.
+function policyNote() {
+  return policy ? el('p', { class: 'muted', id: 'lifetime-policy', text: `Accounts tagged #${policy.tag}: secrets live at most ${policy.max_days} days (the team\u2019s policy).` }) : null;
 }
 
 function keyringNote(outcome) {
@@ -133,10 +150,10 @@ function credentialCard(credential, answered) {
     answered.put(view);
     document.getElementById(introspects.id)?.focus();
   });
-  const resourceServer = el('label', { class: 'resource-server-label', for: introspects.id },
+  const resourceServer = el('label', { class: 'resource-server-label writes', for: introspects.id },
     introspects, ' Resource server: may introspect other clients\u2019 tokens');
-  const renew = el('button', { type: 'button', class: 'renew', text: 'Renew', onclick: () => renewDialog(credential, answered) });
-  const remove = el('button', { type: 'button', class: 'danger delete', text: 'Delete', onclick: () => deleteDialog(credential, answered) });
+  const renew = el('button', { type: 'button', class: 'renew writes', text: 'Renew', onclick: () => renewDialog(credential, answered) });
+  const remove = el('button', { type: 'button', class: 'danger delete writes', text: 'Delete', onclick: () => deleteDialog(credential, answered) });
   return el('article', { class: 'card credential', dataset: { credentialId: String(credential.id) }, 'aria-label': `Credentials for ${credential.application}` },
     el('dl', { class: 'facts' },
       el('dt', { text: 'Name' }), el('dd', { class: 'name', text: credential.name }),
@@ -294,7 +311,8 @@ export function renderCredentials(slot, accountId, { onChanged }) {
 
   /// Reads every card again (the first drawing, a change made elsewhere).
   async function refresh() {
-    const list = await api.listCredentials(accountId);
+    let list;
+    [list, policy] = await Promise.all([api.listCredentials(accountId), api.lifetimePolicy(accountId)]);
     draw(list);
     onChanged?.();
   }
@@ -316,21 +334,26 @@ export function renderCredentials(slot, accountId, { onChanged }) {
     const body = [];
     if (state.issued && state.issued.credential.account_id === accountId) body.push(issuedPanel());
     body.push(...list.map((c) => credentialCard(c, answered)));
+    // Shown instead of the actions a viewer's rights do not include (the CSS picks one).
+    body.push(el('p', { class: 'muted read-only-note', id: 'credentials-read-only', text: list.length
+      ? 'Your rights on this team store let you see these credentials, not generate, renew or delete them.'
+      : 'No API credentials yet. Your rights on this team store do not include generating them.' }));
     if (list.length === 0 || showForm) {
       const form = generateForm(accountId, answered, list.length ? () => draw(list) : null);
-      body.push(el('div', { class: 'card generate' },
+      body.push(el('div', { class: 'card generate writes' },
         el('h3', { text: list.length ? 'Another set of credentials' : 'No API credentials yet' }),
         el('p', { class: 'muted', text: 'Generate a Client ID and Client Secret for a platform that calls the API. An email address holds one set.' }),
         form));
       if (showForm) queueMicrotask(() => form.querySelector('input')?.focus());
     } else {
-      body.push(el('div', { class: 'actions start' },
+      body.push(el('div', { class: 'actions start writes' },
         el('button', { type: 'button', id: 'generate-another', text: 'Generate another set', onclick: () => draw(list, true) })));
     }
     fill(slot,
       el('div', { class: 'section-head' },
         el('h2', { class: 'section-title', id: 'credentials-title', text: 'API CREDENTIALS' }),
         test),
+      policyNote(),
       el('div', { id: 'token-endpoint' }),
       el('div', { class: 'credentials', id: 'credentials' }, body),
     );

@@ -226,6 +226,19 @@ function wireRibbon() {
   });
 }
 
+/// A team store's login, role and scope in the ribbon; a viewer is offered no action that
+/// writes (styles.css hides `.writes`).
+function showRights(rights) {
+  document.body.dataset.mayWrite = String(rights.may_write);
+  const identity = document.getElementById('team-identity');
+  if (!rights.team) return;
+  const who = rights.display_name || rights.login;
+  const scope = rights.all_accounts ? 'every account' : rights.tags.map((t) => `#${t}`).join(' ') || 'no accounts yet';
+  identity.textContent = `${who} · ${rights.role ?? 'no role'} · ${scope}`;
+  identity.title = `Signed in to the team store as ${rights.login}: ${rights.role ?? 'no role'}, ${scope}`;
+  identity.hidden = false;
+}
+
 async function start() {
   const status = await api.appStatus();
   state.status = status;
@@ -238,7 +251,8 @@ async function start() {
   await api.subscribePageEvents(onPageEvent);
   // Start-up asks for what it needs at once rather than one answer after another.
   let last;
-  [state.countries, , last] = await Promise.all([api.listCountries(), loadSettings(), api.lastOpenedAccount()]);
+  [state.countries, , last, state.rights] = await Promise.all([api.listCountries(), loadSettings(), api.lastOpenedAccount(), api.myRights()]);
+  showRights(state.rights);
   // The account opened last reopens; a store never opened before shows its first account.
   const first = last ?? (await api.searchAccounts('', 0, 1)).hits[0]?.id;
   // The page first (it clears the banner), then the badge beside it.

@@ -1,5 +1,6 @@
 // Preferences → Settings: clipboard clear delay, the default grace period of Renew, theme, log
-// level; the token endpoint for this computer; and where the data folder is.
+// level; the token endpoint for this computer; where the data folder is; and which store
+// (this computer's, or a team's PostgreSQL server: team_store.js).
 
 import { folderRow } from './about.js';
 import { api } from './api.js';
@@ -9,6 +10,7 @@ import { openDialog } from './dialog.js';
 import { buildForm } from './forms.js';
 import { refreshHealthBadge } from './health.js';
 import { state } from './state.js';
+import { storeSection } from './team_store.js';
 
 function applyTheme() {
   if (state.settings.theme === 'system') delete document.documentElement.dataset.theme;
@@ -69,6 +71,6 @@ export function openSettingsDialog(status) {
     onCancel: () => dialog.close(),
   });
   const where = folderRow('settings-data-dir', 'Data folder', status.data_dir, 'data');
-  dialog = openDialog({ id: 'settings-dialog', title: 'Settings', body: [form, where] });
+  dialog = openDialog({ id: 'settings-dialog', title: 'Settings', body: [form, where, storeSection()] });
   form.querySelector('input, select')?.focus();
 }

@@ -19,6 +19,8 @@ export const state = {
   /// The in-app token endpoint's status as read last (`token_endpoint_status`); read again
   /// when Rust says it changed or Settings are saved.
   tokenEndpoint: null,
+  /// What this login may do on the store (`my_rights`): every right on this computer's store.
+  rights: { team: false, may_write: true },
 };
 
 export function leavePage() {

@@ -36,7 +36,7 @@ export async function renderTags(slot, accountId) {
     el('ul', { class: 'tags', id: 'tags' }, tags.map((tag) => el('li', { class: 'tag', dataset: { tag } },
       el('span', { text: `#${tag}` }),
       el('button', {
-        type: 'button', class: 'ghost tag-remove', 'aria-label': `Remove tag ${tag}`, text: '×',
+        type: 'button', class: 'ghost tag-remove writes', 'aria-label': `Remove tag ${tag}`, text: '×',
         onclick: async () => {
           await api.removeAccountTag(accountId, tag);
           toast(`Tag ${tag} removed`);
@@ -44,7 +44,7 @@ export async function renderTags(slot, accountId) {
         },
       })))),
     tags.length === 0 ? el('p', { class: 'muted', id: 'tags-empty', text: 'No tags yet. Tags group accounts: find them with #tag in the switcher.' }) : null,
-    el('div', { class: 'tag-entry' }, el('label', { for: 'tag-input', class: 'visually-hidden', text: 'New tag' }), input, add, suggestions),
+    el('div', { class: 'tag-entry writes' }, el('label', { for: 'tag-input', class: 'visually-hidden', text: 'New tag' }), input, add, suggestions),
     error,
   );
 }

@@ -49,7 +49,7 @@ function importSection(afterImport) {
       button.disabled = false;
     }
   });
-  return el('section', { class: 'card', id: 'import-section', 'aria-labelledby': 'import-title' },
+  return el('section', { class: 'card writes', id: 'import-section', 'aria-labelledby': 'import-title' },
     el('h2', { class: 'section-title', id: 'import-title', text: 'IMPORT ACCOUNTS FROM CSV' }),
     el('p', { class: 'muted', text: 'A header row names the columns: those of the contact and billing forms (company_name, name, email, billing_email, …), tags, and id to update an account by its id; otherwise a row updates the account with its company name, or creates one. UTF-8, separated by , or ;.' }),
     file.node,

@@ -14,6 +14,7 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod team;
+pub mod team_store;
 pub mod tokens;
 pub mod transfer;
 pub mod validation;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::credentials::{Grace, Lifetime};
 use crate::logging::LogLevel;
 use crate::private_files;
+use crate::team_store::TeamStore;
 use crate::{Error, Result};
 
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -54,6 +55,9 @@ pub struct Settings {
     pub warning_days: u32,
     /// Desktop notifications before a secret lapses and when it has.
     pub reminders: bool,
+    /// A team's PostgreSQL store to open instead of this computer's (issue 26): where it is,
+    /// never its password (that is in the OS keyring). Changed only by *Use this store*.
+    pub team_store: Option<TeamStore>,
 }
 
 impl Default for Settings {
@@ -69,6 +73,7 @@ impl Default for Settings {
             default_lifetime: Lifetime::OneYear,
             warning_days: 30,
             reminders: true,
+            team_store: None,
         }
     }
 }
@@ -180,6 +185,14 @@ mod tests {
             default_lifetime: Lifetime::Days90,
             warning_days: 14,
             reminders: false,
+            team_store: Some(TeamStore {
+                host: "db.example.com".into(),
+                port: 5432,
+                database: "keydesk".into(),
+                user: "dana".into(),
+                tls: crate::team_store::TlsMode::VerifyFull,
+                ca_file: None,
+            }),
         };
         chosen.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()), chosen);

@@ -28,7 +28,7 @@ pub mod clock;
 pub mod database_url;
 pub mod entities;
 pub mod migration;
-mod postgres_tls;
+pub(crate) mod postgres_tls;
 pub mod write;
 
 /// Moves the whole data folder (tests use it for a fresh store each).

@@ -1,7 +1,7 @@
 //! A team store's rights, enforced by PostgreSQL itself (issue 26): every refusal is the
 //! database's, so each is tried both through Keydesk's own functions and as the plain SQL a
-//! technician could type into `psql` over their own login. PostgreSQL only: in the SQLite pass
-//! each test says `SKIPPED team::<test>` and returns.
+//! technician could type into `psql` over their own login. PostgreSQL only (but the first): in
+//! the SQLite pass each test says `SKIPPED team::<test>` and returns.
 
 mod common;
 
@@ -11,10 +11,11 @@ use common::postgres_var;
 use keydesk_core::accounts::create_account;
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{
-    self, CredentialForm, GenerateRequest, Grace, Issued, RenewRequest,
+    self, CredentialForm, GenerateRequest, Grace, Issued, Lifetime, RenewLifetime, RenewRequest,
 };
 use keydesk_core::search::search_accounts;
 use keydesk_core::selection::Selection;
+use keydesk_core::team::{self, Role};
 use keydesk_core::vault::Vault;
 use keydesk_core::{audit, bulk, health, tags, Error, Keydesk, Store, StoreLocation};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
@@ -185,6 +186,23 @@ async fn rows(db: &DatabaseConnection, sql: &str) -> Result<usize, String> {
         .map_err(|e| e.to_string())
 }
 
+/// On this computer's store (SQLite) one person has every right; a superuser on PostgreSQL
+/// counts as an admin. Runs in both passes.
+#[tokio::test]
+async fn the_store_says_what_its_login_may_do() {
+    let t = common::test_store().await;
+    let rights = team::my_rights(&t.store).await.unwrap();
+    assert!(rights.may_write && rights.all_accounts, "{rights:?}");
+    if common::on_postgres() {
+        assert_eq!((rights.team, rights.role), (true, Some(Role::Admin)));
+    } else {
+        assert_eq!(
+            (rights.team, rights.role, rights.login),
+            (false, None, None)
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_technician_sees_exactly_the_accounts_of_their_tags_everywhere() {
     let Some(team) = team().await else {
@@ -196,6 +214,18 @@ async fn a_technician_sees_exactly_the_accounts_of_their_tags_everywhere() {
         .await;
     assert_eq!(expected, 2);
     let tess = team.open_as(&team.tech).await;
+    let rights = team::my_rights(&tess).await.unwrap();
+    assert_eq!(
+        (
+            rights.role,
+            rights.tags.clone(),
+            rights.may_write,
+            rights.all_accounts
+        ),
+        (Some(Role::Technician), vec!["eu".to_owned()], true, false),
+        "{rights:?}"
+    );
+    assert_eq!(rights.display_name.as_deref(), Some("Tess Tech"));
 
     let page = search_accounts(&tess, "", 0, 100).await.unwrap();
     let names: BTreeSet<String> = page.hits.iter().map(|h| h.company_name.clone()).collect();
@@ -335,8 +365,19 @@ async fn every_role_meets_the_databases_answer_for_every_action() {
         "not as the rights say: {wrong:?}\n{table}"
     );
 
-    // The same refusal through Keydesk's own functions, as a sentence.
+    // What the page is told, so that it offers only what will work.
     let vic = team.open_as(&team.viewer).await;
+    let rights = team::my_rights(&vic).await.unwrap();
+    assert_eq!((rights.role, rights.may_write), (Some(Role::Viewer), false));
+    let rights = team::my_rights(&team.open_as(&team.admin).await)
+        .await
+        .unwrap();
+    assert_eq!(
+        (rights.role, rights.may_write, rights.all_accounts),
+        (Some(Role::Admin), true, true)
+    );
+
+    // The same refusal through Keydesk's own functions, as a sentence.
     let err = credentials::renew(
         &Keydesk::new(&vic, &vault()),
         &RenewRequest::new(credential, Grace::Now),
@@ -508,4 +549,148 @@ async fn a_technician_never_migrates_and_is_told_who_can() {
     assert!(text.contains("m20261207_000100_team_rights"), "{text}");
     assert!(text.contains("keydesk-server migrate"), "{text}");
     let _ = team.viewer;
+}
+
+#[tokio::test]
+async fn a_lifetime_policy_on_a_tag_is_the_databases_rule_for_every_client() {
+    let Some(team) = team().await else {
+        return;
+    };
+    let (ada, tess) = (
+        team.open_as(&team.admin).await,
+        team.open_as(&team.tech).await,
+    );
+    // Only an admin sets one.
+    let err = team::set_lifetime_policy(&tess, "eu", Some(90))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "refused", "{err}");
+    team::set_lifetime_policy(&ada, "eu", Some(90))
+        .await
+        .unwrap();
+    team::set_lifetime_policy(&ada, "tier-1", Some(30))
+        .await
+        .unwrap();
+    // The strictest among the account's tags applies, and the page is told which.
+    let policy = |account| {
+        let tess = tess.clone();
+        async move { team::lifetime_policy(&tess, account).await.unwrap() }
+    };
+    assert_eq!(
+        policy(team.eu_one).await,
+        Some(team::LifetimePolicy {
+            tag: "eu".into(),
+            max_days: 90
+        })
+    );
+    assert_eq!(policy(team.eu_two).await.map(|p| p.max_days), Some(30));
+
+    // Generate for a year: refused with the sentence; for 90 days: made.
+    let keydesk = Keydesk::new(&tess, &vault());
+    let long = GenerateRequest::new(team.eu_one, &form("policy-long")).lifetime(Lifetime::OneYear);
+    let err = credentials::generate(&keydesk, &long).await.unwrap_err();
+    assert_eq!(err.code(), "refused", "{err}");
+    assert!(
+        err.to_string()
+            .contains("#eu keep a secret at most 90 days"),
+        "{err}"
+    );
+    let short = GenerateRequest::new(team.eu_one, &form("policy-short")).lifetime(Lifetime::Days90);
+    let made = credentials::generate(&keydesk, &short).await.unwrap();
+    // Renewing the older (one-year) secret "for as long as it had" is over the policy too.
+    let err = credentials::renew(
+        &keydesk,
+        &RenewRequest::new(team.eu_credential.credential.id, Grace::Now),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("at most 90 days"), "{err}");
+    credentials::renew(
+        &keydesk,
+        &RenewRequest::new(made.credential.id, Grace::Now)
+            .lifetime(RenewLifetime::Choose(Lifetime::Days30)),
+    )
+    .await
+    .unwrap();
+    // Plain SQL meets the same rule: a secret made to live for ever.
+    let psql = team.psql_as(&team.tech).await;
+    let err = run(
+        &psql,
+        &format!(
+            "UPDATE credential_secrets SET lifetime_ends_at = NULL WHERE credential_id = {}",
+            made.credential.id
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.contains("a secret that never expires is refused"),
+        "{err}"
+    );
+    // Accounts without a policy are free: the #us account's admin renewal keeps "never".
+    assert_eq!(policy(team.us_one).await, None);
+}
+
+/// Settings → Store's *Test connection*: what it says for a technician's login, a database
+/// that is not a Keydesk store, and a port where nothing answers — and the password it kept
+/// is in the OS keyring, read back for the next test.
+#[tokio::test]
+async fn test_connection_says_who_you_are_or_what_is_wrong() {
+    use keydesk_core::team_store::{self, TeamStore, TlsMode};
+    let Some(team) = team().await else {
+        return;
+    };
+    let url = url::Url::parse(&team.url).unwrap();
+    let settings = |database: &str, port: u16, user: &str| TeamStore {
+        host: url.host_str().unwrap().to_owned(),
+        port: u32::from(port),
+        database: database.to_owned(),
+        user: user.to_owned(),
+        // The throwaway server is on this computer, without TLS.
+        tls: TlsMode::Off,
+        ca_file: None,
+    };
+    let port = url.port().unwrap();
+    let database = url.path().trim_start_matches('/');
+
+    let vic = settings(database, port, &team.viewer);
+    team_store::save_password(&vic, "typed once").await.unwrap();
+    assert_eq!(
+        team_store::saved_password(&vic)
+            .await
+            .unwrap()
+            .map(|p| p.expose().to_owned()),
+        Some("typed once".to_owned()),
+        "kept in the OS keyring"
+    );
+    let report = team_store::test_connection(&vic, None).await.unwrap();
+    let said = report.sentences.join(" ");
+    assert!(report.ok, "{said}");
+    assert!(said.contains("Connected to PostgreSQL"), "{said}");
+    assert!(said.contains("not encrypted"), "{said}");
+    assert!(
+        said.contains("Vic Viewer") && said.contains("is a viewer here") && said.contains("#eu"),
+        "{said}"
+    );
+
+    let report = team_store::test_connection(&settings("postgres", port, &team.viewer), None)
+        .await
+        .unwrap();
+    let said = report.sentences.join(" ");
+    assert!(
+        !report.ok && said.contains("holds no Keydesk store yet"),
+        "{said}"
+    );
+
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = nowhere.local_addr().unwrap().port();
+    drop(nowhere);
+    let report = team_store::test_connection(&settings(database, closed, &team.viewer), None)
+        .await
+        .unwrap();
+    let said = report.sentences.join(" ");
+    assert!(
+        !report.ok && said.contains("No PostgreSQL server answered"),
+        "{said}"
+    );
 }

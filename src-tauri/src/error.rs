@@ -80,6 +80,27 @@ mod tests {
     }
 
     #[test]
+    fn a_team_stores_refusal_is_a_sentence_without_a_field() {
+        let refused =
+            Error::Refused("You may add only the tags you hold, and us is not one of them.".into());
+        assert_eq!(
+            wire(refused),
+            json!({"code": "refused", "message": "You may add only the tags you hold, and us is not one of them."})
+        );
+        let outdated = Error::StoreOutdated {
+            path: "postgres://tess@db/keydesk".into(),
+            has: "m20261202_000100_resource_servers".into(),
+            needs: "m20261207_000100_team_rights".into(),
+        };
+        let wire = wire(outdated);
+        assert_eq!(wire["code"], "store_outdated");
+        assert!(wire["message"]
+            .as_str()
+            .unwrap()
+            .contains("keydesk-server migrate"));
+    }
+
+    #[test]
     fn store_refusals_name_the_file() {
         let too_new = Error::StoreTooNew {
             path: "/d/keydesk.sqlite3".into(),

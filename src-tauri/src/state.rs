@@ -4,6 +4,7 @@ use std::sync::Mutex;
 
 use keydesk_core::logging::{self, LogControl};
 use keydesk_core::settings::Settings;
+use keydesk_core::team_store::{self, TeamStore};
 use keydesk_core::vault::{self, Vault};
 use keydesk_core::{accounts, audit, demo, Store, StoreLocation};
 use tokio::sync::OnceCell;
@@ -17,6 +18,8 @@ use crate::WireError;
 pub struct AppState {
     store: OnceCell<Result<Store, WireError>>,
     location: StoreLocation,
+    /// The team store chosen in Settings, when that is what `location` is.
+    team_store: Option<TeamStore>,
     options: Options,
     pub data_dir: PathBuf,
     pub database: String,
@@ -30,8 +33,18 @@ pub struct AppState {
 impl AppState {
     pub fn new(os_data_dir: PathBuf, log_dir: PathBuf, options: &Options) -> AppState {
         let data_dir = StoreLocation::data_dir(os_data_dir);
-        let location = StoreLocation::resolve(&data_dir);
         let settings = Settings::load(&data_dir);
+        // KEYDESK_DATABASE_URL first (scripts, tests), then the team store chosen in Settings
+        // (its password is read from the keyring when the store opens), then this computer's.
+        let location = StoreLocation::resolve(&data_dir);
+        let team_store = match location {
+            StoreLocation::SqliteFile(_) => settings.team_store.clone(),
+            StoreLocation::Url(_) => None,
+        };
+        let location = match &team_store {
+            Some(team) => StoreLocation::Url(team.url(None)),
+            None => location,
+        };
         let log = match logging::init(&log_dir, settings.log_level) {
             Ok(control) => Some(control),
             Err(err) => {
@@ -46,6 +59,7 @@ impl AppState {
             store: OnceCell::new(),
             database: location.describe(),
             location,
+            team_store,
             options: options.clone(),
             settings: Mutex::new(settings),
             data_dir,
@@ -73,7 +87,14 @@ impl AppState {
             if let StoreLocation::SqliteFile(file) = &self.location {
                 keydesk_core::backup::apply_staged_restore(file).await?;
             }
-            let store = debug_clock(Store::open(self.location.clone()).await?);
+            let location = match &self.team_store {
+                Some(team) => {
+                    let password = team_store::saved_password(team).await?;
+                    StoreLocation::Url(team.url(password.as_ref().map(|p| p.expose())))
+                }
+                None => self.location.clone(),
+            };
+            let store = debug_clock(Store::open(location).await?);
             let technician = self.settings.lock().unwrap().technician_name.clone();
             store.set_actor(Some(audit::actor(&technician)));
             // This computer's keyring is its own: which secret it holds is recorded per machine.

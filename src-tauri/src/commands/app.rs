@@ -90,8 +90,9 @@ pub fn open_folder(
 pub struct PageConstants {
     /// `[code, label]`, in the order offered.
     pub grace_choices: Vec<(Grace, &'static str)>,
-    /// `[code, label]` of "Expires: …" in Generate and Renew.
-    pub lifetime_choices: Vec<(Lifetime, &'static str)>,
+    /// `[code, label, days]` of "Expires: …" in Generate and Renew (days: null for never), so
+    /// the page can offer only what a team's lifetime policy allows.
+    pub lifetime_choices: Vec<(Lifetime, &'static str, Option<i64>)>,
     pub default_settings: Settings,
 }
 
@@ -99,7 +100,10 @@ pub struct PageConstants {
 pub fn page_constants() -> PageConstants {
     PageConstants {
         grace_choices: Grace::ALL.iter().map(|g| (*g, g.label())).collect(),
-        lifetime_choices: Lifetime::ALL.iter().map(|l| (*l, l.label())).collect(),
+        lifetime_choices: Lifetime::ALL
+            .iter()
+            .map(|l| (*l, l.label(), l.duration().map(|d| d.num_days())))
+            .collect(),
         default_settings: Settings::default(),
     }
 }

@@ -27,6 +27,8 @@ commands! {
     settings::update_settings,
     settings::token_endpoint_status,
     settings::copy_token_endpoint_example,
+    settings::test_team_store,
+    settings::use_store,
     health::credentials_health,
     health::health_badge,
     health::export_expiries,
@@ -80,6 +82,12 @@ commands! {
     /// Whether the credential's holder may introspect other clients' tokens (a resource server).
     set_resource_server(credential_id: i32, resource_server: bool) -> CredentialView
         = store |s| keydesk_core::credentials::set_resource_server(s, credential_id, resource_server),
+    /// The team's maximum secret lifetime for this account (its strictest tag's), if any.
+    lifetime_policy(account_id: i32) -> Option<LifetimePolicy>
+        = store |s| keydesk_core::team::lifetime_policy(s, account_id),
+    /// What the login that opened the store may do there (a team store's role and scope).
+    my_rights() -> Rights
+        = store |s| keydesk_core::team::my_rights(s),
     /// Runs one action on each account; the result says per account what happened.
     run_bulk(account_ids: Vec<i32>, action: BulkAction) -> Vec<BulkResult>
         = keydesk |k| keydesk_core::bulk::run_bulk(k, &account_ids, &action),

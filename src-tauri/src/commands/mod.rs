@@ -19,6 +19,7 @@ use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::CredentialView;
 use keydesk_core::search::{AccountHit, SearchPage};
 use keydesk_core::tags::TagUse;
+use keydesk_core::team::{LifetimePolicy, Rights};
 use tauri::State;
 
 use crate::state::AppState;

@@ -1,5 +1,7 @@
 use keydesk_core::audit;
+use keydesk_core::secrets::Secret;
 use keydesk_core::settings::Settings;
+use keydesk_core::team_store::{self, ConnectionReport, TeamStore};
 use tauri::{AppHandle, State};
 
 use crate::state::AppState;
@@ -19,6 +21,11 @@ pub async fn update_settings(
     endpoint: State<'_, TokenEndpoint>,
     settings: Settings,
 ) -> Result<Settings, WireError> {
+    // The store is changed only by *Use this store* (it restarts Keydesk); this form keeps it.
+    let settings = Settings {
+        team_store: state.settings.lock().unwrap().team_store.clone(),
+        ..settings
+    };
     let wanted = settings.validate()?.token_endpoint_port();
     let listener = endpoint.prepare(wanted).await?;
     let saved = settings.save(&state.data_dir)?;
@@ -52,4 +59,44 @@ pub fn copy_token_endpoint_example(
         field: None,
     })?;
     crate::clipboard::copy_text(&app, &example)
+}
+
+/// Settings → Store → *Test connection*: connects as typed (the typed password, else the one
+/// kept in the keyring) and says in sentences what it found, or what is wrong and what to do.
+/// Changes nothing, here or on the server.
+#[tauri::command]
+pub async fn test_team_store(
+    team: TeamStore,
+    password: Option<String>,
+) -> Result<ConnectionReport, WireError> {
+    let password = password.filter(|p| !p.is_empty()).map(Secret::new);
+    Ok(team_store::test_connection(&team, password.as_ref().map(Secret::expose)).await?)
+}
+
+/// Settings → Store → *Use this store*: the password into the OS keyring, the server into
+/// settings.json, and Keydesk restarts onto it. `None`: back to this computer's store, as it
+/// was left.
+#[tauri::command]
+pub async fn use_store(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    team: Option<TeamStore>,
+    password: Option<String>,
+) -> Result<(), WireError> {
+    let team = team.map(|t| t.validate()).transpose()?;
+    let password = password.filter(|p| !p.is_empty()).map(Secret::new);
+    if let (Some(team), Some(password)) = (&team, &password) {
+        team_store::save_password(team, password.expose()).await?;
+    }
+    let mut settings = state.settings.lock().unwrap().clone();
+    settings.team_store = team;
+    let saved = settings.save(&state.data_dir)?;
+    *state.settings.lock().unwrap() = saved;
+    tracing::info!("the store was changed in Settings; restarting");
+    // Let the answer reach the page first.
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        app.request_restart();
+    });
+    Ok(())
 }

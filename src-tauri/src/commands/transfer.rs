@@ -80,7 +80,8 @@ pub(crate) async fn confirm_overwrite(
     ))
 }
 
-/// Opens the OS's file dialog: `open_csv`, `save_csv`, `open_backup`, `save_backup` or
+/// Opens the OS's file dialog: `open_csv`, `save_csv`, `open_backup`, `save_backup`, `open_ca`
+/// (a team store's CA certificate) or
 /// `save_expiries` (iCalendar or CSV). None
 /// when the person cancels.
 #[tauri::command]
@@ -94,6 +95,7 @@ pub async fn choose_file(
     let dialog = match purpose.as_str() {
         "open_csv" | "save_csv" => dialog.add_filter("CSV", &["csv"]),
         "open_backup" | "save_backup" => dialog.add_filter("Keydesk backup", &["sqlite3"]),
+        "open_ca" => dialog.add_filter("CA certificate", &["pem", "crt", "cer"]),
         "save_expiries" => dialog
             .add_filter("iCalendar", &["ics"])
             .add_filter("CSV", &["csv"]),

@@ -18,6 +18,7 @@ mod m20261127_000200_health_indexes;
 mod m20261127_000300_live_secrets_index;
 mod m20261202_000100_resource_servers;
 mod m20261207_000100_team_rights;
+mod m20261207_000200_lifetime_policies;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000300_live_secrets_index::Migration),
             Box::new(m20261202_000100_resource_servers::Migration),
             Box::new(m20261207_000100_team_rights::Migration),
+            Box::new(m20261207_000200_lifetime_policies::Migration),
         ]
     }
 }
