@@ -131,7 +131,8 @@ fn a_viewer_sees_only_their_tagged_accounts_and_no_action_that_writes() {
         &[("KEYDESK_DATABASE_URL", url.as_str())],
     );
     admin.wait_for("the first account's page", |app| {
-        app.text("#page-heading").starts_with("Contact information: ")
+        app.text("#page-heading")
+            .starts_with("Contact information: ")
     });
     let heading = admin.text("#page-heading");
     let company = heading
