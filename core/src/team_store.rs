@@ -138,6 +138,23 @@ impl TeamStore {
     }
 }
 
+/// Where the app (and the command line) finds its store: `KEYDESK_DATABASE_URL`, else the team
+/// store chosen in Settings with its password from the OS keyring, else the SQLite file in
+/// the data folder.
+pub async fn locate(data_dir: &std::path::Path) -> Result<crate::StoreLocation> {
+    use crate::StoreLocation;
+    let location = StoreLocation::resolve(data_dir);
+    if let StoreLocation::SqliteFile(_) = location {
+        if let Some(team) = crate::settings::Settings::load(data_dir).team_store {
+            let password = saved_password(&team).await?;
+            return Ok(StoreLocation::Url(
+                team.url(password.as_ref().map(Secret::expose)),
+            ));
+        }
+    }
+    Ok(location)
+}
+
 fn passwords() -> Vault {
     Vault::new(PASSWORD_SERVICE)
 }

@@ -81,6 +81,16 @@ pub(super) async fn find(store: &Store, credential_id: i32) -> Result<credential
         .ok_or(Error::NotFound("The credentials"))
 }
 
+/// The credentials a Client ID names (the command line names them so, as platforms do).
+pub async fn by_client_id(store: &Store, client_id: &str) -> Result<CredentialView> {
+    let row = credential::Entity::find()
+        .filter(credential::Column::ClientId.eq(client_id.trim()))
+        .one(store.connection())
+        .await?
+        .ok_or(Error::NotFound("A credential with that Client ID"))?;
+    view(store.connection(), row, store.now(), &store.machine_id()).await
+}
+
 /// The account's credentials, newest first.
 pub async fn list_credentials(store: &Store, account_id: i32) -> Result<Vec<CredentialView>> {
     let now = store.now();
