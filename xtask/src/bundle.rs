@@ -376,7 +376,16 @@ fn windows_toolchain() -> Result<(), String> {
 pub fn check_windows() -> Result<(), String> {
     windows_toolchain()?;
     let mut check = cargo();
-    check.args(["check", "-p", "keydesk", "--target", WINDOWS_TARGET]);
+    // The app and the command line (a console program there).
+    check.args([
+        "check",
+        "-p",
+        "keydesk",
+        "-p",
+        "keydesk-cli",
+        "--target",
+        WINDOWS_TARGET,
+    ]);
     status(check)
 }
 

@@ -1,0 +1,225 @@
+//! `keydesk-cli accounts …`: the same core functions the app's pages call.
+
+use clap::Subcommand;
+use keydesk_core::accounts::{self, AccountView};
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::search::{self, AccountHit};
+use keydesk_core::{tags, Keydesk, Store};
+
+use crate::output;
+use crate::{Failure, Format};
+
+#[derive(Subcommand)]
+pub enum Accounts {
+    /// Every account (or those matching), by company name.
+    List {
+        /// Only the accounts carrying this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Words each account must match (company, name, email, Client ID…), as the switcher.
+        #[arg(long)]
+        query: Option<String>,
+    },
+    /// One account's contact and billing information.
+    Show { account: String },
+    /// A new account (company name and name required).
+    Add {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        #[arg(long, default_value = "")]
+        country: String,
+    },
+    /// Adds tags to an account.
+    Tag {
+        account: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Removes tags from an account.
+    Untag {
+        account: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Deletes an account with its credentials (asks first; without a terminal, --yes).
+    Delete {
+        account: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+pub async fn run(store: &Store, command: Accounts, format: Format) -> Result<u8, Failure> {
+    match command {
+        Accounts::List { tag, query } => {
+            let mut words = query.unwrap_or_default();
+            if let Some(tag) = tag {
+                words = format!("{words} #{}", tag.trim_start_matches('#'));
+            }
+            let hits = every_hit(store, words.trim()).await?;
+            output::either(format, &hits, &["ID", "COMPANY", "NAME"], |hits| {
+                hits.iter()
+                    .map(|h| vec![h.id.to_string(), h.company_name.clone(), h.name.clone()])
+                    .collect()
+            });
+        }
+        Accounts::Show { account } => {
+            let view = accounts::get_account(store, find(store, &account).await?).await?;
+            show(format, &view);
+        }
+        Accounts::Add {
+            company,
+            name,
+            email,
+            phone,
+            country,
+        } => {
+            let contact = ContactForm {
+                company_name: company,
+                name,
+                email,
+                phone,
+                country,
+                ..Default::default()
+            };
+            let view = accounts::create_account(store, &contact, &BillingForm::default()).await?;
+            show(format, &view);
+        }
+        Accounts::Tag { account, tags: add } => {
+            let id = find(store, &account).await?;
+            let mut now = Vec::new();
+            for tag in add {
+                now = tags::add_tag(store, id, &tag).await?;
+            }
+            print_tags(format, &now);
+        }
+        Accounts::Untag {
+            account,
+            tags: remove,
+        } => {
+            let id = find(store, &account).await?;
+            let mut now = Vec::new();
+            for tag in remove {
+                now = tags::remove_tag(store, id, &tag).await?;
+            }
+            print_tags(format, &now);
+        }
+        Accounts::Delete { account, yes } => {
+            let id = find(store, &account).await?;
+            let impact = accounts::deletion_impact(store, id).await?;
+            crate::credentials::confirm(
+                &format!(
+                    "Delete {} and its {} set(s) of API credentials? Every platform using them \
+                     stops working.",
+                    impact.company_name, impact.credentials
+                ),
+                yes,
+            )?;
+            let keydesk = Keydesk::new(store, &keydesk_core::vault::Vault::default());
+            let complaints = accounts::delete_account(&keydesk, id).await?;
+            for complaint in &complaints {
+                eprintln!("keydesk-cli: {complaint}");
+            }
+            if format == Format::Table {
+                println!("Deleted {}.", impact.company_name);
+            } else {
+                output::json(&serde_json::json!({ "deleted": id, "keyring_errors": complaints }));
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Every account's id, by company name.
+pub async fn every_account(store: &Store) -> Result<Vec<i32>, Failure> {
+    Ok(every_hit(store, "")
+        .await?
+        .into_iter()
+        .map(|h| h.id)
+        .collect())
+}
+
+/// Every page of a search.
+async fn every_hit(store: &Store, words: &str) -> Result<Vec<AccountHit>, Failure> {
+    let mut hits = Vec::new();
+    loop {
+        let page = search::search_accounts(store, words, hits.len() as u64, 200).await?;
+        let got = page.hits.len();
+        hits.extend(page.hits);
+        if got == 0 || hits.len() as u64 >= page.total {
+            return Ok(hits);
+        }
+    }
+}
+
+/// ACCOUNT: an id, or a company name or Client ID that names exactly one account. Otherwise
+/// nothing is done and the candidates are listed.
+pub async fn find(store: &Store, account: &str) -> Result<i32, Failure> {
+    let account = account.trim();
+    if let Ok(id) = account.parse::<i32>() {
+        return Ok(accounts::get_account(store, id).await?.id);
+    }
+    if let Ok(credential) = keydesk_core::credentials::by_client_id(store, account).await {
+        return Ok(credential.account_id);
+    }
+    let hits = every_hit(store, account).await?;
+    let exact: Vec<&AccountHit> = hits
+        .iter()
+        .filter(|h| h.company_name.eq_ignore_ascii_case(account))
+        .collect();
+    match exact.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(Failure::new(
+            format!("no account is named {account:?} (give its id, company name or a Client ID)"),
+            4,
+        )),
+        several => Err(Failure::new(
+            format!(
+                "{} accounts are named {account:?}; give one's id: {}",
+                several.len(),
+                several
+                    .iter()
+                    .map(|h| format!("{} ({})", h.id, h.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            1,
+        )),
+    }
+}
+
+fn show(format: Format, view: &AccountView) {
+    let c = &view.contact.form;
+    output::either(format, view, &["FIELD", "VALUE"], |_| {
+        [
+            ("id", view.id.to_string()),
+            ("company", c.company_name.clone()),
+            ("name", c.name.clone()),
+            ("email", c.email.clone()),
+            ("phone", view.contact.phone_display.clone()),
+            ("country", view.contact.country_name.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| vec![k.to_owned(), v])
+        .collect()
+    });
+}
+
+fn print_tags(format: Format, tags: &[String]) {
+    match format {
+        Format::Json => output::json(&tags),
+        Format::Table => println!(
+            "{}",
+            tags.iter()
+                .map(|t| format!("#{t}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    }
+}

@@ -1,0 +1,282 @@
+//! `keydesk-cli` as a script runs it: the real binary on a real SQLite store, its JSON parsed,
+//! its exit codes and its refusals checked, the secret read from standard input.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn store(&self) -> std::path::PathBuf {
+        self.dir.path().join("keydesk.sqlite3")
+    }
+
+    /// Runs it with `args` (standard input empty, not a terminal).
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with_input(args, "")
+    }
+
+    fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keydesk-cli"))
+            .arg("--store")
+            .arg(self.store())
+            .args(args)
+            .env("KEYDESK_DATA_DIR", self.dir.path())
+            .env_remove("KEYDESK_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs it with `--json`, expecting success; the parsed answer.
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(&[&["--json"], args].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn verify(&self, client_id: &str, secret: &str) -> i32 {
+        self.run_with_input(
+            &["credentials", "verify", client_id],
+            &format!("{secret}\n"),
+        )
+        .status
+        .code()
+        .unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn generate(cli: &Cli, account: &str, email: &str, expires: &str) -> (String, String) {
+    let issued = cli.json(&[
+        "credentials",
+        "generate",
+        account,
+        "--name",
+        "Integration",
+        "--email",
+        email,
+        "--application",
+        "PSA",
+        "--expires",
+        expires,
+    ]);
+    (
+        issued["credential"]["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        issued["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn accounts_and_credentials_from_a_script_with_json_and_exit_codes() {
+    let cli = Cli::new();
+    let added = cli.json(&[
+        "accounts",
+        "add",
+        "--company",
+        "Summit Dental",
+        "--name",
+        "Dana",
+    ]);
+    assert_eq!(added["contact"]["company_name"], "Summit Dental");
+    cli.json(&["accounts", "tag", "Summit Dental", "eu", "tier-1"]);
+    let listed = cli.json(&["accounts", "list", "--tag", "eu"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["company_name"], "Summit Dental");
+
+    let (client_id, secret) = generate(&cli, "Summit Dental", "psa@summit.example", "90d");
+    assert_eq!(cli.verify(&client_id, &secret), 0);
+    assert_eq!(cli.verify(&client_id, "not-the-secret"), 3);
+
+    // Without a terminal, renew refuses unless --yes, and changes nothing.
+    let out = cli.run(&["credentials", "renew", &client_id]);
+    assert_eq!(out.status.code(), Some(3));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("Are you sure you want to renew client application"),
+        "{said}"
+    );
+    assert!(said.contains("add --yes"), "{said}");
+    assert_eq!(cli.verify(&client_id, &secret), 0, "the secret still works");
+
+    // With a grace period both secrets work until it ends; the Client ID stays.
+    let renewed = cli.json(&["credentials", "renew", &client_id, "--grace", "1h", "--yes"]);
+    assert_eq!(renewed["credential"]["client_id"], client_id.as_str());
+    let new_secret = renewed["secret"].as_str().unwrap();
+    assert_ne!(new_secret, secret);
+    assert_eq!(cli.verify(&client_id, new_secret), 0);
+    assert_eq!(
+        cli.verify(&client_id, &secret),
+        0,
+        "the old one, in its grace"
+    );
+
+    let credentials = cli.json(&["credentials", "list", "Summit Dental"]);
+    assert_eq!(credentials[0]["secrets"].as_array().unwrap().len(), 2);
+
+    let out = cli.run(&["credentials", "delete", &client_id]);
+    assert_eq!(out.status.code(), Some(3), "no --yes, no terminal");
+    cli.json(&["credentials", "delete", &client_id, "--yes"]);
+    assert_eq!(cli.verify(&client_id, new_secret), 3);
+    assert_eq!(
+        cli.run(&["credentials", "renew", &client_id, "--yes"])
+            .status
+            .code(),
+        Some(4),
+        "not found"
+    );
+}
+
+#[test]
+fn a_name_that_is_not_one_account_does_nothing_and_says_why() {
+    let cli = Cli::new();
+    let first = cli.json(&["accounts", "add", "--company", "Twin", "--name", "One"]);
+    cli.json(&["accounts", "add", "--company", "Twin", "--name", "Two"]);
+    let out = cli.run(&["accounts", "show", "Twin"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(said.contains("2 accounts are named \"Twin\""), "{said}");
+    let shown = cli.json(&["accounts", "show", &first["id"].to_string()]);
+    assert_eq!(shown["contact"]["name"], "One");
+    assert_eq!(
+        cli.run(&["accounts", "show", "Nobody"]).status.code(),
+        Some(4)
+    );
+    assert_eq!(
+        cli.run(&["accounts", "list", "--bogus"]).status.code(),
+        Some(2)
+    );
+    // A rule broken is named with its field, as the forms do.
+    let out = cli.run(&["accounts", "add", "--company", " ", "--name", "X"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(said.contains("Company name"), "{said}");
+}
+
+#[test]
+fn a_secret_file_is_private_never_overwritten_and_the_secret_is_printed_nowhere_else() {
+    let cli = Cli::new();
+    cli.json(&["accounts", "add", "--company", "Files Inc", "--name", "F"]);
+    let file = cli.dir.path().join("secret.txt");
+    let generate_into = |email: &str| {
+        cli.run(&[
+            "credentials",
+            "generate",
+            "Files Inc",
+            "--name",
+            "n",
+            "--email",
+            email,
+            "--application",
+            "backup",
+            "--secret-file",
+            file.to_str().unwrap(),
+        ])
+    };
+    let out = generate_into("f@files.example");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let secret = std::fs::read_to_string(&file).unwrap().trim().to_owned();
+    assert!(secret.len() >= 32, "{secret}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert!(
+        !text(&out.stdout).contains(&secret),
+        "not on standard output too"
+    );
+    assert!(!text(&out.stderr).contains(&secret));
+    // Nowhere in the data folder but that file (the store keeps a digest).
+    assert_eq!(files_holding(cli.dir.path(), &secret), vec![file.clone()]);
+
+    // An existing file is never overwritten, and nothing is generated.
+    let again = generate_into("g@files.example");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("never overwritten"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), secret);
+    let list = cli.json(&["credentials", "list", "Files Inc"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+fn files_holding(dir: &Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_holding(&path, needle));
+        } else if std::fs::read(&path)
+            .unwrap_or_default()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn health_is_a_monitoring_check_and_the_activity_says_via_command_line() {
+    let cli = Cli::new();
+    cli.json(&["accounts", "add", "--company", "Watch Co", "--name", "W"]);
+    assert_eq!(cli.run(&["health"]).status.code(), Some(0), "nothing due");
+    generate(&cli, "Watch Co", "w@watch.example", "30d");
+    assert_eq!(cli.run(&["health", "--within", "7"]).status.code(), Some(0));
+    let out = cli.run(&["health", "--within", "60"]);
+    assert_eq!(out.status.code(), Some(1), "expiring within 60 days");
+    assert!(
+        text(&out.stdout).contains("expiring"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let activity = runtime.block_on(async {
+        let location = keydesk_core::StoreLocation::SqliteFile(cli.store());
+        let store = keydesk_core::Store::open(location).await.unwrap();
+        keydesk_core::audit::list_activity(&store, 1, 10)
+            .await
+            .unwrap()
+    });
+    assert!(!activity.is_empty());
+    assert!(
+        activity.iter().all(|a| a
+            .actor
+            .as_deref()
+            .is_some_and(|who| who.contains("via command line"))),
+        "{activity:?}"
+    );
+}
