@@ -47,6 +47,15 @@ pub enum Accounts {
         #[arg(required = true)]
         tags: Vec<String>,
     },
+    /// The accounts as CSV (the app's export columns), to a file or standard output.
+    Export {
+        /// Only the accounts carrying this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Where to write it (a .csv file, written whole or not at all, 0600).
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+    },
     /// Deletes an account with its credentials (asks first; without a terminal, --yes).
     Delete {
         account: String,
@@ -68,6 +77,9 @@ pub async fn run(store: &Store, command: Accounts, format: Format) -> Result<u8,
                     .map(|h| vec![h.id.to_string(), h.company_name.clone(), h.name.clone()])
                     .collect()
             });
+        }
+        Accounts::Export { tag, file } => {
+            return crate::transfer::export_accounts(store, tag, file, format).await;
         }
         Accounts::Show { account } => {
             let view = accounts::get_account(store, find(store, &account).await?).await?;

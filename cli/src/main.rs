@@ -5,6 +5,7 @@
 mod accounts;
 mod credentials;
 mod output;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +63,27 @@ enum Command {
         /// The warning window in days.
         #[arg(long, default_value_t = 30, value_name = "DAYS")]
         within: u32,
+    },
+    /// The activity as CSV, oldest first (every account, or a range of local days).
+    #[command(subcommand)]
+    Activity(Activity),
+    /// A consistent copy of this computer's store (SQLite) to FILE (default
+    /// keydesk-backup-<day>.sqlite3 here). A team store is backed up by its database.
+    Backup { file: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum Activity {
+    Export {
+        /// From this day (YYYY-MM-DD, local), included.
+        #[arg(long)]
+        from: Option<String>,
+        /// To this day (YYYY-MM-DD, local), included.
+        #[arg(long)]
+        to: Option<String>,
+        /// Where to write it (a .csv file); standard output without it.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -142,6 +164,10 @@ async fn run(store: Option<String>, command: Command, format: Format) -> Result<
         Command::Accounts(command) => accounts::run(&store, command, format).await?,
         Command::Credentials(command) => credentials::run(&store, command, format).await?,
         Command::Health { within } => credentials::health(&store, within, format).await?,
+        Command::Activity(Activity::Export { from, to, file }) => {
+            transfer::export_activity(&store, from, to, file, format).await?
+        }
+        Command::Backup { file } => transfer::back_up(&store, file, format).await?,
     };
     store.close().await.ok();
     Ok(code)

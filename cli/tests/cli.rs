@@ -280,3 +280,55 @@ fn health_is_a_monitoring_check_and_the_activity_says_via_command_line() {
         "{activity:?}"
     );
 }
+
+#[test]
+fn exports_and_a_backup_are_the_apps_files() {
+    let cli = Cli::new();
+    cli.json(&["accounts", "add", "--company", "=Formula Co", "--name", "F"]);
+    cli.json(&["accounts", "add", "--company", "Other", "--name", "O"]);
+    cli.json(&["accounts", "tag", "Other", "eu"]);
+
+    // To standard output: the app's columns, a formula neutralised as a spreadsheet reads it.
+    let out = cli.run(&["accounts", "export"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    assert!(csv.starts_with("id,company_name,name,"), "{csv}");
+    assert!(csv.contains("'=Formula Co"), "{csv}");
+    // To a file, only #eu.
+    let file = cli.dir.path().join("eu.csv");
+    let written = cli.json(&[
+        "accounts",
+        "export",
+        "--tag",
+        "eu",
+        "--file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(written["rows"], 1);
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.contains("Other") && !csv.contains("Formula"), "{csv}");
+
+    let out = cli.run(&["activity", "export"]);
+    let csv = text(&out.stdout);
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.contains("account.created"))
+            .count(),
+        2,
+        "{csv}"
+    );
+    let out = cli.run(&["activity", "export", "--from", "yesterday"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("From: must be a date"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let backup = cli.dir.path().join("copy.sqlite3");
+    let info = cli.json(&["backup", backup.to_str().unwrap()]);
+    assert_eq!(info["accounts"], 2);
+    assert!(std::fs::read(&backup)
+        .unwrap()
+        .starts_with(b"SQLite format 3\0"));
+}
