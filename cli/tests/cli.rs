@@ -1,5 +1,6 @@
-//! `keydesk-cli` as a script runs it: the real binary on a real SQLite store, its JSON parsed,
-//! its exit codes and its refusals checked, the secret read from standard input.
+//! `keydesk-cli` as a script runs it: the real binary on a real store (an SQLite file, or in
+//! `cargo xtask test`'s PostgreSQL pass a fresh database), its JSON parsed, its exit codes and
+//! its refusals checked, the secret read from standard input.
 
 use std::io::Write;
 use std::path::Path;
@@ -9,17 +10,21 @@ use serde_json::Value;
 
 struct Cli {
     dir: tempfile::TempDir,
+    location: keydesk_core::StoreLocation,
 }
 
 impl Cli {
     fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        let location = tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(keydesk_test_support::fresh_location(dir.path()));
+        Cli { dir, location }
     }
 
-    fn store(&self) -> std::path::PathBuf {
-        self.dir.path().join("keydesk.sqlite3")
+    /// What `--store` names: the SQLite file, or the database's URL.
+    fn store(&self) -> String {
+        keydesk_test_support::location_text(&self.location)
     }
 
     /// Runs it with `args` (standard input empty, not a terminal).
@@ -265,8 +270,9 @@ fn health_is_a_monitoring_check_and_the_activity_says_via_command_line() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let activity = runtime.block_on(async {
-        let location = keydesk_core::StoreLocation::SqliteFile(cli.store());
-        let store = keydesk_core::Store::open(location).await.unwrap();
+        let store = keydesk_core::Store::open(cli.location.clone())
+            .await
+            .unwrap();
         keydesk_core::audit::list_activity(&store, 1, 10)
             .await
             .unwrap()
@@ -282,7 +288,7 @@ fn health_is_a_monitoring_check_and_the_activity_says_via_command_line() {
 }
 
 #[test]
-fn exports_and_a_backup_are_the_apps_files() {
+fn exports_are_the_apps_files() {
     let cli = Cli::new();
     cli.json(&["accounts", "add", "--company", "=Formula Co", "--name", "F"]);
     cli.json(&["accounts", "add", "--company", "Other", "--name", "O"]);
@@ -324,7 +330,16 @@ fn exports_and_a_backup_are_the_apps_files() {
         "{}",
         text(&out.stderr)
     );
+}
 
+#[test]
+fn a_backup_is_a_copy_of_this_computers_store() {
+    if keydesk_test_support::sqlite_only("backups are of the SQLite file") {
+        return;
+    }
+    let cli = Cli::new();
+    cli.json(&["accounts", "add", "--company", "=Formula Co", "--name", "F"]);
+    cli.json(&["accounts", "add", "--company", "Other", "--name", "O"]);
     let backup = cli.dir.path().join("copy.sqlite3");
     let info = cli.json(&["backup", backup.to_str().unwrap()]);
     assert_eq!(info["accounts"], 2);

@@ -320,6 +320,16 @@ fn postgres_pass(
             .current_dir(root().join("server"));
         tally::counted(on_postgres, tally)?;
     }
+    // The command line's (issue 27): the binary on a fresh database of the same server.
+    eprintln!("xtask: the keydesk-cli suite on PostgreSQL");
+    for binary in every_test_binary("keydesk-cli", "/cli#")? {
+        let mut on_postgres = session_command(&[binary.display().to_string()]);
+        on_postgres
+            .env("KEYDESK_TEST_POSTGRES_URL", &cluster.url)
+            .env(tally::SKIPS_VARIABLE, skips_file)
+            .current_dir(root().join("cli"));
+        tally::counted(on_postgres, tally)?;
+    }
     Ok(())
 }
 
