@@ -5,8 +5,8 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use keydesk_e2e::{
-    clipboard_targets, clipboard_text, exclusive_clipboard, logs_under, put_on_clipboard,
-    screenshot, App, Key,
+    cli_binary, clipboard_targets, clipboard_text, exclusive_clipboard, logs_under,
+    put_on_clipboard, screenshot, App, Key,
 };
 use serde_json::json;
 
@@ -557,4 +557,73 @@ fn a_renewal_is_one_call_and_the_page_follows_from_its_answer_and_events() {
         json!([]),
     );
     assert_eq!(renewed, json!(1));
+}
+
+/// Issue 27: `keydesk-cli credentials renew --grace 1h` in a script while the app is open on
+/// the account (the same SQLite store): the page shows the new secret line without a click (the
+/// app watches the file for other processes' commits), and both secrets verify until the grace
+/// ends.
+#[test]
+fn a_renewal_from_the_command_line_shows_on_the_open_page_without_a_click() {
+    let (dir, app) = App::demo();
+    app.find("#credentials-section #credentials");
+    let (client_id, secret) = app.generate_credentials(false);
+    let cli = |args: &[&str], input: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(cli_binary())
+            .args(args)
+            .env("KEYDESK_DATA_DIR", dir.path())
+            .env_remove("KEYDESK_DATABASE_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let asked = Instant::now();
+    let out = cli(
+        &[
+            "--json",
+            "credentials",
+            "renew",
+            &client_id,
+            "--grace",
+            "1h",
+            "--yes",
+        ],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let renewed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let new_secret = renewed["secret"].as_str().unwrap().to_owned();
+    let new_hint = &new_secret[new_secret.len() - 4..];
+    app.wait_for("the page to show the new secret line", |a| {
+        a.text(".credential .secrets").contains(new_hint)
+    });
+    println!(
+        "renewed by keydesk-cli → the open page shows it after {:?}",
+        asked.elapsed()
+    );
+    for (which, secret) in [
+        ("the new secret", &new_secret),
+        ("the old one, in its grace", &secret),
+    ] {
+        let verified = cli(
+            &["credentials", "verify", &client_id],
+            &format!("{secret}\n"),
+        );
+        assert_eq!(verified.status.code(), Some(0), "{which}");
+    }
 }

@@ -36,6 +36,21 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
+/// keydesk-cli as the workspace's debug build made it (`cargo test --workspace` builds it for
+/// its own tests).
+pub fn cli_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug").join("keydesk-cli");
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo build -p keydesk-cli",
+        bin.display()
+    );
+    bin
+}
+
 /// The app binary: `KEYDESK_APP_BIN`, or the workspace's debug build.
 pub fn app_binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("KEYDESK_APP_BIN") {
