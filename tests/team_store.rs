@@ -303,3 +303,67 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Issue 26: a team store chosen in Settings that cannot be opened (here: nothing listens on
+/// its port) does not lock the person out — the window says why and offers this computer's
+/// store, which opens as it was left.
+#[test]
+fn a_team_store_that_cannot_be_opened_offers_this_computers_store_back() {
+    let dir = tempfile::tempdir().unwrap();
+    // This computer's store first, with its account.
+    let app = App::launch(dir.path(), &["--demo"]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+    drop(app);
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = nowhere.local_addr().unwrap().port();
+    drop(nowhere);
+    let settings = dir.path().join("settings.json");
+    let mut chosen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap_or("{}".into()))
+            .unwrap_or_else(|_| serde_json::json!({}));
+    chosen["team_store"] = serde_json::json!({
+        "host": "127.0.0.1", "port": port, "database": "keydesk", "user": "tess", "tls": "off"
+    });
+    std::fs::write(&settings, chosen.to_string()).unwrap();
+
+    let app = App::launch_unready(dir.path(), &[]);
+    // The driver retries a refused connection for its connect timeout (10 s) before it gives up.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !app.exists("#startup-error") {
+        assert!(
+            Instant::now() < deadline,
+            "no error shown for the unreachable store"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    keydesk_e2e::screenshot("team-store-unreachable");
+    assert!(
+        app.text("#startup-error-message").contains("127.0.0.1"),
+        "{}",
+        app.text("#startup-error-message")
+    );
+    let before = keydesk_processes(dir.path());
+    app.click("#startup-use-local");
+    let deadline = Instant::now() + keydesk_e2e::WAIT;
+    let restarted = loop {
+        let now = keydesk_processes(dir.path());
+        if let Some(pid) = now.iter().find(|pid| !before.contains(pid)) {
+            break *pid;
+        }
+        assert!(Instant::now() < deadline, "no restarted Keydesk: {now:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = Command::new("kill").arg(restarted.to_string()).status();
+    drop(app);
+    while keydesk_processes(dir.path()).contains(&restarted) {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted Keydesk did not end"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let saved = std::fs::read_to_string(&settings).unwrap();
+    assert!(saved.contains("\"team_store\": null"), "{saved}");
+    let app = App::launch(dir.path(), &[]);
+    app.wait_text("#page-heading", "Contact information: Alexcompany (Alex)");
+}

@@ -18,15 +18,33 @@ import { renderTransfer } from './transfer.js';
 
 const main = document.getElementById('main');
 
-function fatal(title, message, details) {
+function fatal(title, message, details, action = null) {
   document.querySelector('.ribbon-nav').hidden = true;
   fill(main,
     el('section', { class: 'card fatal', id: 'startup-error', role: 'alert' },
       el('h1', { text: title }),
       el('p', { id: 'startup-error-message', text: message }),
       details ? el('p', { class: 'muted', text: details }) : null,
+      action,
     ),
   );
+}
+
+/// A team store chosen in Settings that cannot be opened (a server down, a password changed)
+/// must not lock the person out: this computer's store is one click away, as it was left.
+function backToThisComputer() {
+  const button = el('button', { type: 'button', class: 'primary', id: 'startup-use-local', text: 'Use this computer\u2019s store' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api.useStore(null, null);
+      button.textContent = 'Restarting…';
+    } catch (e) {
+      button.disabled = false;
+      fill(main, el('p', { role: 'alert', text: e.message }));
+    }
+  });
+  return el('div', { class: 'actions start' }, button);
 }
 
 function showCurrent(account) {
@@ -244,7 +262,8 @@ async function start() {
   state.status = status;
   state.clockOffset = new Date(status.now) - Date.now();
   if (status.startup_error) {
-    fatal('Keydesk could not open its store', status.startup_error.message, `Data folder: ${status.data_dir}`);
+    fatal('Keydesk could not open its store', status.startup_error.message, `Data folder: ${status.data_dir}`,
+      status.team_store ? backToThisComputer() : null);
     return;
   }
   wireRibbon();

@@ -67,6 +67,11 @@ impl AppState {
         }
     }
 
+    /// Whether the store is the team store chosen in Settings.
+    pub fn team_store_chosen(&self) -> bool {
+        self.team_store.is_some()
+    }
+
     /// The context of actions that touch the store and this computer's keyring.
     pub async fn keydesk(&self) -> Result<Keydesk, WireError> {
         Ok(Keydesk::new(self.store().await?, &self.vault))

@@ -16,6 +16,9 @@ pub struct AppStatus {
     pub log_dir: String,
     /// Set when the store could not be opened; the page then shows only this.
     pub startup_error: Option<WireError>,
+    /// The store is a team's, chosen in Settings: when it cannot be opened the page offers the
+    /// way back to this computer's store.
+    pub team_store: bool,
     /// The store clock's time, so "in 105 days" counts from the same now as the store's rules
     /// (the system's time, except in a debug build's test run).
     pub now: chrono::DateTime<chrono::Utc>,
@@ -32,6 +35,7 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, WireErr
         data_dir: state.data_dir.display().to_string(),
         database: state.database.clone(),
         log_dir: state.log_dir.display().to_string(),
+        team_store: state.team_store_chosen(),
         startup_error: store.err(),
     })
 }
