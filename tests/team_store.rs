@@ -338,7 +338,9 @@ fn a_team_store_that_cannot_be_opened_offers_this_computers_store_back() {
     }
     keydesk_e2e::screenshot("team-store-unreachable");
     assert!(
-        app.text("#startup-error-message").contains("127.0.0.1"),
+        app.text("#startup-error-message").contains(&format!(
+            "No PostgreSQL server answered at 127.0.0.1:{port}"
+        )),
         "{}",
         app.text("#startup-error-message")
     );

@@ -195,7 +195,7 @@ pub async fn test_connection(team: &TeamStore, typed: Option<&str>) -> Result<Co
     };
     let password = typed.or(saved.as_ref().map(Secret::expose));
     let url = team.url(password);
-    let place = format!("{}:{} (database {})", team.host, team.port, team.database);
+    let place = place(&team);
     if let Err(cause) = crate::store::postgres_tls::required_mode(&url) {
         return Ok(failed(cause));
     }
@@ -268,6 +268,21 @@ pub async fn test_connection(team: &TeamStore, typed: Option<&str>) -> Result<Co
         sentences,
         rights: Some(rights),
     })
+}
+
+fn place(team: &TeamStore) -> String {
+    format!("{}:{} (database {})", team.host, team.port, team.database)
+}
+
+/// A failed open of the team store chosen in Settings, said as *Test connection* says it.
+pub fn explain(err: Error, team: &TeamStore) -> Error {
+    match err {
+        Error::Connect { store, cause } => Error::Connect {
+            cause: why_not(&cause, team, &place(team)),
+            store,
+        },
+        other => other,
+    }
 }
 
 fn failed(sentence: String) -> ConnectionReport {

@@ -99,7 +99,13 @@ impl AppState {
                 }
                 None => self.location.clone(),
             };
-            let store = debug_clock(Store::open(location).await?);
+            let opened = Store::open(location)
+                .await
+                .map_err(|e| match &self.team_store {
+                    Some(team) => team_store::explain(e, team),
+                    None => e,
+                });
+            let store = debug_clock(opened?);
             let technician = self.settings.lock().unwrap().technician_name.clone();
             store.set_actor(Some(audit::actor(&technician)));
             // This computer's keyring is its own: which secret it holds is recorded per machine.
