@@ -405,6 +405,25 @@ async fn the_activity_is_append_only_and_names_who_logged_in() {
     )
     .await
     .unwrap();
+    // Nor about an account outside her scope, nor changing who created one.
+    let err = run(
+        &psql,
+        &format!(
+            "INSERT INTO audit_events (account_id, action, detail, at) \
+             VALUES ({}, 'contact.updated', 'about another team', now())",
+            team.us_one
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("row-level security"), "{err}");
+    let err = run(
+        &psql,
+        &format!("UPDATE accounts SET created_by = 'someone' WHERE id = {eu}"),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("cannot be changed"), "{err}");
     let stored = team
         .dba
         .query_one_raw(Statement::from_string(
@@ -496,6 +515,19 @@ async fn a_technician_adds_and_removes_only_the_tags_they_hold() {
         .is_ok());
     tags::add_tag(&tess, new, "eu").await.unwrap();
     assert_eq!(search_accounts(&tess, "", 0, 100).await.unwrap().total, 3);
+    // She deletes it again: its tags go with it and the activity records the deletion.
+    keydesk_core::accounts::delete_account(&Keydesk::new(&tess, &vault()), new)
+        .await
+        .unwrap();
+    assert_eq!(
+        team.count(&format!(
+            "SELECT count(*) FROM audit_events WHERE account_id = {new} \
+             AND action = 'account.deleted' AND actor = '{}'",
+            team.tech
+        ))
+        .await,
+        1
+    );
     // An admin is not limited.
     let ada = team.open_as(&team.admin).await;
     tags::add_tag(&ada, team.eu_one, "us").await.unwrap();

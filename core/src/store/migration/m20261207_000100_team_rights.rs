@@ -111,6 +111,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
   SELECT NOT EXISTS (SELECT 1 FROM account_tags WHERE account_id = account)
 $$;
 
+-- Whether an account is still there (read with the owner's rights): the activity of an account
+-- deleted in the same transaction is still appended.
+CREATE FUNCTION keydesk_account_exists(account integer) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT EXISTS (SELECT 1 FROM accounts WHERE id = account)
+$$;
+
 DO $policies$
 DECLARE
   t record;
@@ -150,7 +157,9 @@ BEGIN
   -- below, so an appended row cannot name someone else). No UPDATE or DELETE policy.
   ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
   EXECUTE format('CREATE POLICY scope_read ON audit_events FOR SELECT USING (%s)', format(sees, 'account_id'));
-  CREATE POLICY append ON audit_events FOR INSERT WITH CHECK (true);
+  -- Appended only about what the person sees (or an account just deleted, or none).
+  EXECUTE format('CREATE POLICY append ON audit_events FOR INSERT WITH CHECK (%s '
+    || 'OR account_id IS NULL OR NOT keydesk_account_exists(account_id))', format(sees, 'account_id'));
 END
 $policies$;
 
@@ -167,6 +176,20 @@ END
 $$;
 CREATE TRIGGER stamp_actor BEFORE INSERT ON audit_events
   FOR EACH ROW EXECUTE FUNCTION keydesk_stamp_actor();
+
+-- Who created an account is the database's to say (it decides who sees an untagged account).
+CREATE FUNCTION keydesk_keep_creator() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  IF NEW.created_by IS DISTINCT FROM OLD.created_by AND NOT keydesk_sees_all() THEN
+    RAISE EXCEPTION 'Who created an account is recorded by the database and cannot be changed.'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER keep_creator BEFORE UPDATE OF created_by ON accounts
+  FOR EACH ROW EXECUTE FUNCTION keydesk_keep_creator();
 
 CREATE FUNCTION keydesk_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -247,9 +270,9 @@ BEGIN
   -- Later migrations run as the owner (Store::open sets the role), and create beside these.
   EXECUTE format('GRANT USAGE, CREATE ON SCHEMA %I TO keydesk_owner', current_schema());
   EXECUTE 'REVOKE EXECUTE ON FUNCTION keydesk_sees_all(), keydesk_visible_accounts(), '
-       || 'keydesk_untagged(integer) FROM PUBLIC';
+       || 'keydesk_untagged(integer), keydesk_account_exists(integer) FROM PUBLIC';
   EXECUTE 'GRANT EXECUTE ON FUNCTION keydesk_sees_all(), keydesk_visible_accounts(), '
-       || 'keydesk_untagged(integer) TO '
+       || 'keydesk_untagged(integer), keydesk_account_exists(integer) TO '
        || 'keydesk_admin, keydesk_technician, keydesk_viewer, keydesk_endpoint';
 END
 $grants$;
@@ -271,6 +294,8 @@ BEGIN
   ALTER FUNCTION keydesk_sees_all() OWNER TO keydesk_owner;
   ALTER FUNCTION keydesk_visible_accounts() OWNER TO keydesk_owner;
   ALTER FUNCTION keydesk_untagged(integer) OWNER TO keydesk_owner;
+  ALTER FUNCTION keydesk_account_exists(integer) OWNER TO keydesk_owner;
+  ALTER FUNCTION keydesk_keep_creator() OWNER TO keydesk_owner;
   ALTER FUNCTION keydesk_stamp_actor() OWNER TO keydesk_owner;
   ALTER FUNCTION keydesk_append_only() OWNER TO keydesk_owner;
   ALTER FUNCTION keydesk_check_tag() OWNER TO keydesk_owner;
@@ -280,6 +305,7 @@ $owner$;
 
 const DOWN: &str = r#"
 DROP TRIGGER check_tag ON account_tags;
+DROP TRIGGER keep_creator ON accounts;
 DROP TRIGGER append_only_truncate ON audit_events;
 DROP TRIGGER append_only ON audit_events;
 DROP TRIGGER stamp_actor ON audit_events;
@@ -307,6 +333,8 @@ DROP POLICY scope_insert ON accounts;
 DROP POLICY scope_read ON audit_events;
 DROP POLICY append ON audit_events;
 DROP FUNCTION keydesk_check_tag();
+DROP FUNCTION keydesk_keep_creator();
+DROP FUNCTION keydesk_account_exists(integer);
 DROP FUNCTION keydesk_append_only();
 DROP FUNCTION keydesk_stamp_actor();
 DROP FUNCTION keydesk_visible_accounts();
