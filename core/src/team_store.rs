@@ -142,17 +142,32 @@ impl TeamStore {
 /// store chosen in Settings with its password from the OS keyring, else the SQLite file in
 /// the data folder.
 pub async fn locate(data_dir: &std::path::Path) -> Result<crate::StoreLocation> {
-    use crate::StoreLocation;
-    let location = StoreLocation::resolve(data_dir);
-    if let StoreLocation::SqliteFile(_) = location {
-        if let Some(team) = crate::settings::Settings::load(data_dir).team_store {
+    let settings = crate::settings::Settings::load(data_dir);
+    match chosen(data_dir, &settings) {
+        (_, Some(team)) => {
             let password = saved_password(&team).await?;
-            return Ok(StoreLocation::Url(
+            Ok(crate::StoreLocation::Url(
                 team.url(password.as_ref().map(Secret::expose)),
-            ));
+            ))
         }
+        (location, None) => Ok(location),
     }
-    Ok(location)
+}
+
+/// The store to open before the keyring is asked: `KEYDESK_DATABASE_URL` wins; otherwise the
+/// team store `settings` names (returned too: its URL here carries no password), otherwise the
+/// SQLite file in the data folder.
+pub fn chosen(
+    data_dir: &std::path::Path,
+    settings: &crate::settings::Settings,
+) -> (crate::StoreLocation, Option<TeamStore>) {
+    use crate::StoreLocation;
+    match (StoreLocation::resolve(data_dir), &settings.team_store) {
+        (StoreLocation::SqliteFile(_), Some(team)) => {
+            (StoreLocation::Url(team.url(None)), Some(team.clone()))
+        }
+        (location, _) => (location, None),
+    }
 }
 
 fn passwords() -> Vault {

@@ -36,15 +36,7 @@ impl AppState {
         let settings = Settings::load(&data_dir);
         // KEYDESK_DATABASE_URL first (scripts, tests), then the team store chosen in Settings
         // (its password is read from the keyring when the store opens), then this computer's.
-        let location = StoreLocation::resolve(&data_dir);
-        let team_store = match location {
-            StoreLocation::SqliteFile(_) => settings.team_store.clone(),
-            StoreLocation::Url(_) => None,
-        };
-        let location = match &team_store {
-            Some(team) => StoreLocation::Url(team.url(None)),
-            None => location,
-        };
+        let (location, team_store) = team_store::chosen(&data_dir, &settings);
         let log = match logging::init(&log_dir, settings.log_level) {
             Ok(control) => Some(control),
             Err(err) => {

@@ -21,34 +21,27 @@ pub use webdriver::{Element, Key};
 /// How long a page may take to show what a test waits for.
 pub const WAIT: Duration = Duration::from_secs(15);
 
-/// keydesk-server as the workspace's debug build made it (`cargo test --workspace` builds it
-/// for its own tests).
-pub fn server_binary() -> PathBuf {
+/// A binary of the workspace's debug build (`cargo test --workspace` builds the server's and
+/// the command line's for their own tests).
+fn workspace_binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let bin = target.join("debug").join("keydesk-server");
+    let bin = target.join("debug").join(name);
     assert!(
         bin.exists(),
-        "{} is missing: cargo build -p keydesk-server",
+        "{} is missing: cargo build -p {name}",
         bin.display()
     );
     bin
 }
 
-/// keydesk-cli as the workspace's debug build made it (`cargo test --workspace` builds it for
-/// its own tests).
+pub fn server_binary() -> PathBuf {
+    workspace_binary("keydesk-server")
+}
+
 pub fn cli_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let bin = target.join("debug").join("keydesk-cli");
-    assert!(
-        bin.exists(),
-        "{} is missing: cargo build -p keydesk-cli",
-        bin.display()
-    );
-    bin
+    workspace_binary("keydesk-cli")
 }
 
 /// The app binary: `KEYDESK_APP_BIN`, or the workspace's debug build.
