@@ -83,6 +83,11 @@ actions! {
     KeyringRemoved = "keyring.removed", "Secret removed from the OS keyring";
     TagsChanged = "tags.changed", "Tags changed";
     ResourceServerChanged = "credential.resource_server", "Token introspection rights changed";
+    TechnicianAdded = "team.technician_added", "Technician added";
+    TechnicianChanged = "team.technician_changed", "Technician's rights changed";
+    TechnicianDisabled = "team.technician_disabled", "Technician disabled";
+    TechnicianEnabled = "team.technician_enabled", "Technician enabled";
+    LifetimePolicyChanged = "team.lifetime_policy", "Lifetime policy changed";
 }
 
 impl Action {

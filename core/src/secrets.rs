@@ -19,7 +19,7 @@ pub const SECRET_BYTES: usize = 32;
 /// How many trailing characters of a secret are kept to recognise it.
 pub const HINT_CHARS: usize = 4;
 
-fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>> {
     // A fresh generator per value, seeded from the OS: nothing long-lived to leak or fork.
     let mut rng = ChaCha20Rng::try_from_rng(&mut getrandom::SysRng)
         .map_err(|e| Error::Random(e.to_string()))?;

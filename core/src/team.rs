@@ -9,6 +9,12 @@ use serde::Serialize;
 
 use crate::{Result, Store};
 
+pub mod technicians;
+pub use technicians::{
+    add_technician, change_technician, list_technicians, set_technician_enabled, NewTechnician,
+    Technician, TechnicianForm,
+};
+
 /// Login role → the name the team gave that technician. Empty on this computer's store.
 pub async fn display_names(store: &Store) -> Result<HashMap<String, String>> {
     let db = store.connection();
@@ -221,19 +227,32 @@ pub async fn set_lifetime_policy(store: &Store, tag: &str, max_days: Option<i32>
                 .to_owned(),
         ));
     }
-    let statement = match max_days {
-        Some(days) => Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO lifetime_policies (tag, max_days) VALUES ($1, $2) \
-             ON CONFLICT (tag) DO UPDATE SET max_days = EXCLUDED.max_days",
-            [tag.into(), days.into()],
+    let write = store.write().await?;
+    let (statement, detail) = match max_days {
+        Some(days) => (
+            Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO lifetime_policies (tag, max_days) VALUES ($1, $2) \
+                 ON CONFLICT (tag) DO UPDATE SET max_days = EXCLUDED.max_days",
+                [tag.clone().into(), days.into()],
+            ),
+            format!("Accounts tagged #{tag}: secrets live at most {days} days"),
         ),
-        None => Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "DELETE FROM lifetime_policies WHERE tag = $1",
-            [tag.into()],
+        None => (
+            Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "DELETE FROM lifetime_policies WHERE tag = $1",
+                [tag.clone().into()],
+            ),
+            format!("Accounts tagged #{tag}: no maximum lifetime"),
         ),
     };
-    db.execute_raw(statement).await?;
-    Ok(())
+    write.db().execute_raw(statement).await?;
+    write
+        .commit(crate::audit::Event::new(
+            crate::audit::Subject::default(),
+            crate::audit::Action::LifetimePolicyChanged,
+            detail,
+        ))
+        .await
 }

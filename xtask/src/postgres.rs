@@ -95,6 +95,16 @@ impl Cluster {
                 "--no-sync",
             ],
         )?;
+        // Trust for the test's superuser, but SCRAM for the logins Keydesk's Team page makes
+        // that a test puts in keydesk_scram_checked: their generated passwords are checked by
+        // the server, as on a team's (core/tests/technicians.rs, the e2e Team test).
+        let hba = data.join("pg_hba.conf");
+        let rules = std::fs::read_to_string(&hba).map_err(|e| format!("{}: {e}", hba.display()))?;
+        std::fs::write(
+            &hba,
+            format!("host all +keydesk_scram_checked 127.0.0.1/32 scram-sha-256\n{rules}"),
+        )
+        .map_err(|e| format!("{}: {e}", hba.display()))?;
         let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             cluster.dir.display()

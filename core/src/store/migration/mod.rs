@@ -19,6 +19,7 @@ mod m20261127_000300_live_secrets_index;
 mod m20261202_000100_resource_servers;
 mod m20261207_000100_team_rights;
 mod m20261207_000200_lifetime_policies;
+mod m20261207_000300_team_admin;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000100_resource_servers::Migration),
             Box::new(m20261207_000100_team_rights::Migration),
             Box::new(m20261207_000200_lifetime_policies::Migration),
+            Box::new(m20261207_000300_team_admin::Migration),
         ]
     }
 }
