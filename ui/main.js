@@ -14,6 +14,7 @@ import { loadSettings, openSettingsDialog } from './settings.js';
 import { leavePage, state } from './state.js';
 import { openSwitcher } from './switcher.js';
 import { renderTags } from './tags.js';
+import { renderTeam } from './team.js';
 import { renderTransfer } from './transfer.js';
 
 const main = document.getElementById('main');
@@ -167,6 +168,13 @@ async function showHome(tag = '') {
   }
 }
 
+async function showTeam() {
+  leavePage();
+  showCurrent(null);
+  await renderTeam(main);
+  document.getElementById('page-heading')?.focus();
+}
+
 async function showTransfer() {
   leavePage();
   showCurrent(null);
@@ -223,6 +231,7 @@ function wireRibbon() {
   });
   document.getElementById('menu-settings').addEventListener('click', () => openSettingsDialog(state.status));
   document.getElementById('menu-transfer').addEventListener('click', () => guard(showTransfer()));
+  document.getElementById('menu-team').addEventListener('click', () => guard(showTeam()));
   document.getElementById('menu-about').addEventListener('click', () => openAboutDialog(state.status));
   document.getElementById('add-account-button').addEventListener('click', showAddAccount);
   document.getElementById('health-button').addEventListener('click', () => guard(showHealth()));
@@ -255,6 +264,8 @@ function showRights(rights) {
   identity.textContent = `${who} · ${rights.role ?? 'no role'} · ${scope}`;
   identity.title = `Signed in to the team store as ${rights.login}: ${rights.role ?? 'no role'}, ${scope}`;
   identity.hidden = false;
+  // Preferences → Team: a team's admins only (the database refuses anyone else anyway).
+  document.getElementById('menu-team-item').hidden = rights.role !== 'admin';
 }
 
 async function start() {

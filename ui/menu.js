@@ -2,7 +2,8 @@
 // arrows move, Escape closes and returns focus to the button.
 
 export function menuButton(button, list) {
-  const items = () => [...list.querySelectorAll('[role="menuitem"]')];
+  // Not the items a page hides (Team for anyone but a team's admin).
+  const items = () => [...list.querySelectorAll('[role="menuitem"]')].filter((item) => !item.closest('li[hidden]'));
   const open = (focusIndex = 0) => {
     list.hidden = false;
     button.setAttribute('aria-expanded', 'true');

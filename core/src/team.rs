@@ -206,6 +206,28 @@ pub async fn lifetime_policy(store: &Store, account_id: i32) -> Result<Option<Li
     }))
 }
 
+/// Every policy of the team, by tag. Empty on this computer's store.
+pub async fn lifetime_policies(store: &Store) -> Result<Vec<LifetimePolicy>> {
+    let db = store.connection();
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(Vec::new());
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT tag, max_days FROM lifetime_policies ORDER BY tag",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LifetimePolicy {
+                tag: r.try_get("", "tag")?,
+                max_days: r.try_get("", "max_days")?,
+            })
+        })
+        .collect()
+}
+
 /// Sets (or, with None, lifts) the policy for `tag`. Admins only: the database refuses anyone
 /// else. Secrets already issued keep their end; the next Generate or Renew follows the policy.
 pub async fn set_lifetime_policy(store: &Store, tag: &str, max_days: Option<i32>) -> Result<()> {

@@ -138,6 +138,24 @@ impl TeamStore {
     }
 }
 
+/// The team store `store` is (a PostgreSQL URL), as Settings would name it for `login`: where a
+/// technician's app on this computer looks for their password in the keyring. None on this
+/// computer's store.
+pub fn as_login(store: &crate::Store, login: &str) -> Option<TeamStore> {
+    let crate::StoreLocation::Url(url) = store.location() else {
+        return None;
+    };
+    let url = url::Url::parse(url).ok()?;
+    Some(TeamStore {
+        host: url.host_str()?.to_owned(),
+        port: u32::from(url.port().unwrap_or(5432)),
+        database: url.path().trim_start_matches('/').to_owned(),
+        user: login.to_owned(),
+        tls: TlsMode::default(),
+        ca_file: None,
+    })
+}
+
 /// Where the app (and the command line) finds its store: `KEYDESK_DATABASE_URL`, else the team
 /// store chosen in Settings with its password from the OS keyring, else the SQLite file in
 /// the data folder.

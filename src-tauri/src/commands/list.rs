@@ -40,7 +40,8 @@ commands! {
     backup::backup_status,
     backup::back_up_now,
     backup::restore_backup,
-    bulk::bulk_targets;
+    bulk::bulk_targets,
+    team::add_technician;
 
     create_account(contact: ContactForm, billing: Option<BillingForm>) -> AccountView
         = store |s| keydesk_core::accounts::create_account(s, &contact, &billing.unwrap_or_default()),
@@ -88,6 +89,19 @@ commands! {
     /// What the login that opened the store may do there (a team store's role and scope).
     my_rights() -> Rights
         = store |s| keydesk_core::team::my_rights(s),
+    /// A team store's technicians (Preferences → Team; the database answers admins only).
+    list_technicians() -> Vec<Technician>
+        = store |s| keydesk_core::team::list_technicians(s),
+    change_technician(form: TechnicianForm) -> Technician
+        = store |s| keydesk_core::team::change_technician(s, &form),
+    /// Disables a technician (no login, sessions ended) or enables them again.
+    set_technician_enabled(login: String, enabled: bool) -> Technician
+        = store |s| keydesk_core::team::set_technician_enabled(s, &login, enabled),
+    /// The team's lifetime policies, and setting one (None lifts it; admins only).
+    lifetime_policies() -> Vec<LifetimePolicy>
+        = store |s| keydesk_core::team::lifetime_policies(s),
+    set_lifetime_policy(tag: String, max_days: Option<i32>) -> ()
+        = store |s| keydesk_core::team::set_lifetime_policy(s, &tag, max_days),
     /// Runs one action on each account; the result says per account what happened.
     run_bulk(account_ids: Vec<i32>, action: BulkAction) -> Vec<BulkResult>
         = keydesk |k| keydesk_core::bulk::run_bulk(k, &account_ids, &action),

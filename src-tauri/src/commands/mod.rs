@@ -9,6 +9,7 @@ pub mod contact;
 pub mod credentials;
 pub mod health;
 pub mod settings;
+pub mod team;
 pub mod transfer;
 
 // The types the generated commands take and answer with.
@@ -19,7 +20,7 @@ use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::CredentialView;
 use keydesk_core::search::{AccountHit, SearchPage};
 use keydesk_core::tags::TagUse;
-use keydesk_core::team::{LifetimePolicy, Rights};
+use keydesk_core::team::{LifetimePolicy, Rights, Technician, TechnicianForm};
 use tauri::State;
 
 use crate::state::AppState;
