@@ -372,6 +372,20 @@ impl App {
         })
     }
 
+    /// Chooses the option `value` of the `<select>` matching `css`, as picking it from the list
+    /// does (a `change` event follows); fails when there is no such option.
+    pub fn select(&self, css: &str, value: &str) {
+        let chosen = self.exec(
+            "const s = document.querySelector(arguments[0]);
+             if (!s || ![...s.options].some((o) => o.value === arguments[1])) return false;
+             s.value = arguments[1];
+             s.dispatchEvent(new Event('change', { bubbles: true }));
+             return true;",
+            json!([css, value]),
+        );
+        assert_eq!(chosen, json!(true), "no option {value:?} in {css}");
+    }
+
     /// Sends keys to whatever has focus, as a person at the keyboard would.
     pub fn press(&self, keys: &str) {
         self.webdriver.send_keys_to_active(keys);
