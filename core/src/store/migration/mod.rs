@@ -20,6 +20,7 @@ mod m20261202_000100_resource_servers;
 mod m20261207_000100_team_rights;
 mod m20261207_000200_lifetime_policies;
 mod m20261207_000300_team_admin;
+mod m20261207_000400_faster_scopes;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000100_team_rights::Migration),
             Box::new(m20261207_000200_lifetime_policies::Migration),
             Box::new(m20261207_000300_team_admin::Migration),
+            Box::new(m20261207_000400_faster_scopes::Migration),
         ]
     }
 }
