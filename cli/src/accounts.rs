@@ -56,6 +56,17 @@ pub enum Accounts {
         #[arg(long, value_name = "FILE")]
         file: Option<std::path::PathBuf>,
     },
+    /// Imports accounts from a CSV file (the app's import: a header row naming the columns).
+    /// Lists every invalid row; imports nothing when any row is invalid, unless --skip-invalid.
+    Import {
+        file: std::path::PathBuf,
+        /// Only say what importing would do, row by row.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the valid rows even when some rows are invalid (those are left out).
+        #[arg(long)]
+        skip_invalid: bool,
+    },
     /// Deletes an account with its credentials (asks first; without a terminal, --yes).
     Delete {
         account: String,
@@ -80,6 +91,14 @@ pub async fn run(store: &Store, command: Accounts, format: Format) -> Result<u8,
         }
         Accounts::Export { tag, file } => {
             return crate::transfer::export_accounts(store, tag, file, format).await;
+        }
+        Accounts::Import {
+            file,
+            dry_run,
+            skip_invalid,
+        } => {
+            return crate::transfer::import_accounts(store, &file, dry_run, skip_invalid, format)
+                .await;
         }
         Accounts::Show { account } => {
             let view = accounts::get_account(store, find(store, &account).await?).await?;

@@ -39,6 +39,73 @@ pub async fn export_accounts(
     deliver(format, &csv, file)
 }
 
+/// The preview's rows (what each would do, every rule an invalid one breaks), then — unless a
+/// dry run, or invalid rows without --skip-invalid (exit code 1) — the import in one
+/// transaction.
+pub async fn import_accounts(
+    store: &Store,
+    file: &std::path::Path,
+    dry_run: bool,
+    skip_invalid: bool,
+    format: Format,
+) -> Result<u8, Failure> {
+    let path = files::checked_path(&file.display().to_string(), &["csv", "txt", "tsv"])?;
+    let bytes = account_csv::read_import_file(&path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let preview = account_csv::preview_import(store, &name, &bytes).await?;
+    let refused = preview.invalid > 0 && !skip_invalid;
+    let outcome = if dry_run || refused {
+        None
+    } else {
+        Some(account_csv::commit_import(store, &preview).await?)
+    };
+    match format {
+        Format::Json => output::json(&serde_json::json!({
+            "preview": preview,
+            "imported": outcome,
+        })),
+        Format::Table => {
+            let rows: Vec<Vec<String>> = preview
+                .rows
+                .iter()
+                .filter(|r| !matches!(r.action, account_csv::RowAction::Unchanged))
+                .map(|r| {
+                    let what = match r.action {
+                        account_csv::RowAction::Create => "create".to_owned(),
+                        account_csv::RowAction::Update => {
+                            format!("update ({})", r.changes.join(", "))
+                        }
+                        account_csv::RowAction::Unchanged => "unchanged".to_owned(),
+                        account_csv::RowAction::Invalid => r.errors.join("; "),
+                    };
+                    vec![r.row.to_string(), r.company_name.clone(), what]
+                })
+                .collect();
+            output::table(&["ROW", "COMPANY", "WHAT"], &rows);
+            println!(
+                "{} to create, {} to update, {} unchanged, {} invalid",
+                preview.create, preview.update, preview.unchanged, preview.invalid
+            );
+            match &outcome {
+                Some(done) => println!(
+                    "Imported: {} created, {} updated ({} invalid rows left out)",
+                    done.created, done.updated, done.skipped
+                ),
+                None if refused => eprintln!(
+                    "keydesk-cli: nothing imported: {} rows are invalid (fix them, or pass \
+                     --skip-invalid to import the others)",
+                    preview.invalid
+                ),
+                None => println!("Dry run: nothing imported"),
+            }
+        }
+    }
+    Ok(if refused { 1 } else { 0 })
+}
+
 pub async fn export_activity(
     store: &Store,
     from: Option<String>,

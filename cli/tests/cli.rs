@@ -347,3 +347,55 @@ fn a_backup_is_a_copy_of_this_computers_store() {
         .unwrap()
         .starts_with(b"SQLite format 3\0"));
 }
+
+/// `accounts import`: a file with an invalid row imports nothing and exits 1, listing the row
+/// and its rule; --dry-run changes nothing; --skip-invalid imports the others.
+#[test]
+fn an_import_with_an_invalid_row_imports_nothing_unless_told_to_skip_it() {
+    let cli = Cli::new();
+    let file = cli.dir.path().join("customers.csv");
+    std::fs::write(
+        &file,
+        "company_name,name,email,tags\n\
+         Northwind,Nancy,nancy@northwind.example,eu\n\
+         Contoso,Carl,not-an-email,\n\
+         Fabrikam,Fay,fay@fabrikam.example,eu tier-1\n",
+    )
+    .unwrap();
+    let path = file.display().to_string();
+    let count = |cli: &Cli| cli.json(&["accounts", "list"]).as_array().unwrap().len();
+
+    let refused = cli.run(&["accounts", "import", &path]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stderr));
+    let said = text(&refused.stdout);
+    assert!(said.contains("Contoso") && said.contains("Email"), "{said}");
+    assert!(text(&refused.stderr).contains("--skip-invalid"));
+    assert_eq!(count(&cli), 0, "nothing imported");
+
+    let dry = cli.run(&[
+        "--json",
+        "accounts",
+        "import",
+        &path,
+        "--dry-run",
+        "--skip-invalid",
+    ]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    let answer: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(answer["preview"]["create"], 2);
+    assert_eq!(answer["preview"]["invalid"], 1);
+    assert_eq!(answer["imported"], Value::Null);
+    assert_eq!(count(&cli), 0, "a dry run imports nothing");
+
+    let done = cli.json(&["accounts", "import", &path, "--skip-invalid"]);
+    assert_eq!(done["imported"]["created"], 2);
+    assert_eq!(done["imported"]["skipped"], 1);
+    let listed = cli.json(&["accounts", "list", "--tag", "eu"]);
+    let companies: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["company_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(companies, ["Fabrikam", "Northwind"]);
+}
