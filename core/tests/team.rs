@@ -726,3 +726,40 @@ async fn test_connection_says_who_you_are_or_what_is_wrong() {
         "{said}"
     );
 }
+
+/// The scope look-ups read the team's `technicians` and `technician_scopes` by their schema: a
+/// technician's own temporary tables of those names (PostgreSQL searches pg_temp first, even in
+/// a function that sets its search_path, unless pg_temp is named last), readable by everyone
+/// and granting them every account or another tag, change nothing they see.
+#[tokio::test]
+async fn a_technicians_own_temporary_tables_do_not_widen_their_scope() {
+    let Some(t) = team().await else {
+        common::skipped("PostgreSQL only: needs KEYDESK_TEST_POSTGRES_URL");
+        return;
+    };
+    let tess = t.psql_as(&t.tech).await;
+    let before = rows(&tess, "SELECT id FROM accounts").await.unwrap();
+    assert_eq!(before, 2, "Tess sees the two #eu accounts");
+    let forged = format!(
+        "CREATE TEMP TABLE technicians (login text, display_name text, all_accounts boolean);
+         INSERT INTO technicians VALUES ('{}', 'Tess', true);
+         CREATE TEMP TABLE technician_scopes (login text, tag text);
+         INSERT INTO technician_scopes VALUES ('{}', 'us');
+         GRANT SELECT ON pg_temp.technicians, pg_temp.technician_scopes TO PUBLIC;
+         SET search_path = pg_temp, public;",
+        t.tech, t.tech
+    );
+    // One transaction: the same connection for the tables and the query.
+    let txn = sea_orm::TransactionTrait::begin(&tess).await.unwrap();
+    txn.execute_unprepared(&forged).await.unwrap();
+    let seen = txn
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT id FROM accounts",
+        ))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(seen, 2, "the temporary tables widened the scope");
+    let _ = t.us_one;
+}
