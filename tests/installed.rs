@@ -59,6 +59,61 @@ fn assert_installed_tree(root: &Path) {
     }
 }
 
+/// Issue 27: `keydesk-cli` beside the app, working from the unpacked tree (it links no WebKit:
+/// it answers on a fresh store), its bash completion completing a subcommand, the zsh and fish
+/// completions where each distribution's shells look, and its man page.
+fn assert_command_line(root: &Path, zsh_folder: &str) {
+    let cli = root.join("usr/bin/keydesk-cli");
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(&cli)
+        .args(["--json", "accounts", "list"])
+        .env("KEYDESK_DATA_DIR", data.path())
+        .env_remove("KEYDESK_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        cli.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+    let bash = root.join("usr/share/bash-completion/completions/keydesk-cli");
+    let completed = Command::new("bash")
+        .arg("-c")
+        .arg(
+            "source \"$1\"; COMP_WORDS=(keydesk-cli cred); COMP_CWORD=1; \
+             COMP_LINE='keydesk-cli cred'; COMP_POINT=${#COMP_LINE}; \
+             _keydesk__cli keydesk-cli cred keydesk-cli; echo \"${COMPREPLY[*]}\"",
+        )
+        .arg("bash")
+        .arg(&bash)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&completed.stdout).trim(),
+        "credentials",
+        "{}",
+        String::from_utf8_lossy(&completed.stderr)
+    );
+    for file in [
+        format!("{zsh_folder}/_keydesk-cli"),
+        "usr/share/fish/vendor_completions.d/keydesk-cli.fish".to_owned(),
+    ] {
+        let text = std::fs::read_to_string(root.join(&file)).unwrap_or_default();
+        assert!(
+            text.contains("credentials"),
+            "{file} completes the commands"
+        );
+    }
+    let man = output(
+        "zcat",
+        &[],
+        &root.join("usr/share/man/man1/keydesk-cli.1.gz"),
+    );
+    assert!(man.contains(".TH keydesk-cli 1"), "{man}");
+}
+
 /// Launches the unpacked binary on the example account and waits for its page.
 fn runs(root: &Path) {
     // This test binary holds only this test: setting the variable affects nothing else.
@@ -98,6 +153,7 @@ fn the_deb_and_the_rpm_install_a_menu_entry_declare_their_dependencies_and_show_
         "the .deb recommends the keyring: {control}"
     );
     assert_installed_tree(&deb_root);
+    assert_command_line(&deb_root, "usr/share/zsh/vendor-completions");
 
     // The .rpm: rpm's view of its name, files and requirements.
     assert_eq!(output("rpm", &["-qp", "--qf", "%{NAME}"], &rpm), "keydesk");
@@ -116,6 +172,7 @@ fn the_deb_and_the_rpm_install_a_menu_entry_declare_their_dependencies_and_show_
         "the .rpm recommends the keyring:\n{recommends}"
     );
     assert_installed_tree(&rpm_root);
+    assert_command_line(&rpm_root, "usr/share/zsh/site-functions");
 
     // Both unpacked binaries show the page, one after the other.
     runs(&deb_root);

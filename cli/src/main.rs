@@ -70,6 +70,12 @@ enum Command {
     /// A consistent copy of this computer's store (SQLite) to FILE (default
     /// keydesk-backup-<day>.sqlite3 here). A team store is backed up by its database.
     Backup { file: Option<PathBuf> },
+    /// Shell completions on standard output (the .deb and .rpm install them for bash, zsh and
+    /// fish). PowerShell: `keydesk-cli completions powershell | Out-String | Invoke-Expression`.
+    Completions { shell: clap_complete::Shell },
+    /// The manual page (roff) on standard output, made from these same definitions.
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -159,6 +165,28 @@ async fn open(store: Option<String>) -> Result<Store, Failure> {
 }
 
 async fn run(store: Option<String>, command: Command, format: Format) -> Result<u8, Failure> {
+    // Made from the definitions alone: no store is opened.
+    match command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut definitions = Cli::command();
+            clap_complete::generate(
+                shell,
+                &mut definitions,
+                "keydesk-cli",
+                &mut std::io::stdout(),
+            );
+            return Ok(0);
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| Failure::new(format!("cannot write the manual page: {e}"), 1))?;
+            return Ok(0);
+        }
+        _ => {}
+    }
     let store = open(store).await?;
     let code = match command {
         Command::Accounts(command) => accounts::run(&store, command, format).await?,
@@ -168,6 +196,7 @@ async fn run(store: Option<String>, command: Command, format: Format) -> Result<
             transfer::export_activity(&store, from, to, file, format).await?
         }
         Command::Backup { file } => transfer::back_up(&store, file, format).await?,
+        Command::Completions { .. } | Command::Man => unreachable!("answered above"),
     };
     store.close().await.ok();
     Ok(code)

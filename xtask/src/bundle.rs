@@ -88,6 +88,8 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
             "-p",
             "keydesk-bare",
             "-p",
+            "keydesk-cli",
+            "-p",
             "keydesk-core",
             "--bins",
             "--bench",
@@ -130,6 +132,68 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
         }
     }
     Ok(benches)
+}
+
+/// Files a package carries besides its binary: where each goes in the .deb and the .rpm (the
+/// distributions' zsh folders differ) → the file staged.
+#[derive(Default)]
+struct Extras {
+    deb: std::collections::HashMap<PathBuf, PathBuf>,
+    rpm: std::collections::HashMap<PathBuf, PathBuf>,
+}
+
+/// `keydesk-cli` (stripped), its bash, zsh and fish completions and its man page, made by the
+/// binary itself from its clap definitions (`completions SHELL`, `man`) into `stage`.
+fn command_line_files(stage: &Path, profile: &str) -> Result<Extras, String> {
+    let binary = target_dir().join(profile).join("keydesk-cli");
+    let staged = stage.join("keydesk-cli");
+    std::fs::copy(&binary, &staged).map_err(|e| format!("{}: {e}", binary.display()))?;
+    let mut strip = Command::new("strip");
+    strip.arg(&staged);
+    status(strip)?;
+    let made = |args: &[&str], name: &str| -> Result<PathBuf, String> {
+        let output = Command::new(&staged)
+            .args(args)
+            .output()
+            .map_err(|e| format!("{}: {e}", staged.display()))?;
+        if !output.status.success() || output.stdout.is_empty() {
+            return Err(format!("keydesk-cli {args:?} made nothing"));
+        }
+        let path = stage.join(name);
+        std::fs::write(&path, &output.stdout).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    };
+    let bash = made(&["completions", "bash"], "keydesk-cli.bash")?;
+    let zsh = made(&["completions", "zsh"], "_keydesk-cli")?;
+    let fish = made(&["completions", "fish"], "keydesk-cli.fish")?;
+    let man = made(&["man"], "keydesk-cli.1")?;
+    let mut gzip = Command::new("gzip");
+    gzip.args(["-n", "-9", "-f"]).arg(&man);
+    status(gzip)?;
+    let man = stage.join("keydesk-cli.1.gz");
+    let common = [
+        ("/usr/bin/keydesk-cli", staged),
+        ("/usr/share/bash-completion/completions/keydesk-cli", bash),
+        (
+            "/usr/share/fish/vendor_completions.d/keydesk-cli.fish",
+            fish,
+        ),
+        ("/usr/share/man/man1/keydesk-cli.1.gz", man),
+    ];
+    let mut extras = Extras::default();
+    for (to, from) in common {
+        extras.deb.insert(PathBuf::from(to), from.clone());
+        extras.rpm.insert(PathBuf::from(to), from);
+    }
+    extras.deb.insert(
+        PathBuf::from("/usr/share/zsh/vendor-completions/_keydesk-cli"),
+        zsh.clone(),
+    );
+    extras.rpm.insert(
+        PathBuf::from("/usr/share/zsh/site-functions/_keydesk-cli"),
+        zsh,
+    );
+    Ok(extras)
 }
 
 /// A .deb and a .rpm of one binary (and an AppImage when asked for).
@@ -265,6 +329,13 @@ fn package(
     strip.arg(stage.join(name));
     status(strip)?;
 
+    // The app's packages carry the command line beside it, with its completions and man page.
+    let extras = if description.is_none() {
+        command_line_files(&stage, profile)?
+    } else {
+        Extras::default()
+    };
+
     let category = bundle
         .category
         .as_deref()
@@ -316,6 +387,7 @@ fn package(
                 recommends: linux.deb.recommends.clone(),
                 section: linux.deb.section.clone(),
                 priority: linux.deb.priority.clone(),
+                files: extras.deb,
                 ..Default::default()
             },
             rpm: RpmSettings {
@@ -323,6 +395,7 @@ fn package(
                 recommends: linux.rpm.recommends.clone(),
                 release: linux.rpm.release.clone(),
                 epoch: linux.rpm.epoch,
+                files: extras.rpm,
                 ..Default::default()
             },
             ..Default::default()
