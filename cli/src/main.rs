@@ -70,6 +70,14 @@ enum Command {
     /// A consistent copy of this computer's store (SQLite) to FILE (default
     /// keydesk-backup-<day>.sqlite3 here). A team store is backed up by its database.
     Backup { file: Option<PathBuf> },
+    /// Restores this computer's store from a backup (the app's checks: secrets ended, credentials
+    /// deleted and tokens revoked since stay so). The store as it was is kept beside it. While
+    /// Keydesk has the store open, the backup is staged and Keydesk restores it at its next start.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        yes: bool,
+    },
     /// Shell completions on standard output (the .deb and .rpm install them for bash, zsh and
     /// fish). PowerShell: `keydesk-cli completions powershell | Out-String | Invoke-Expression`.
     Completions { shell: clap_complete::Shell },
@@ -196,6 +204,9 @@ async fn run(store: Option<String>, command: Command, format: Format) -> Result<
             transfer::export_activity(&store, from, to, file, format).await?
         }
         Command::Backup { file } => transfer::back_up(&store, file, format).await?,
+        Command::Restore { file, yes } => {
+            return transfer::restore(store, &file, yes, format).await
+        }
         Command::Completions { .. } | Command::Man => unreachable!("answered above"),
     };
     store.close().await.ok();

@@ -138,3 +138,95 @@ pub async fn back_up(store: &Store, file: Option<PathBuf>, format: Format) -> Re
     }
     Ok(0)
 }
+
+/// `restore FILE`: what the restore keeps ended, a confirmation, then the backup staged as the
+/// app stages it and — when no other process has the store file open — put in place now.
+pub async fn restore(
+    store: Store,
+    file: &std::path::Path,
+    yes: bool,
+    format: Format,
+) -> Result<u8, Failure> {
+    let keydesk_core::StoreLocation::SqliteFile(path) = store.location().clone() else {
+        return Err(Failure::new(
+            "a team store is restored by its database (pg_restore), not by Keydesk",
+            2,
+        ));
+    };
+    let check = backup::preview_restore(&store, file).await?;
+    if format == Format::Table {
+        println!(
+            "{}: {} accounts; stays ended: {} secrets, {} credentials deleted, {} tokens revoked",
+            check.path, check.accounts, check.stay_ended, check.stay_deleted, check.stay_revoked
+        );
+    }
+    crate::credentials::confirm(
+        &format!(
+            "Replace the store {} with this backup? The store as it is now is kept beside it.",
+            path.display()
+        ),
+        yes,
+    )?;
+    backup::stage_restore(&store, file).await?;
+    store.close().await.ok();
+    let holders = others_holding(&path);
+    let kept = if holders.is_empty() {
+        backup::apply_staged_restore(&path).await?
+    } else {
+        None
+    };
+    match format {
+        Format::Json => output::json(&serde_json::json!({
+            "check": check,
+            "restored": kept.is_some(),
+            "kept_as": kept,
+            "open_in": holders,
+        })),
+        Format::Table => match &kept {
+            Some(before) => println!("Restored; the store as it was is {}", before.display()),
+            None => println!(
+                "Staged: Keydesk (process {}) has the store open and restores the backup when \
+                 it next starts",
+                holders
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+    Ok(0)
+}
+
+/// Other processes with `file` open (Linux's /proc): the store is not swapped under them.
+#[cfg(target_os = "linux")]
+fn others_holding(file: &std::path::Path) -> Vec<u32> {
+    let Ok(target) = file.canonicalize() else {
+        return Vec::new();
+    };
+    let me = std::process::id();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        if pid != me
+            && fds
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|link| link == target))
+        {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Elsewhere no process list is read: the backup is staged and the app restores it at its next
+/// start (a process id 0 stands for "maybe the app").
+#[cfg(not(target_os = "linux"))]
+fn others_holding(_: &std::path::Path) -> Vec<u32> {
+    vec![0]
+}

@@ -399,3 +399,45 @@ fn an_import_with_an_invalid_row_imports_nothing_unless_told_to_skip_it() {
         .collect();
     assert_eq!(companies, ["Fabrikam", "Northwind"]);
 }
+
+/// `restore`: asks first (without a terminal, --yes), puts the backup in place and keeps the
+/// store as it was beside it; while another process has the store open it only stages it.
+#[test]
+fn a_restore_brings_the_backup_back_and_keeps_the_store_as_it_was() {
+    if keydesk_test_support::sqlite_only("restores are of the SQLite file") {
+        return;
+    }
+    let cli = Cli::new();
+    cli.json(&["accounts", "add", "--company", "Kept", "--name", "K"]);
+    let backup = cli.dir.path().join("copy.sqlite3");
+    cli.json(&["backup", backup.to_str().unwrap()]);
+    cli.json(&["accounts", "add", "--company", "Added later", "--name", "A"]);
+    let companies = |cli: &Cli| -> Vec<String> {
+        cli.json(&["accounts", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["company_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(companies(&cli), ["Added later", "Kept"]);
+
+    let asked = cli.run(&["restore", backup.to_str().unwrap()]);
+    assert_eq!(asked.status.code(), Some(3), "{}", text(&asked.stderr));
+    assert!(text(&asked.stderr).contains("--yes"));
+    assert_eq!(companies(&cli), ["Added later", "Kept"], "nothing done");
+
+    // Another process (this test) has the store open: staged, not swapped under it.
+    let store_file = std::path::PathBuf::from(cli.store());
+    let holder = std::fs::File::open(&store_file).unwrap();
+    let staged = cli.json(&["restore", backup.to_str().unwrap(), "--yes"]);
+    assert_eq!(staged["restored"], false, "{staged}");
+    assert_eq!(companies(&cli), ["Added later", "Kept"]);
+    drop(holder);
+
+    let done = cli.json(&["restore", backup.to_str().unwrap(), "--yes"]);
+    assert_eq!(done["restored"], true, "{done}");
+    assert_eq!(companies(&cli), ["Kept"]);
+    let kept = std::path::PathBuf::from(done["kept_as"].as_str().unwrap());
+    assert!(kept.is_file(), "the store as it was: {}", kept.display());
+}
