@@ -461,7 +461,7 @@ fn store_benches(benches: &[(String, PathBuf)]) -> Result<Vec<(String, f64)>, St
     let home = target_dir().join("criterion");
     let _ = std::fs::remove_dir_all(&home);
     let cluster = crate::postgres::Cluster::start().ok();
-    for name in ["search", "store", "health", "import"] {
+    for name in ["search", "store", "health", "import", "team"] {
         let (_, executable) = benches
             .iter()
             .find(|(n, _)| n == name)

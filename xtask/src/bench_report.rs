@@ -61,6 +61,7 @@ pub fn markdown(f: &Figures) -> String {
         Unit::S,
         Some("≤ 3 s"),
     ));
+    md.push_str(&team_store(&f.store));
     md.push('\n');
     md.push_str(&crate::token_bench::markdown(&f.tokens));
     md
@@ -228,6 +229,36 @@ enum Unit {
 }
 
 /// The benches whose id starts with `prefix`, one row each.
+/// Issue 26 item 7: each query on a team store as a technician (row-level security on) beside
+/// the same query as the superuser (bypassing it), on PostgreSQL only.
+fn team_store(store: &[(String, f64)]) -> String {
+    const PREFIX: &str = "team 10k/";
+    const WITHOUT: &str = "without RLS (superuser)";
+    let mut md = String::from(
+        "\n## Team store: row-level security (PostgreSQL, 10,000 accounts, 150 tags, 50 \
+         technicians × 3 tags; goal ≤ 1.2× without)\n\n| query | login | median | × without |\n\
+         | --- | --- | --- | --- |\n",
+    );
+    for (id, us) in store.iter().filter(|(id, _)| id.starts_with(PREFIX)) {
+        let Some((query, login)) = id.trim_start_matches(PREFIX).split_once('/') else {
+            continue;
+        };
+        let without = store
+            .iter()
+            .find(|(other, _)| *other == format!("{PREFIX}{query}/{WITHOUT}"))
+            .map(|(_, us)| *us);
+        let ratio = match without {
+            Some(base) if login != WITHOUT => format!("{:.2}×", us / base),
+            _ => "—".to_owned(),
+        };
+        md.push_str(&format!(
+            "| {query} | {login} | {:.2} ms | {ratio} |\n",
+            us / 1000.0
+        ));
+    }
+    md
+}
+
 fn store_table(
     store: &[(String, f64)],
     title: &str,

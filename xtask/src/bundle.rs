@@ -100,6 +100,8 @@ pub fn build_release() -> Result<Vec<(String, PathBuf)>, String> {
             "health",
             "--bench",
             "import",
+            "--bench",
+            "team",
             "--features",
             "keydesk/custom-protocol,keydesk-bare/custom-protocol",
             "--message-format",
