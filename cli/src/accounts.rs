@@ -35,6 +35,15 @@ pub enum Accounts {
         #[arg(long, default_value = "")]
         country: String,
     },
+    /// Changes contact or billing fields: FIELD=VALUE for contact (company_name, name, street,
+    /// city, region, postal_code, country, phone, username, email), billing.FIELD=VALUE for
+    /// billing (billing_name, street_line1, street_line2, city, region, postal_code, country,
+    /// phone, email). An empty VALUE clears the field. Checked as the app's forms check them.
+    Edit {
+        account: String,
+        #[arg(required = true, value_name = "FIELD=VALUE")]
+        changes: Vec<String>,
+    },
     /// Adds tags to an account.
     Tag {
         account: String,
@@ -122,6 +131,10 @@ pub async fn run(store: &Store, command: Accounts, format: Format) -> Result<u8,
             let view = accounts::create_account(store, &contact, &BillingForm::default()).await?;
             show(format, &view);
         }
+        Accounts::Edit { account, changes } => {
+            let view = edit(store, find(store, &account).await?, &changes).await?;
+            show(format, &view);
+        }
         Accounts::Tag { account, tags: add } => {
             let id = find(store, &account).await?;
             let mut now = Vec::new();
@@ -157,7 +170,7 @@ pub async fn run(store: &Store, command: Accounts, format: Format) -> Result<u8,
             for complaint in &complaints {
                 eprintln!("keydesk-cli: {complaint}");
             }
-            if format == Format::Table {
+            if format != Format::Json {
                 println!("Deleted {}.", impact.company_name);
             } else {
                 output::json(&serde_json::json!({ "deleted": id, "keyring_errors": complaints }));
@@ -191,6 +204,56 @@ async fn every_hit(store: &Store, words: &str) -> Result<Vec<AccountHit>, Failur
 
 /// ACCOUNT: an id, or a company name or Client ID that names exactly one account. Otherwise
 /// nothing is done and the candidates are listed.
+/// Applies FIELD=VALUE changes to the account's forms as they are now, and saves each form that
+/// changed with its version (a change made meanwhile elsewhere is a conflict, nothing lost).
+async fn edit(store: &Store, id: i32, changes: &[String]) -> Result<AccountView, Failure> {
+    let view = accounts::get_account(store, id).await?;
+    let mut contact = serde_json::to_value(&view.contact.form).expect("forms serialise");
+    let mut billing = serde_json::to_value(&view.billing.form).expect("forms serialise");
+    let (mut contact_changed, mut billing_changed) = (false, false);
+    for change in changes {
+        let Some((field, value)) = change.split_once('=') else {
+            return Err(Failure::new(
+                format!("{change:?}: write FIELD=VALUE (billing.FIELD=VALUE for billing)"),
+                2,
+            ));
+        };
+        let (form, changed, name) = match field.strip_prefix("billing.") {
+            Some(name) => (&mut billing, &mut billing_changed, name),
+            None => (&mut contact, &mut contact_changed, field),
+        };
+        let Some(slot) = form.get_mut(name) else {
+            let known: Vec<&String> = form
+                .as_object()
+                .expect("a form is an object")
+                .keys()
+                .collect();
+            return Err(Failure::new(
+                format!(
+                    "no field {field:?}; the fields are {}",
+                    known
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                2,
+            ));
+        };
+        *slot = serde_json::Value::String(value.to_owned());
+        *changed = true;
+    }
+    if contact_changed {
+        let form: ContactForm = serde_json::from_value(contact).expect("the same form");
+        accounts::update_contact(store, id, view.contact.version, &form).await?;
+    }
+    if billing_changed {
+        let form: BillingForm = serde_json::from_value(billing).expect("the same form");
+        accounts::update_billing(store, id, view.billing.version, &form).await?;
+    }
+    Ok(accounts::get_account(store, id).await?)
+}
+
 pub async fn find(store: &Store, account: &str) -> Result<i32, Failure> {
     let account = account.trim();
     if let Ok(id) = account.parse::<i32>() {
@@ -245,7 +308,7 @@ fn show(format: Format, view: &AccountView) {
 fn print_tags(format: Format, tags: &[String]) {
     match format {
         Format::Json => output::json(&tags),
-        Format::Table => println!(
+        Format::Table | Format::Csv => println!(
             "{}",
             tags.iter()
                 .map(|t| format!("#{t}"))

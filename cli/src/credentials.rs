@@ -197,7 +197,7 @@ pub async fn run(store: &Store, command: Credentials, format: Format) -> Result<
                     "deleted": credential.client_id,
                     "keyring_error": keyring_error,
                 })),
-                Format::Table => println!("Deleted {}.", credential.client_id),
+                Format::Table | Format::Csv => println!("Deleted {}.", credential.client_id),
             }
         }
         Credentials::Verify { client_id } => {
@@ -208,7 +208,7 @@ pub async fn run(store: &Store, command: Credentials, format: Format) -> Result<
             let works = verdict.valid;
             match format {
                 Format::Json => output::json(&verdict),
-                Format::Table => println!(
+                Format::Table | Format::Csv => println!(
                     "{}",
                     if works {
                         "Valid: this pair works."
@@ -262,7 +262,7 @@ fn deliver(format: Format, issued: Issued, file: Option<std::fs::File>) -> Resul
             }
             output::json(&value);
         }
-        Format::Table => {
+        Format::Table | Format::Csv => {
             println!("Client ID: {}", issued.credential.client_id);
             if in_file {
                 println!("Client Secret: written to the secret file (shown nowhere else)");

@@ -47,6 +47,8 @@ struct Cli {
 pub enum Format {
     Table,
     Json,
+    /// The rows of a list as CSV (other answers as in a table).
+    Csv,
 }
 
 #[derive(Subcommand)]

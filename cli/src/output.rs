@@ -35,7 +35,21 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-/// JSON, or a table made by `rows`.
+/// Rows as CSV under a header row (RFC 4180 quoting), each cell guarded as the app's exports
+/// guard it: a value a spreadsheet would run as a formula starts with `'`.
+pub fn csv(headers: &[&str], rows: &[Vec<String>]) {
+    let mut out = ::csv::Writer::from_writer(std::io::stdout());
+    let _ = out.write_record(headers);
+    for row in rows {
+        let _ = out.write_record(
+            row.iter()
+                .map(|cell| keydesk_core::account_csv::guard(cell)),
+        );
+    }
+    let _ = out.flush();
+}
+
+/// JSON, or a table (or CSV) made by `rows`.
 pub fn either<T: Serialize>(
     format: Format,
     value: &T,
@@ -45,5 +59,6 @@ pub fn either<T: Serialize>(
     match format {
         Format::Json => json(value),
         Format::Table => table(headers, &rows(value)),
+        Format::Csv => csv(headers, &rows(value)),
     }
 }

@@ -20,7 +20,9 @@ fn deliver(format: Format, csv: &str, file: Option<PathBuf>) -> Result<u8, Failu
     let exported = files::export_to(&path, csv, files::csv_rows(csv))?;
     match format {
         Format::Json => output::json(&exported),
-        Format::Table => println!("{} rows written to {}", exported.rows, exported.path),
+        Format::Table | Format::Csv => {
+            println!("{} rows written to {}", exported.rows, exported.path)
+        }
     }
     Ok(0)
 }
@@ -67,7 +69,7 @@ pub async fn import_accounts(
             "preview": preview,
             "imported": outcome,
         })),
-        Format::Table => {
+        Format::Table | Format::Csv => {
             let rows: Vec<Vec<String>> = preview
                 .rows
                 .iter()
@@ -131,7 +133,7 @@ pub async fn back_up(store: &Store, file: Option<PathBuf>, format: Format) -> Re
     let info = backup::back_up(store, &file).await?;
     match format {
         Format::Json => output::json(&info),
-        Format::Table => println!(
+        Format::Table | Format::Csv => println!(
             "Backed up {} accounts to {} ({} bytes)",
             info.accounts, info.path, info.bytes
         ),
@@ -154,7 +156,7 @@ pub async fn restore(
         ));
     };
     let check = backup::preview_restore(&store, file).await?;
-    if format == Format::Table {
+    if format != Format::Json {
         println!(
             "{}: {} accounts; stays ended: {} secrets, {} credentials deleted, {} tokens revoked",
             check.path, check.accounts, check.stay_ended, check.stay_deleted, check.stay_revoked
@@ -182,7 +184,7 @@ pub async fn restore(
             "kept_as": kept,
             "open_in": holders,
         })),
-        Format::Table => match &kept {
+        Format::Table | Format::Csv => match &kept {
             Some(before) => println!("Restored; the store as it was is {}", before.display()),
             None => println!(
                 "Staged: Keydesk (process {}) has the store open and restores the backup when \

@@ -441,3 +441,46 @@ fn a_restore_brings_the_backup_back_and_keeps_the_store_as_it_was() {
     let kept = std::path::PathBuf::from(done["kept_as"].as_str().unwrap());
     assert!(kept.is_file(), "the store as it was: {}", kept.display());
 }
+
+/// `accounts edit`: contact and billing fields by name, checked as the app's forms check them;
+/// a broken rule names the field and saves nothing.
+#[test]
+fn an_edit_changes_named_fields_and_a_broken_rule_saves_nothing() {
+    let cli = Cli::new();
+    cli.json(&[
+        "accounts",
+        "add",
+        "--company",
+        "Summit Dental",
+        "--name",
+        "Dana",
+    ]);
+    let edited = cli.json(&[
+        "accounts",
+        "edit",
+        "Summit Dental",
+        "email=dana@summit.example",
+        "billing.email=ap@summit.example",
+        "billing.billing_name=Summit Accounts",
+    ]);
+    assert_eq!(edited["contact"]["email"], "dana@summit.example");
+    assert_eq!(edited["contact"]["name"], "Dana", "other fields kept");
+    assert_eq!(edited["billing"]["email"], "ap@summit.example");
+    assert_eq!(edited["billing"]["billing_name"], "Summit Accounts");
+
+    let refused = cli.run(&["accounts", "edit", "Summit Dental", "email=not-an-email"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("Email"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let unknown = cli.run(&["accounts", "edit", "Summit Dental", "colour=blue"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("company_name"));
+    let shown = cli.json(&["accounts", "show", "Summit Dental"]);
+    assert_eq!(
+        shown["contact"]["email"], "dana@summit.example",
+        "nothing saved"
+    );
+}
