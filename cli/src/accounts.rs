@@ -180,15 +180,6 @@ pub async fn run(store: &Store, command: Accounts, format: Format) -> Result<u8,
     Ok(0)
 }
 
-/// Every account's id, by company name.
-pub async fn every_account(store: &Store) -> Result<Vec<i32>, Failure> {
-    Ok(every_hit(store, "")
-        .await?
-        .into_iter()
-        .map(|h| h.id)
-        .collect())
-}
-
 /// Every page of a search.
 async fn every_hit(store: &Store, words: &str) -> Result<Vec<AccountHit>, Failure> {
     let mut hits = Vec::new();

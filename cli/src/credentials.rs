@@ -117,7 +117,7 @@ pub async fn run(store: &Store, command: Credentials, format: Format) -> Result<
                     let id = crate::accounts::find(store, &account).await?;
                     credentials::list_credentials(store, id).await?
                 }
-                None => every_credential(store).await?,
+                None => credentials::every_credential(store).await?,
             };
             output::either(
                 format,
@@ -272,14 +272,6 @@ fn deliver(format: Format, issued: Issued, file: Option<std::fs::File>) -> Resul
         }
     }
     Ok(())
-}
-
-async fn every_credential(store: &Store) -> Result<Vec<CredentialView>, Failure> {
-    let mut all = Vec::new();
-    for account in crate::accounts::every_account(store).await? {
-        all.extend(credentials::list_credentials(store, account).await?);
-    }
-    Ok(all)
 }
 
 fn row(c: &CredentialView) -> Vec<String> {

@@ -491,3 +491,49 @@ async fn renew_answers_with_what_the_page_reads_afterwards() {
         assert_eq!(renewed.secrets[0].expires_at, None, "current first");
     }
 }
+
+/// Every credential at once (the command line's list) is exactly each account's list, views
+/// and all: secrets in grace included, ended ones left out.
+#[tokio::test]
+async fn every_credential_is_each_accounts_list_together() {
+    let f = fixture().await;
+    let other = create_account(
+        &f.store,
+        &ContactForm {
+            company_name: "Other".into(),
+            name: "O".into(),
+            ..Default::default()
+        },
+        &BillingForm::default(),
+    )
+    .await
+    .unwrap()
+    .id;
+    let now = Utc::now();
+    let first = f.generate("one@example.com", now).await.unwrap();
+    f.generate("two@example.com", now).await.unwrap();
+    f.renew(first.credential.id, Grace::OneHour, now)
+        .await
+        .unwrap();
+    credentials::generate(
+        &Keydesk::new(&f.store, &f.vault),
+        &GenerateRequest::new(other, &form("three@example.com")),
+    )
+    .await
+    .unwrap();
+    let mut each = credentials::list_credentials(&f.store, f.account_id)
+        .await
+        .unwrap();
+    each.extend(
+        credentials::list_credentials(&f.store, other)
+            .await
+            .unwrap(),
+    );
+    let together = credentials::every_credential(&f.store).await.unwrap();
+    assert_eq!(together, each);
+    assert_eq!(together[0].secrets.len(), 1, "the newest credential first");
+    assert!(
+        together.iter().any(|c| c.secrets.len() == 2),
+        "a renewal in grace"
+    );
+}

@@ -28,7 +28,7 @@ pub use lifecycle::{delete, generate, renew, set_resource_server};
 pub use lifetime::{Lifetime, RenewLifetime};
 pub use verify::{verify, Verification};
 pub use views::SecretNames;
-pub use views::{by_client_id, client_id, list_credentials};
+pub use views::{by_client_id, client_id, every_credential, list_credentials};
 pub(crate) use views::{live, named};
 
 use chrono::{DateTime, Duration, Utc};

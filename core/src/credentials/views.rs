@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::{CredentialView, SecretView};
-use crate::entities::{contact, credential, credential_secret};
+use crate::entities::{contact, credential, credential_secret, keyring_entry};
 use crate::{Error, Result, Store};
 
 /// A secret that still verifies at `now` (the rule is the entity's, beside `is_live`).
@@ -33,9 +33,20 @@ pub(super) async fn view<C: ConnectionTrait>(
 pub(super) async fn view_of<C: ConnectionTrait>(
     db: &C,
     c: credential::Model,
-    mut secrets: Vec<credential_secret::Model>,
+    secrets: Vec<credential_secret::Model>,
     machine_id: &str,
 ) -> Result<CredentialView> {
+    let entry = super::keyring::this_computers_entry(db, machine_id, &c.client_id).await?;
+    Ok(assemble(c, secrets, entry.as_ref()))
+}
+
+/// The view from what was read: the credential, its live secrets (any order) and this
+/// computer's keyring entry for it.
+fn assemble(
+    c: credential::Model,
+    mut secrets: Vec<credential_secret::Model>,
+    entry: Option<&keyring_entry::Model>,
+) -> CredentialView {
     secrets.sort_by_key(|s| {
         (
             s.expires_at.is_some(),
@@ -53,13 +64,12 @@ pub(super) async fn view_of<C: ConnectionTrait>(
             last_used_at: s.last_used_at,
         })
         .collect();
-    let entry = super::keyring::this_computers_entry(db, machine_id, &c.client_id).await?;
     let current = secrets
         .first()
         .filter(|s| s.expires_at.is_none())
         .map(|s| s.id);
-    let in_keyring = entry.as_ref().is_some_and(|e| Some(e.secret_id) == current);
-    Ok(CredentialView {
+    let in_keyring = entry.is_some_and(|e| Some(e.secret_id) == current);
+    CredentialView {
         id: c.id,
         account_id: c.account_id,
         client_id: c.client_id,
@@ -71,7 +81,46 @@ pub(super) async fn view_of<C: ConnectionTrait>(
         resource_server: c.resource_server,
         created_at: c.created_at,
         secrets,
-    })
+    }
+}
+
+/// Every credential the store shows (on a team store: of the accounts in scope), by account,
+/// newest first within each: three reads however many there are (the command line's
+/// `credentials list` over 10,000 accounts read each account's apart before).
+pub async fn every_credential(store: &Store) -> Result<Vec<CredentialView>> {
+    let db = store.connection();
+    let rows = credential::Entity::find()
+        .order_by_asc(credential::Column::AccountId)
+        .order_by_desc(credential::Column::CreatedAt)
+        .order_by_desc(credential::Column::Id)
+        .all(db)
+        .await?;
+    let mut secrets: HashMap<i32, Vec<credential_secret::Model>> = HashMap::new();
+    for secret in credential_secret::Entity::find()
+        .filter(live(store.now()))
+        .all(db)
+        .await?
+    {
+        secrets
+            .entry(secret.credential_id)
+            .or_default()
+            .push(secret);
+    }
+    let entries: HashMap<String, keyring_entry::Model> = keyring_entry::Entity::find()
+        .filter(keyring_entry::Column::MachineId.eq(store.machine_id()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.client_id.clone(), e))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let live = secrets.remove(&c.id).unwrap_or_default();
+            let entry = entries.get(&c.client_id);
+            assemble(c, live, entry)
+        })
+        .collect())
 }
 
 pub(super) async fn find(store: &Store, credential_id: i32) -> Result<credential::Model> {
