@@ -139,7 +139,13 @@ impl Store {
         let described = location.describe();
         let options = match &location {
             StoreLocation::SqliteFile(path) => {
-                if let Some(parent) = path.parent() {
+                // A missing folder is made the user's alone; one that exists is left as it is —
+                // the store may be named anywhere (`keydesk-cli --store`, a relative name, /tmp),
+                // and the app's data folder is tightened where it is used (settings, machine id).
+                if let Some(parent) = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+                {
                     private_files::private_dir(parent).map_err(|e| Error::DataDir {
                         path: parent.to_owned(),
                         cause: e.to_string(),

@@ -231,3 +231,29 @@ fn an_export_is_private_and_never_follows_a_planted_link() {
     assert_eq!(std::fs::read(&dest).unwrap(), b"company_name\nAcme\n");
     assert!(!root.path().join("accounts.csv.part").exists());
 }
+
+/// A store named in a folder that exists (`keydesk-cli --store ~/stores/x.sqlite3`, /tmp) leaves
+/// that folder's mode alone — an earlier Keydesk made /tmp 0700 — while the file itself is the
+/// user's alone; a bare file name opens in the current folder.
+#[tokio::test]
+async fn a_store_in_a_folder_that_exists_leaves_the_folders_mode_alone() {
+    if common::sqlite_only("the modes of the SQLite file and its folder") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let shared = root.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    set_mode(&shared, 0o1777);
+    let store = Store::open(StoreLocation::SqliteFile(shared.join("team.sqlite3")))
+        .await
+        .unwrap();
+    store.close().await.unwrap();
+    assert_eq!(mode(&shared), 0o1777, "the folder as it was");
+    assert_eq!(mode(&shared.join("team.sqlite3")), 0o600);
+    // A folder that did not exist is made private.
+    let fresh = root.path().join("fresh").join("deeper");
+    Store::open(StoreLocation::SqliteFile(fresh.join("k.sqlite3")))
+        .await
+        .unwrap();
+    assert_eq!(mode(&fresh), 0o700);
+}
