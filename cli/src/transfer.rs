@@ -10,13 +10,19 @@ use keydesk_core::{account_csv, backup, files, Store};
 use crate::output;
 use crate::{Failure, Format};
 
+/// A path as typed on the command line, relative ones from the current folder (the app's
+/// checks want a full path: its dialogs always give one).
+fn full(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
 /// CSV text to a file (checked and written as the app writes it) or to standard output.
 fn deliver(format: Format, csv: &str, file: Option<PathBuf>) -> Result<u8, Failure> {
     let Some(file) = file else {
         print!("{csv}");
         return Ok(0);
     };
-    let path = files::checked_path(&file.display().to_string(), &["csv"])?;
+    let path = files::checked_path(&full(&file).display().to_string(), &["csv"])?;
     let exported = files::export_to(&path, csv, files::csv_rows(csv))?;
     match format {
         Format::Json => output::json(&exported),
@@ -51,7 +57,7 @@ pub async fn import_accounts(
     skip_invalid: bool,
     format: Format,
 ) -> Result<u8, Failure> {
-    let path = files::checked_path(&file.display().to_string(), &["csv", "txt", "tsv"])?;
+    let path = files::checked_path(&full(file).display().to_string(), &["csv", "txt", "tsv"])?;
     let bytes = account_csv::read_import_file(&path)?;
     let name = path
         .file_name()
@@ -130,7 +136,7 @@ pub async fn back_up(store: &Store, file: Option<PathBuf>, format: Format) -> Re
             chrono::Local::now().format("%Y-%m-%d")
         ))
     });
-    let info = backup::back_up(store, &file).await?;
+    let info = backup::back_up(store, &full(&file)).await?;
     match format {
         Format::Json => output::json(&info),
         Format::Table | Format::Csv => println!(
@@ -155,6 +161,7 @@ pub async fn restore(
             2,
         ));
     };
+    let file = &full(file);
     let check = backup::preview_restore(&store, file).await?;
     if format != Format::Json {
         println!(

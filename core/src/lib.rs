@@ -3,6 +3,7 @@
 //! `cargo test` against a real SQLite file.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod bulk;
 pub mod credentials;

@@ -30,6 +30,11 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         print!("{section}");
         return crate::token_bench::splice(&root().join("BENCHMARKS.md"), &section);
     }
+    if args.iter().any(|a| a == "--cli-only") {
+        // A look at the command line's row alone (on the release build already made).
+        print!("{}", crate::cli_bench::markdown(&crate::cli_bench::run()?));
+        return Ok(());
+    }
     if args.iter().any(|a| a == "--inner") {
         if args.iter().any(|a| a == "--switcher-only") {
             // A look at the switcher's figures alone (on the release build already made).
@@ -520,6 +525,7 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
     // The outer process built everything; this (a no-op build) names the bench executables.
     let store = store_benches(&crate::bundle::build_release()?)?;
     let tokens = crate::token_bench::run()?;
+    let cli = crate::cli_bench::run()?;
     let (kd, bare) = (
         crate::bundle::packages("release")?,
         crate::bundle::bare_packages()?,
@@ -543,6 +549,7 @@ fn inner(runs: usize, launch_only: bool) -> Result<(), String> {
         keystrokes,
         store,
         tokens,
+        cli,
     });
     std::fs::write(root().join("BENCHMARKS.md"), &md).map_err(|e| e.to_string())?;
     println!("{md}");

@@ -28,6 +28,7 @@ pub struct Figures {
     /// Criterion medians in µs, keyed "group/function".
     pub store: Vec<(String, f64)>,
     pub tokens: crate::token_bench::Runs,
+    pub cli: crate::cli_bench::Figures,
 }
 
 pub fn markdown(f: &Figures) -> String {
@@ -62,6 +63,7 @@ pub fn markdown(f: &Figures) -> String {
         Some("≤ 3 s"),
     ));
     md.push_str(&team_store(&f.store));
+    md.push_str(&crate::cli_bench::markdown(&f.cli));
     md.push('\n');
     md.push_str(&crate::token_bench::markdown(&f.tokens));
     md

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_report;
 mod bundle;
+mod cli_bench;
 mod postgres;
 mod soak;
 mod stats;
@@ -44,7 +45,7 @@ Usage: cargo xtask <task> [args]
 
   run [app args]     install what is missing, build and open Keydesk (e.g. cargo xtask run --demo)
   test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
-  bench [--runs N] [--launch-only | --tokens-only]
+  bench [--runs N] [--launch-only | --tokens-only | --cli-only]
                      Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md
   bundle [--appimage | --debug | --windows]
                      a .deb and a .rpm in target/bundle (Tauri's bundler; --appimage: an AppImage too,

@@ -54,7 +54,11 @@ impl Threshold {
     }
 
     /// The latest threshold a secret ending at `end` has reached at `now`.
-    fn reached(end: DateTime<Utc>, now: DateTime<Utc>, warning: Duration) -> Option<Threshold> {
+    pub(crate) fn reached(
+        end: DateTime<Utc>,
+        now: DateTime<Utc>,
+        warning: Duration,
+    ) -> Option<Threshold> {
         Threshold::ALL
             .iter()
             .rev()

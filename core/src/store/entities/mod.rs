@@ -71,6 +71,8 @@ macro_rules! information_block {
 }
 
 pub mod access_token;
+pub mod alert_channel;
+pub mod alert_delivery;
 pub mod account;
 pub mod account_search;
 pub mod account_tag;

@@ -21,6 +21,7 @@ mod m20261207_000100_team_rights;
 mod m20261207_000200_lifetime_policies;
 mod m20261207_000300_team_admin;
 mod m20261207_000400_faster_scopes;
+mod m20261207_000500_alerts;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000200_lifetime_policies::Migration),
             Box::new(m20261207_000300_team_admin::Migration),
             Box::new(m20261207_000400_faster_scopes::Migration),
+            Box::new(m20261207_000500_alerts::Migration),
         ]
     }
 }

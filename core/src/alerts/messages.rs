@@ -1,0 +1,219 @@
+//! What an alert says, in each channel's format: the account, the application, the Client ID,
+//! when the secret ends and when it was last used — never the secret or its hint. Text from the
+//! store (a company called `<b>Smith & Sons</b>`) is escaped for each format: Slack's mrkdwn,
+//! the Adaptive Card's markdown, JSON.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::credentials::SecretNames;
+use crate::reminders::Threshold;
+
+/// One alert, before it is rendered for a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// None: a test alert (*Send a test alert*).
+    pub threshold: Option<Threshold>,
+    pub names: Option<SecretNames>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub sent_at: DateTime<Utc>,
+}
+
+impl Message {
+    pub fn test(now: DateTime<Utc>) -> Message {
+        Message {
+            threshold: None,
+            names: None,
+            ends_at: None,
+            last_used_at: None,
+            sent_at: now,
+        }
+    }
+
+    pub fn title(&self) -> String {
+        let day = |at: Option<DateTime<Utc>>| {
+            at.map(|at| at.format("%-d %b %Y").to_string())
+                .unwrap_or_default()
+        };
+        match self.threshold {
+            None => "Keydesk test alert: this channel works".to_owned(),
+            Some(Threshold::Warning) => format!("A client secret expires on {}", day(self.ends_at)),
+            Some(Threshold::SevenDays) => "A client secret expires within 7 days".to_owned(),
+            Some(Threshold::OneDay) => "A client secret expires within a day".to_owned(),
+            Some(Threshold::Expired) => "A client secret has expired".to_owned(),
+        }
+    }
+
+    fn event(&self) -> &'static str {
+        match self.threshold {
+            None => "test",
+            Some(Threshold::Expired) => "secret.expired",
+            Some(_) => "secret.expiring",
+        }
+    }
+
+    fn when(at: Option<DateTime<Utc>>) -> String {
+        at.map(|at| at.format("%-d %b %Y %H:%M UTC").to_string())
+            .unwrap_or_else(|| "never".to_owned())
+    }
+
+    /// (label, value) lines, as plain text.
+    fn facts(&self) -> Vec<(&'static str, String)> {
+        let Some(n) = &self.names else {
+            return vec![("Sent", Self::when(Some(self.sent_at)))];
+        };
+        vec![
+            ("Account", n.company_name.clone()),
+            ("Application", n.application.clone()),
+            ("Client ID", n.client_id.clone()),
+            (
+                if self.threshold == Some(Threshold::Expired) {
+                    "Ended"
+                } else {
+                    "Ends"
+                },
+                Self::when(self.ends_at),
+            ),
+            ("Last used", Self::when(self.last_used_at)),
+        ]
+    }
+
+    /// The plain-text line (Slack's fallback, logs).
+    pub fn text(&self) -> String {
+        let facts: Vec<String> = self
+            .facts()
+            .into_iter()
+            .map(|(label, value)| format!("{label}: {value}"))
+            .collect();
+        format!("{} — {}", self.title(), facts.join("; "))
+    }
+
+    /// The generic webhook's body (documented in the README).
+    pub fn webhook(&self, delivery: &str) -> Value {
+        let names = self.names.as_ref();
+        json!({
+            "delivery_id": delivery,
+            "event": self.event(),
+            "threshold": self.threshold.map(Threshold::code),
+            "sent_at": self.sent_at,
+            "title": self.title(),
+            "account": names.map(|n| json!({ "id": n.account_id, "company_name": n.company_name })),
+            "credential": names.map(|n| json!({
+                "id": n.credential_id,
+                "client_id": n.client_id,
+                "application": n.application,
+            })),
+            "secret": names.map(|n| json!({
+                "id": n.secret_id,
+                "ends_at": self.ends_at,
+                "last_used_at": self.last_used_at,
+            })),
+        })
+    }
+
+    /// A Slack incoming webhook's body: Block Kit, with the text as the fallback.
+    pub fn slack(&self) -> Value {
+        let fields: Vec<Value> = self
+            .facts()
+            .into_iter()
+            .map(|(label, value)| {
+                json!({ "type": "mrkdwn", "text": format!("*{label}*\n{}", slack_escape(&value)) })
+            })
+            .collect();
+        json!({
+            "text": slack_escape(&self.text()),
+            "blocks": [
+                { "type": "header", "text": { "type": "plain_text", "text": self.title() } },
+                { "type": "section", "fields": fields },
+            ],
+        })
+    }
+
+    /// A Teams workflow webhook's body: a message carrying one Adaptive Card.
+    pub fn teams(&self) -> Value {
+        let facts: Vec<Value> = self
+            .facts()
+            .into_iter()
+            .map(|(label, value)| json!({ "title": label, "value": card_escape(&value) }))
+            .collect();
+        json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": null,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        { "type": "TextBlock", "text": card_escape(&self.title()),
+                          "weight": "Bolder", "size": "Medium", "wrap": true },
+                        { "type": "FactSet", "facts": facts },
+                    ],
+                },
+            }],
+        })
+    }
+}
+
+/// Slack's mrkdwn reads `&`, `<` and `>` as control characters (links, mentions).
+pub fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Adaptive Cards render a subset of Markdown in TextBlock and FactSet: its marks are
+/// backslash-escaped so a name shows as typed.
+pub fn card_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\*_[]()#`~>-+!|".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            threshold: Some(Threshold::SevenDays),
+            names: Some(SecretNames {
+                secret_id: 9,
+                credential_id: 4,
+                account_id: 2,
+                company_name: "<b>Smith & Sons</b> *now*".into(),
+                application: "PSA".into(),
+                client_id: "c0ffee".into(),
+            }),
+            ends_at: Some("2027-01-08T09:00:00Z".parse().unwrap()),
+            last_used_at: None,
+            sent_at: "2027-01-01T09:00:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn slack_and_teams_show_a_name_as_typed() {
+        let slack = message().slack().to_string();
+        assert!(slack.contains("&lt;b&gt;Smith &amp; Sons&lt;/b&gt;"), "{slack}");
+        assert!(!slack.contains("<b>"));
+        let teams = message().teams().to_string();
+        assert!(teams.contains(r"<b\>Smith & Sons</b\> \\*now\\*"), "{teams}");
+    }
+
+    #[test]
+    fn the_webhook_body_names_what_ends_and_nothing_secret() {
+        let body = message().webhook("d-1");
+        assert_eq!(body["event"], "secret.expiring");
+        assert_eq!(body["threshold"], "7d");
+        assert_eq!(body["credential"]["client_id"], "c0ffee");
+        assert_eq!(body["secret"]["last_used_at"], Value::Null);
+        assert_eq!(body["secret"].as_object().unwrap().len(), 3, "id, ends_at, last_used_at");
+    }
+}
