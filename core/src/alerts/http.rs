@@ -9,7 +9,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     /// An HTTP status, its reason and the start of the body.
-    Status { code: u16, said: String },
+    Status {
+        code: u16,
+        said: String,
+    },
     TimedOut,
     /// No connection, TLS refused, …: the cause.
     Unreachable(String),

@@ -201,10 +201,14 @@ mod tests {
     #[test]
     fn slack_and_teams_show_a_name_as_typed() {
         let slack = message().slack().to_string();
-        assert!(slack.contains("&lt;b&gt;Smith &amp; Sons&lt;/b&gt;"), "{slack}");
+        assert!(
+            slack.contains("&lt;b&gt;Smith &amp; Sons&lt;/b&gt;"),
+            "{slack}"
+        );
         assert!(!slack.contains("<b>"));
-        let teams = message().teams().to_string();
-        assert!(teams.contains(r"<b\>Smith & Sons</b\> \\*now\\*"), "{teams}");
+        let teams = message().teams();
+        let account = &teams["attachments"][0]["content"]["body"][1]["facts"][0]["value"];
+        assert_eq!(account, r"<b\>Smith & Sons</b\> \*now\*");
     }
 
     #[test]
@@ -214,6 +218,10 @@ mod tests {
         assert_eq!(body["threshold"], "7d");
         assert_eq!(body["credential"]["client_id"], "c0ffee");
         assert_eq!(body["secret"]["last_used_at"], Value::Null);
-        assert_eq!(body["secret"].as_object().unwrap().len(), 3, "id, ends_at, last_used_at");
+        assert_eq!(
+            body["secret"].as_object().unwrap().len(),
+            3,
+            "id, ends_at, last_used_at"
+        );
     }
 }

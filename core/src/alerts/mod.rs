@@ -129,15 +129,18 @@ struct Checked {
 
 impl ChannelForm {
     fn check(&self) -> Result<Checked> {
-        let kind = ChannelKind::from_code(self.kind.trim()).ok_or_else(|| {
-            Error::invalid("kind", "Channel", "must be webhook, slack or teams")
-        })?;
+        let kind = ChannelKind::from_code(self.kind.trim())
+            .ok_or_else(|| Error::invalid("kind", "Channel", "must be webhook, slack or teams"))?;
         let name = self.name.trim().to_owned();
         if name.is_empty() {
             return Err(Error::invalid("name", "Name", "must not be empty"));
         }
         if name.chars().count() > 100 {
-            return Err(Error::invalid("name", "Name", "must be at most 100 characters"));
+            return Err(Error::invalid(
+                "name",
+                "Name",
+                "must be at most 100 characters",
+            ));
         }
         let url = self.url.trim().to_owned();
         let parsed = url::Url::parse(&url)
@@ -283,12 +286,22 @@ fn view(
 
 /// *Send a test alert*: one message on the channel now, nothing claimed; says what came back
 /// ("200 OK", "403 Forbidden: …", "no answer within 10 s").
-pub async fn send_test(store: &Store, channel_id: i32, transport: &dyn Transport) -> Result<String> {
+pub async fn send_test(
+    store: &Store,
+    channel_id: i32,
+    transport: &dyn Transport,
+) -> Result<String> {
     let channel = alert_channel::Entity::find_by_id(channel_id)
         .one(store.connection())
         .await?
         .ok_or(Error::NotFound("The channel"))?;
     let message = Message::test(store.now());
-    let answer = deliver::send(&channel, &message, &format!("test-{}", store.now().timestamp_millis()), transport).await;
+    let answer = deliver::send(
+        &channel,
+        &message,
+        &format!("test-{}", store.now().timestamp_millis()),
+        transport,
+    )
+    .await;
     Ok(answer.describe())
 }

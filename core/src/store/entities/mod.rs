@@ -71,11 +71,11 @@ macro_rules! information_block {
 }
 
 pub mod access_token;
-pub mod alert_channel;
-pub mod alert_delivery;
 pub mod account;
 pub mod account_search;
 pub mod account_tag;
+pub mod alert_channel;
+pub mod alert_delivery;
 pub mod audit_event;
 pub mod billing;
 pub mod contact;

@@ -1,0 +1,432 @@
+//! Expiry alerts (issue 28) delivered to real HTTP receivers on this machine: a webhook whose
+//! HMAC signature and timestamp are checked, Slack- and Teams-shaped bodies; the store clock
+//! moved across the thresholds; two instances on one store; a receiver answering 500, 500,
+//! then 200; a 403 not retried; a send cut short retried once its lease ends.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use common::clocked;
+use keydesk_core::accounts::create_account;
+use keydesk_core::alerts::{self, ChannelForm, HttpTransport};
+use keydesk_core::contact::{BillingForm, ContactForm};
+use keydesk_core::credentials::{self, CredentialForm, GenerateRequest, Lifetime};
+use keydesk_core::vault::Vault;
+use keydesk_core::{tags, Keydesk, Store};
+use serde_json::Value;
+
+const WARNING: Duration = Duration::days(30);
+
+/// One request as the receiver read it.
+#[derive(Debug, Clone)]
+struct Received {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// An HTTP/1.1 receiver on 127.0.0.1 answering each request with the next status of `script`
+/// (the last one repeats; 0: no answer at all), recording what it got.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    fn start(script: &[u16]) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let (seen, script) = (got.clone(), script.to_vec());
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                // Each connection on its own thread: one left hanging holds up no other.
+                let (seen, script, count) = (seen.clone(), script.clone(), count.clone());
+                std::thread::spawn(move || answer(stream, &seen, &script, &count));
+            }
+        });
+        Receiver { url, got }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+fn answer(
+    mut stream: std::net::TcpStream,
+    seen: &Mutex<Vec<Received>>,
+    script: &[u16],
+    count: &std::sync::atomic::AtomicUsize,
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        let Some((name, value)) = line.trim_end().split_once(": ") else {
+            break;
+        };
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    // Numbered and recorded together: the script's order is the order they arrived in.
+    let status = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(Received { headers, body });
+        let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        script[n.min(script.len() - 1)]
+    };
+    if status == 0 {
+        // Never answers: the sender is cut short mid-send.
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        return;
+    }
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} Scripted\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    );
+}
+
+struct Fixture {
+    _t: common::TestStore,
+    store: Store,
+    /// When the credential's secret ends.
+    ends: DateTime<Utc>,
+}
+
+/// One `#eu` account with credentials whose secret lives 90 days from `start`.
+async fn fixture(start: DateTime<Utc>) -> Fixture {
+    let t = common::test_store().await;
+    let store = clocked(&t.store, start);
+    let account = create_account(
+        &store,
+        &ContactForm {
+            company_name: "<b>Smith & Sons</b>".into(),
+            name: "Sam".into(),
+            ..Default::default()
+        },
+        &BillingForm::default(),
+    )
+    .await
+    .unwrap()
+    .id;
+    tags::add_tag(&store, account, "eu").await.unwrap();
+    let vault = Vault::new("keydesk-test-unused");
+    credentials::generate(
+        &Keydesk::new(&store, &vault),
+        &GenerateRequest::new(
+            account,
+            &CredentialForm {
+                name: "Integration".into(),
+                email: "it@smith.example".into(),
+                application: "PSA".into(),
+            },
+        )
+        .lifetime(Lifetime::Days90),
+    )
+    .await
+    .unwrap();
+    Fixture {
+        store: t.store.clone(),
+        _t: t,
+        ends: start + Duration::days(90),
+    }
+}
+
+fn channel(kind: &str, url: &str, tags: &str) -> ChannelForm {
+    ChannelForm {
+        kind: kind.into(),
+        name: format!("{kind} channel"),
+        url: url.into(),
+        tags: tags.into(),
+    }
+}
+
+async fn round(store: &Store, at: DateTime<Utc>) -> alerts::DeliveryRound {
+    alerts::deliver_due(&clocked(store, at), &HttpTransport::new(), WARNING)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_threshold_is_delivered_once_signed_and_naming_what_ends() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let hook = Receiver::start(&[200]);
+    let added = alerts::add_channel(&f.store, &channel("webhook", &hook.url, ""))
+        .await
+        .unwrap();
+    let key = added.signing_secret.expect("a webhook gets a signing key");
+
+    // Nothing due yet; then each threshold, each once however many rounds run.
+    assert_eq!(round(&f.store, start).await.claimed, 0);
+    let moments = [
+        (f.ends - Duration::days(29), "warning"),
+        (f.ends - Duration::days(6), "7d"),
+        (f.ends - Duration::hours(20), "1d"),
+        (f.ends + Duration::hours(1), "expired"),
+    ];
+    for (n, (at, threshold)) in moments.iter().enumerate() {
+        let first = round(&f.store, *at).await;
+        assert_eq!((first.claimed, first.delivered), (1, 1), "{threshold}");
+        let again = round(&f.store, *at + Duration::minutes(1)).await;
+        assert_eq!(again, alerts::DeliveryRound::default(), "{threshold} twice");
+        let got = hook.received();
+        assert_eq!(got.len(), n + 1);
+        let last = got.last().unwrap();
+        let body = last.json();
+        assert_eq!(body["threshold"], *threshold);
+        // The signature a receiver checks: HMAC-SHA256 of the body under the key shown once.
+        assert_eq!(
+            last.header("X-Keydesk-Signature").unwrap(),
+            format!(
+                "sha256={}",
+                keydesk_core_signature(key.expose(), &last.body)
+            )
+        );
+        let stamp: i64 = last.header("X-Keydesk-Timestamp").unwrap().parse().unwrap();
+        assert!((stamp - at.timestamp()).abs() <= 1, "the round's time");
+        assert_eq!(
+            last.header("X-Keydesk-Delivery").unwrap(),
+            body["delivery_id"]
+        );
+        assert_eq!(body["account"]["company_name"], "<b>Smith & Sons</b>");
+        assert_eq!(body["credential"]["application"], "PSA");
+        let text = String::from_utf8_lossy(&last.body);
+        assert!(!text.contains("hint"), "{text}");
+    }
+    let state = alerts::list_channels(&f.store).await.unwrap()[0].state();
+    assert!(
+        state.starts_with("webhook channel: last delivered"),
+        "{state}"
+    );
+}
+
+/// What a receiver computes (the README's few lines), written here independently of core.
+fn keydesk_core_signature(key: &str, body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn slack_and_teams_get_their_documented_shapes_and_tags_limit_a_channel() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let (slack, teams, us) = (
+        Receiver::start(&[200]),
+        Receiver::start(&[202]),
+        Receiver::start(&[200]),
+    );
+    alerts::add_channel(&f.store, &channel("slack", &slack.url, "#eu"))
+        .await
+        .unwrap();
+    alerts::add_channel(&f.store, &channel("teams", &teams.url, ""))
+        .await
+        .unwrap();
+    alerts::add_channel(&f.store, &channel("webhook", &us.url, "us"))
+        .await
+        .unwrap();
+    let done = round(&f.store, f.ends - Duration::days(6)).await;
+    assert_eq!(done.delivered, 2);
+    assert!(
+        us.received().is_empty(),
+        "a #us channel hears nothing of #eu"
+    );
+
+    let slack = slack.received()[0].json();
+    assert_eq!(slack["blocks"][0]["type"], "header");
+    let fields = slack["blocks"][1]["fields"].to_string();
+    assert!(
+        fields.contains("&lt;b&gt;Smith &amp; Sons&lt;/b&gt;"),
+        "{fields}"
+    );
+    let card = &teams.received()[0].json()["attachments"][0];
+    assert_eq!(
+        card["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    assert_eq!(card["content"]["type"], "AdaptiveCard");
+    let facts = card["content"]["body"][1]["facts"].as_array().unwrap();
+    assert!(facts.iter().any(|f| f["title"] == "Client ID"));
+}
+
+#[tokio::test]
+async fn two_instances_deliver_nothing_twice() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let hook = Receiver::start(&[200]);
+    alerts::add_channel(&f.store, &channel("webhook", &hook.url, ""))
+        .await
+        .unwrap();
+    let at = f.ends - Duration::days(6);
+    // A second instance: its own connection to the same store.
+    let other = Store::open(f._t.location.clone()).await.unwrap();
+    let (a, b) = tokio::join!(round(&f.store, at), round(&other, at));
+    assert_eq!(a.delivered + b.delivered, 1, "{a:?} {b:?}");
+    assert_eq!(hook.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_server_error_is_retried_with_backoff_and_a_refusal_is_not() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let flaky = Receiver::start(&[500, 500, 200]);
+    let refusing = Receiver::start(&[403]);
+    alerts::add_channel(&f.store, &channel("webhook", &flaky.url, ""))
+        .await
+        .unwrap();
+    alerts::add_channel(&f.store, &channel("teams", &refusing.url, ""))
+        .await
+        .unwrap();
+    let at = f.ends - Duration::days(6);
+    let first = round(&f.store, at).await;
+    assert_eq!((first.retrying, first.failed), (1, 1), "{first:?}");
+    // Not before the backoff: 1 minute, then 2.
+    assert_eq!(
+        round(&f.store, at + Duration::seconds(30)).await.retrying,
+        0
+    );
+    assert_eq!(round(&f.store, at + Duration::minutes(1)).await.retrying, 1);
+    let third = round(&f.store, at + Duration::minutes(3)).await;
+    assert_eq!(third.delivered, 1);
+    assert_eq!(flaky.received().len(), 3);
+    let ids: Vec<String> = flaky
+        .received()
+        .iter()
+        .map(|r| r.header("X-Keydesk-Delivery").unwrap().to_owned())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] == w[1]),
+        "one delivery id: {ids:?}"
+    );
+    // The 403: asked once, never again, and the Health page says so.
+    round(&f.store, at + Duration::hours(2)).await;
+    assert_eq!(refusing.received().len(), 1);
+    let states: Vec<String> = alerts::list_channels(&f.store)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.state())
+        .collect();
+    assert!(
+        states
+            .iter()
+            .any(|s| s.starts_with("teams channel: failed — 403 Forbidden")
+                && s.ends_with("not retried")),
+        "{states:?}"
+    );
+}
+
+/// A send cut short — claimed, leased and on its way when the process goes (here: the round
+/// dropped while the receiver holds the request) — is sent again once its lease ends, by the
+/// next round, with the same delivery id; not before. (keydesk-server killed by SIGKILL is the
+/// server's test.)
+#[tokio::test]
+async fn a_send_cut_short_is_sent_again_when_its_lease_ends() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let hook = Receiver::start(&[0, 200]);
+    alerts::add_channel(&f.store, &channel("webhook", &hook.url, ""))
+        .await
+        .unwrap();
+    let at = f.ends - Duration::days(6);
+    let store = f.store.clone();
+    let cut = tokio::spawn(async move { round(&store, at).await });
+    while hook.received().is_empty() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    cut.abort();
+    assert!(cut.await.is_err(), "the round was cut short");
+    let early = round(&f.store, at + Duration::minutes(4)).await;
+    assert_eq!(
+        early,
+        alerts::DeliveryRound::default(),
+        "the lease still runs"
+    );
+    let later = round(&f.store, at + Duration::minutes(6)).await;
+    assert_eq!((later.claimed, later.delivered), (0, 1), "{later:?}");
+    let got = hook.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got[0].header("X-Keydesk-Delivery"),
+        got[1].header("X-Keydesk-Delivery")
+    );
+    assert_eq!(round(&f.store, at + Duration::hours(1)).await.delivered, 0);
+}
+
+/// A receiver nobody answers at (the port closed) is retried, and the channel says so.
+#[tokio::test]
+async fn an_unreachable_receiver_is_retried_and_the_channel_says_so() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let nowhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", nowhere.local_addr().unwrap());
+    drop(nowhere);
+    alerts::add_channel(&f.store, &channel("webhook", &url, ""))
+        .await
+        .unwrap();
+    let first = round(&f.store, f.ends - Duration::days(6)).await;
+    assert_eq!(first.retrying, 1, "{first:?}");
+    let state = alerts::list_channels(&f.store).await.unwrap()[0].state();
+    assert!(
+        state.contains("not reached") && state.ends_with("retrying"),
+        "{state}"
+    );
+}
+
+#[tokio::test]
+async fn a_channel_url_and_kind_are_checked() {
+    let t = common::test_store().await;
+    for (form, field) in [
+        (channel("pager", "https://x.example/", ""), "kind"),
+        (channel("slack", "ftp://x.example/", ""), "url"),
+        (channel("slack", "http://hooks.example/", ""), "url"),
+        (channel("slack", "https://user:pw@x.example/", ""), "url"),
+        (
+            ChannelForm {
+                name: " ".into(),
+                ..channel("slack", "https://x.example/", "")
+            },
+            "name",
+        ),
+        (channel("slack", "https://x.example/", "a b!"), "tags"),
+    ] {
+        match alerts::add_channel(&t.store, &form).await {
+            Err(keydesk_core::Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{form:?}: {other:?}"),
+        }
+    }
+    assert!(alerts::list_channels(&t.store).await.unwrap().is_empty());
+}
