@@ -430,3 +430,72 @@ async fn a_channel_url_and_kind_are_checked() {
     }
     assert!(alerts::list_channels(&t.store).await.unwrap().is_empty());
 }
+
+/// On a team store keydesk-server logs in with the endpoint role: that login delivers, reading
+/// no more than the alert names (the company name; team.rs checks the other columns stay shut).
+#[tokio::test]
+async fn keydesk_servers_login_delivers_on_a_team_store() {
+    let keydesk_core::StoreLocation::Url(url) =
+        common::fresh_location(std::path::Path::new(".")).await
+    else {
+        common::skipped("a team store's roles are PostgreSQL's");
+        return;
+    };
+    let start = Utc::now();
+    let admin = Store::open(keydesk_core::StoreLocation::Url(url.clone()))
+        .await
+        .unwrap();
+    let admin = clocked(&admin, start);
+    let account = create_account(
+        &admin,
+        &ContactForm {
+            company_name: "Endpoint Ltd".into(),
+            name: "E".into(),
+            ..Default::default()
+        },
+        &BillingForm::default(),
+    )
+    .await
+    .unwrap()
+    .id;
+    tags::add_tag(&admin, account, "eu").await.unwrap();
+    credentials::generate(
+        &Keydesk::new(&admin, &Vault::new("keydesk-test-unused")),
+        &GenerateRequest::new(
+            account,
+            &CredentialForm {
+                name: "Integration".into(),
+                email: "it@endpoint.example".into(),
+                application: "PSA".into(),
+            },
+        )
+        .lifetime(Lifetime::Days90),
+    )
+    .await
+    .unwrap();
+    let hook = Receiver::start(&[200]);
+    alerts::add_channel(&admin, &channel("slack", &hook.url, "eu"))
+        .await
+        .unwrap();
+    let login = format!(
+        "alerts_{}",
+        &keydesk_core::secrets::new_client_id().unwrap()[..10]
+    );
+    use sea_orm::ConnectionTrait;
+    admin
+        .connection()
+        .execute_unprepared(&format!(
+            "CREATE ROLE {login} LOGIN IN ROLE keydesk_endpoint"
+        ))
+        .await
+        .unwrap();
+    let mut as_server = url::Url::parse(&url).unwrap();
+    as_server.set_username(&login).unwrap();
+    let server = Store::open(keydesk_core::StoreLocation::Url(as_server.to_string()))
+        .await
+        .unwrap();
+    let done = round(&server, start + Duration::days(84)).await;
+    assert_eq!(done.delivered, 1, "{done:?}");
+    let text = hook.received()[0].json()["text"].to_string();
+    assert!(text.contains("Endpoint Ltd"), "{text}");
+}

@@ -559,6 +559,19 @@ async fn the_endpoint_role_issues_tokens_and_cannot_read_a_contact() {
             .unwrap_err();
         assert!(err.contains("permission denied"), "{table}: {err}");
     }
+    // Its alerts name the account (issue 28): the company name, and no other contact column.
+    for column in ["name", "email", "phone", "street", "username"] {
+        let err = rows(&psql, &format!("SELECT {column} FROM contact_information"))
+            .await
+            .unwrap_err();
+        assert!(err.contains("permission denied"), "{column}: {err}");
+    }
+    assert_eq!(
+        rows(&psql, "SELECT company_name FROM contact_information")
+            .await
+            .unwrap(),
+        4
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! What the page is shown of a credential: never more than a secret's hint.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use std::collections::HashMap;
@@ -187,12 +187,16 @@ pub(crate) async fn named<C: ConnectionTrait, T>(
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
+    // The company name alone: on a team store keydesk-server's login may read that column
+    // of the contact information (its alerts name the account) and no other.
     let companies: HashMap<i32, String> = contact::Entity::find()
+        .select_only()
+        .columns([contact::Column::AccountId, contact::Column::CompanyName])
         .filter(contact::Column::AccountId.is_in(credentials.values().map(|c| c.account_id)))
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|c| (c.account_id, c.company_name))
         .collect();
     Ok(items
         .into_iter()

@@ -138,6 +138,10 @@ GRANT SELECT (id, kind, name, url, tags, enabled, created_at) ON alert_channels
   TO keydesk_technician, keydesk_viewer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON alert_channels TO keydesk_admin;
 GRANT SELECT ON alert_channels TO keydesk_endpoint;
+-- keydesk-server delivers the alerts: it names the account (its company name, no other
+-- contact or billing column) and follows a channel's tags.
+GRANT SELECT (account_id, company_name) ON contact_information TO keydesk_endpoint;
+GRANT SELECT ON account_tags TO keydesk_endpoint;
 GRANT SELECT ON alert_deliveries TO keydesk_technician, keydesk_viewer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON alert_deliveries TO keydesk_admin, keydesk_endpoint;
 GRANT USAGE ON SEQUENCE alert_channels_id_seq, alert_deliveries_id_seq TO keydesk_admin, keydesk_endpoint;
