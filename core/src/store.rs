@@ -281,6 +281,21 @@ impl Store {
         self
     }
 
+    /// Debug builds only: `KEYDESK_NOW=<RFC 3339 time>` runs the store on a clock standing at
+    /// that time, so an end-to-end test can look at Keydesk — the app or keydesk-server — weeks
+    /// later (expiry, health, reminders, alerts). Release builds never read it.
+    pub fn with_debug_clock(self) -> Store {
+        #[cfg(debug_assertions)]
+        if let Some(at) = std::env::var("KEYDESK_NOW")
+            .ok()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        {
+            tracing::info!("debug build: the store clock stands at KEYDESK_NOW");
+            return self.with_clock(Clock::manual(at.to_utc()));
+        }
+        self
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

@@ -9,7 +9,7 @@ use crate::proxy::Cidr;
 
 pub const USAGE: &str = "usage: keydesk-server [--listen ADDR:PORT] [--issuer URL] \
 [--token-lifetime SECONDS] [--tls-cert FILE --tls-key FILE]
-       [--behind-tls-proxy [--trusted-proxy CIDR]...]
+       [--behind-tls-proxy [--trusted-proxy CIDR]...] [--alerts-every SECONDS] [--warning-days N]
        keydesk-server migrate   (update a team store's schema: as a PostgreSQL superuser, or a
                                  member of keydesk_owner; then exit)
 
@@ -21,6 +21,10 @@ pub const USAGE: &str = "usage: keydesk-server [--listen ADDR:PORT] [--issuer UR
                       needs --issuer https://<public name>
   --trusted-proxy     the proxy's address or network (repeat, or separate with commas): only
                       connections from there have their X-Forwarded-For read
+  --alerts-every      how often expiry alerts are looked for and sent to the store's channels
+                      (webhooks, Slack, Teams; set up in the app's Settings), in seconds,
+                      10..=3600 (default 60); 0: this server sends none
+  --warning-days      when the first alert of a secret goes out, days before its end (default 30)
 
 The store is Keydesk's: KEYDESK_DATABASE_URL if set (postgres://… for a team), otherwise the
 SQLite file in KEYDESK_DATA_DIR or the app's data folder.";
@@ -35,6 +39,9 @@ pub struct Options {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub behind_tls_proxy: bool,
     pub trusted_proxies: Vec<Cidr>,
+    /// Seconds between alert rounds; 0: none.
+    pub alerts_every_secs: u64,
+    pub warning_days: i64,
 }
 
 /// Parses the arguments (without the program name); the error is the message to print.
@@ -46,6 +53,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
     let mut key = None;
     let mut behind_tls_proxy = false;
     let mut trusted_proxies = Vec::new();
+    let mut alerts_every_secs = 60u64;
+    let mut warning_days = 30i64;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -83,6 +92,24 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
                         .push(Cidr::parse(network).map_err(|e| format!("--trusted-proxy {e}"))?);
                 }
             }
+            "--alerts-every" => {
+                let text = value("--alerts-every")?;
+                alerts_every_secs = text
+                    .parse()
+                    .ok()
+                    .filter(|s| *s == 0 || (10..=3600).contains(s))
+                    .ok_or(format!(
+                        "--alerts-every {text}: give seconds from 10 to 3600, or 0 for none"
+                    ))?;
+            }
+            "--warning-days" => {
+                let text = value("--warning-days")?;
+                warning_days = text
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=365).contains(d))
+                    .ok_or(format!("--warning-days {text}: give days from 1 to 365"))?;
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n\n{USAGE}")),
         }
@@ -102,6 +129,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         tls,
         behind_tls_proxy,
         trusted_proxies,
+        alerts_every_secs,
+        warning_days,
     };
     check_transport(&options)?;
     if !options.trusted_proxies.is_empty() && !options.behind_tls_proxy {

@@ -81,7 +81,17 @@ async fn run(options: Options) -> Result<(), String> {
     let data_dir = StoreLocation::data_dir(os_data_dir());
     let location = StoreLocation::resolve(&data_dir);
     let described = location.describe();
-    let store = Store::open(location).await.map_err(|e| e.to_string())?;
+    let store = Store::open(location)
+        .await
+        .map_err(|e| e.to_string())?
+        .with_debug_clock();
+    if options.alerts_every_secs > 0 {
+        tokio::spawn(alert_rounds(
+            store.clone(),
+            std::time::Duration::from_secs(options.alerts_every_secs),
+            chrono::Duration::days(options.warning_days),
+        ));
+    }
     let lifetime = chrono::Duration::seconds(options.token_lifetime_secs);
     match &options.tls {
         None => {
@@ -117,6 +127,28 @@ async fn run(options: Options) -> Result<(), String> {
             serve_tls(listener, tls, store, config)
                 .await
                 .map_err(|e| format!("cannot serve on {bound}: {e}"))
+        }
+    }
+}
+
+/// Expiry alerts (issue 28): a round now and every `every` after; each round claims before it
+/// sends, so several servers (and apps) on one store send each alert once. A failing round is
+/// logged and the next one tries again.
+async fn alert_rounds(store: Store, every: std::time::Duration, warning: chrono::Duration) {
+    let transport = keydesk_core::alerts::HttpTransport::new();
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        match keydesk_core::alerts::deliver_due(&store, &transport, warning).await {
+            Ok(round) if round == Default::default() => {}
+            Ok(round) => tracing::info!(
+                claimed = round.claimed,
+                delivered = round.delivered,
+                retrying = round.retrying,
+                failed = round.failed,
+                "alerts round"
+            ),
+            Err(err) => tracing::warn!(error = %err, "alerts round failed"),
         }
     }
 }

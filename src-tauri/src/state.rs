@@ -123,17 +123,7 @@ impl AppState {
     }
 }
 
-/// Debug builds only: `KEYDESK_NOW=<RFC 3339 time>` runs the store on a clock standing at that
-/// time, so an end-to-end test can look at Keydesk weeks later (expiry, health, reminders).
-/// Release builds never read it.
+/// Debug builds only: `KEYDESK_NOW` (see `Store::with_debug_clock`).
 fn debug_clock(store: Store) -> Store {
-    #[cfg(debug_assertions)]
-    if let Some(at) = std::env::var("KEYDESK_NOW")
-        .ok()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-    {
-        tracing::info!("debug build: the store clock stands at KEYDESK_NOW");
-        return store.with_clock(keydesk_core::Clock::manual(at.to_utc()));
-    }
-    store
+    store.with_debug_clock()
 }

@@ -18,7 +18,7 @@ use keydesk_server::limit::Limits;
 use keydesk_server::Config;
 // Each test binary uses some of these.
 #[allow(unused_imports)]
-pub use keydesk_test_support::{fresh_location, touches_no_store};
+pub use keydesk_test_support::{clocked, fresh_location, receiver, touches_no_store};
 
 pub struct Running {
     pub rt: tokio::runtime::Runtime,
