@@ -3,6 +3,7 @@
 // expired and expiring ones. The expiry dates go out as iCalendar or CSV.
 
 import { api } from './api.js';
+import { alertStates } from './alerts.js';
 import { add, el, fill, toast } from './dom.js';
 import { dateTime, day, fromNow } from './format.js';
 import { fileField, today } from './files.js';
@@ -99,7 +100,7 @@ function exportSection() {
 }
 
 export async function renderHealth(main, { onOpen }) {
-  const first = await api.credentialsHealth(0, PAGE);
+  const [first, alerts] = await Promise.all([api.credentialsHealth(0, PAGE), alertStates()]);
   const list = el('ol', { class: 'health', id: 'health-list' });
   const more = el('button', { type: 'button', id: 'health-more', text: 'Show more' });
   let shown = 0;
@@ -118,6 +119,7 @@ export async function renderHealth(main, { onOpen }) {
   fill(main, el('section', { class: 'card health-page', 'aria-labelledby': 'page-heading' },
     el('h1', { id: 'page-heading', tabindex: '-1', text: 'Credentials health' }),
     el('p', { class: 'muted', id: 'health-summary', text: first.total === 0 ? 'Every secret is in order.' : counts.join(' · ') }),
+    alerts,
     list,
     more,
     exportSection(),

@@ -11,6 +11,7 @@ import { buildForm } from './forms.js';
 import { refreshHealthBadge } from './health.js';
 import { state } from './state.js';
 import { storeSection } from './team_store.js';
+import { alertsSection } from './alerts.js';
 
 function applyTheme() {
   if (state.settings.theme === 'system') delete document.documentElement.dataset.theme;
@@ -71,6 +72,6 @@ export function openSettingsDialog(status) {
     onCancel: () => dialog.close(),
   });
   const where = folderRow('settings-data-dir', 'Data folder', status.data_dir, 'data');
-  dialog = openDialog({ id: 'settings-dialog', title: 'Settings', body: [form, where, storeSection()] });
+  dialog = openDialog({ id: 'settings-dialog', title: 'Settings', body: [form, where, storeSection(), alertsSection()] });
   form.querySelector('input, select')?.focus();
 }

@@ -271,6 +271,11 @@ impl Store {
         &self.db
     }
 
+    /// A team's PostgreSQL store (rather than one person's SQLite file).
+    pub fn is_team(&self) -> bool {
+        self.db.get_database_backend() == DbBackend::Postgres
+    }
+
     pub fn location(&self) -> &StoreLocation {
         &self.location
     }

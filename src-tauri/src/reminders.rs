@@ -32,13 +32,14 @@ pub fn start(app: AppHandle) {
         }
     });
     tauri::async_runtime::spawn(async move {
+        let transport = keydesk_core::alerts::HttpTransport::new();
         // The first look is said at info (once a run, not every minute): what a person reading
         // the log, or a test, waits for to know the reminders due at start-up were handled.
-        let looked = check(&app).await;
+        let looked = check(&app, &transport).await;
         tracing::info!("reminders looked at on start: {looked}");
         loop {
             tokio::time::sleep(EVERY).await;
-            let looked = check(&app).await;
+            let looked = check(&app, &transport).await;
             tracing::debug!("reminders looked at: {looked}");
         }
     });
@@ -58,11 +59,36 @@ fn notification_body(reminder: &keydesk_core::reminders::Reminder) -> String {
     }
 }
 
-/// Shows the reminders that are due and refreshes the page's badge; says what it did.
-async fn check(app: &AppHandle) -> String {
+/// Shows the reminders that are due, sends the alerts due on this computer's store, and
+/// refreshes the page's badge; says what it did.
+async fn check(app: &AppHandle, transport: &keydesk_core::alerts::HttpTransport) -> String {
     let looked = show_due(app).await;
+    send_alerts(app, transport).await;
     app.state::<PageEvents>().send(PageEvent::HealthChanged);
     looked
+}
+
+/// Alerts to the channels of this computer's store while Keydesk runs (issue 28). A team store's
+/// are sent by keydesk-server, which runs all the time; an app there leaves them to it.
+async fn send_alerts(app: &AppHandle, transport: &keydesk_core::alerts::HttpTransport) {
+    let state = app.state::<AppState>();
+    let Ok(store) = state.store().await else {
+        return;
+    };
+    if store.is_team() {
+        return;
+    }
+    let warning = chrono::Duration::days(i64::from(state.settings.lock().unwrap().warning_days));
+    match keydesk_core::alerts::deliver_due(store, transport, warning).await {
+        Ok(round) if round == Default::default() => {}
+        Ok(round) => tracing::info!(
+            delivered = round.delivered,
+            retrying = round.retrying,
+            failed = round.failed,
+            "alerts sent"
+        ),
+        Err(err) => tracing::warn!("alerts not sent: {err}"),
+    }
 }
 
 async fn show_due(app: &AppHandle) -> String {

@@ -41,7 +41,8 @@ commands! {
     backup::back_up_now,
     backup::restore_backup,
     bulk::bulk_targets,
-    team::add_technician;
+    team::add_technician,
+    alerts::add_alert_channel;
 
     create_account(contact: ContactForm, billing: Option<BillingForm>) -> AccountView
         = store |s| keydesk_core::accounts::create_account(s, &contact, &billing.unwrap_or_default()),
@@ -102,6 +103,14 @@ commands! {
         = store |s| keydesk_core::team::lifetime_policies(s),
     set_lifetime_policy(tag: String, max_days: Option<i32>) -> ()
         = store |s| keydesk_core::team::set_lifetime_policy(s, &tag, max_days),
+    /// Settings → Alerts: the store's channels with their state (the Health page shows it too).
+    list_alert_channels() -> Vec<ChannelView>
+        = store |s| keydesk_core::alerts::list_channels(s),
+    delete_alert_channel(channel_id: i32) -> ()
+        = store |s| keydesk_core::alerts::delete_channel(s, channel_id),
+    /// One test message on the channel now; says what came back.
+    test_alert_channel(channel_id: i32) -> String
+        = store |s| keydesk_core::alerts::send_test(s, channel_id, &keydesk_core::alerts::HttpTransport::new()),
     /// Runs one action on each account; the result says per account what happened.
     run_bulk(account_ids: Vec<i32>, action: BulkAction) -> Vec<BulkResult>
         = keydesk |k| keydesk_core::bulk::run_bulk(k, &account_ids, &action),

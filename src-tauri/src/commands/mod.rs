@@ -2,6 +2,7 @@
 //! settings, a secret crossing); the ones that only pass through are generated from their line
 //! in `list.rs`, where every command is declared once.
 
+pub mod alerts;
 pub mod app;
 pub mod backup;
 pub mod bulk;
@@ -14,6 +15,7 @@ pub mod transfer;
 
 // The types the generated commands take and answer with.
 use keydesk_core::accounts::{AccountView, DeletionImpact};
+use keydesk_core::alerts::ChannelView;
 use keydesk_core::audit::ActivityEntry;
 use keydesk_core::bulk::{BulkAction, BulkResult};
 use keydesk_core::contact::{BillingForm, ContactForm};
