@@ -336,6 +336,14 @@ fn a_viewer_sees_only_their_tagged_accounts_and_no_action_that_writes() {
     }
     let settings = std::fs::read_to_string(dir_viewer.path().join("settings.json")).unwrap();
     assert!(settings.contains(&viewer), "{settings}");
+
+    // Alert channels are the team admins' (issue 28): Vic reads that, and is offered no form.
+    vic.press(Key::ESCAPE);
+    vic.click("#preferences-button");
+    vic.click("#menu-settings");
+    vic.find("#alerts-settings");
+    assert!(vic.is_visible("#alerts-admin-note"));
+    assert!(!vic.is_visible("#alert-form"), "a viewer is offered the channel form");
 }
 
 /// Every file under `dir`.

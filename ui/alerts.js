@@ -21,6 +21,7 @@ export function alertsSection() {
   const section = el('section', { class: 'store-settings', id: 'alerts-settings', 'aria-labelledby': 'alerts-settings-title' },
     el('h3', { id: 'alerts-settings-title', text: 'Alerts' }),
     el('p', { class: 'muted', text: 'Before a secret expires — when it enters the warning window, 7 days and 1 day before, and once it has — each channel gets one message: the account, the application, the Client ID, when it ends and when it was last used. Never a secret.' }),
+    el('p', { class: 'admin-note muted', id: 'alerts-admin-note', text: 'The team’s admins set the channels; keydesk-server sends the alerts.' }),
     list,
     shown);
   const refresh = async () => {
@@ -47,6 +48,7 @@ export function alertsSection() {
       await refresh();
     },
   });
+  form.classList.add('admin-only');
   add(section, form);
   refresh().catch((e) => fill(list, el('li', { text: e.message })));
   return section;
@@ -77,7 +79,7 @@ function channelRow(c, refresh) {
   return el('li', { class: 'alert-channel', dataset: { channelId: String(c.id) } },
     el('strong', { text: `${KIND_NAME[c.kind] ?? c.kind}: ` }), c.name, scope,
     el('div', { class: 'muted channel-state', text: stateText(c) }),
-    el('div', { class: 'actions start' }, test, remove, answer));
+    el('div', { class: 'actions start admin-only' }, test, remove, answer));
 }
 
 /// The channel's state in a sentence (core's ChannelView.state, read from its fields).

@@ -257,6 +257,8 @@ function wireRibbon() {
 /// writes (styles.css hides `.writes`).
 function showRights(rights) {
   document.body.dataset.mayWrite = String(rights.may_write);
+  // What only a team's admins manage (alert channels): everyone on this computer's store.
+  document.body.dataset.teamAdmin = String(!rights.team || rights.role === 'admin');
   const identity = document.getElementById('team-identity');
   if (!rights.team) return;
   const who = rights.display_name || rights.login;

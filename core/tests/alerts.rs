@@ -405,3 +405,55 @@ async fn keydesk_servers_login_delivers_on_a_team_store() {
     let text = hook.received()[0].json()["text"].to_string();
     assert!(text.contains("Endpoint Ltd"), "{text}");
 }
+
+/// On a team store admins manage the channels (the database refuses anyone else), everyone
+/// reads their names and states, and no one but admins and keydesk-server reads a webhook's
+/// signing key — not even by plain SQL.
+#[tokio::test]
+async fn on_a_team_store_only_admins_manage_channels_and_the_key_stays_unread() {
+    let keydesk_core::StoreLocation::Url(url) =
+        common::fresh_location(std::path::Path::new(".")).await
+    else {
+        common::skipped("a team store's roles are PostgreSQL's");
+        return;
+    };
+    let admin = Store::open(keydesk_core::StoreLocation::Url(url.clone()))
+        .await
+        .unwrap();
+    alerts::add_channel(&admin, &channel("webhook", "https://psa.example/hook", ""))
+        .await
+        .unwrap();
+    let login = format!(
+        "tess_{}",
+        &keydesk_core::secrets::new_client_id().unwrap()[..10]
+    );
+    use sea_orm::ConnectionTrait;
+    admin
+        .connection()
+        .execute_unprepared(&format!(
+            "CREATE ROLE {login} LOGIN IN ROLE keydesk_technician;
+             INSERT INTO technicians (login, display_name, all_accounts) VALUES ('{login}', 'Tess', true);"
+        ))
+        .await
+        .unwrap();
+    let mut as_tess = url::Url::parse(&url).unwrap();
+    as_tess.set_username(&login).unwrap();
+    let tess = Store::open(keydesk_core::StoreLocation::Url(as_tess.to_string()))
+        .await
+        .unwrap();
+    let listed = alerts::list_channels(&tess).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].state().contains("nothing delivered yet"));
+    let added = alerts::add_channel(&tess, &channel("slack", "https://hooks.example/x", "")).await;
+    assert!(
+        matches!(added, Err(keydesk_core::Error::Refused(_))),
+        "{added:?}"
+    );
+    let deleted = alerts::delete_channel(&tess, listed[0].id).await;
+    assert!(deleted.is_err(), "{deleted:?}");
+    let key = tess
+        .connection()
+        .execute_unprepared("SELECT signing_secret FROM alert_channels")
+        .await;
+    assert!(key.unwrap_err().to_string().contains("permission denied"));
+}

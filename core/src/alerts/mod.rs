@@ -9,7 +9,9 @@ mod http;
 mod messages;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::{alert_channel, alert_delivery};
@@ -236,8 +238,20 @@ pub async fn delete_channel(store: &Store, channel_id: i32) -> Result<()> {
 /// Every channel with its state, by name.
 pub async fn list_channels(store: &Store) -> Result<Vec<ChannelView>> {
     let db = store.connection();
-    let channels = alert_channel::Entity::find()
+    // Every column but the signing key: on a team store only admins and keydesk-server may
+    // read that one, and everyone sees the channels' states (the Health page).
+    let channels: Vec<ChannelRow> = alert_channel::Entity::find()
+        .select_only()
+        .columns([
+            alert_channel::Column::Id,
+            alert_channel::Column::Kind,
+            alert_channel::Column::Name,
+            alert_channel::Column::Url,
+            alert_channel::Column::Tags,
+            alert_channel::Column::Enabled,
+        ])
         .order_by_asc(alert_channel::Column::Name)
+        .into_model::<ChannelRow>()
         .all(db)
         .await?;
     let mut views = Vec::with_capacity(channels.len());
@@ -267,8 +281,18 @@ pub async fn list_channels(store: &Store) -> Result<Vec<ChannelView>> {
     Ok(views)
 }
 
+#[derive(sea_orm::FromQueryResult)]
+struct ChannelRow {
+    id: i32,
+    kind: String,
+    name: String,
+    url: String,
+    tags: String,
+    enabled: bool,
+}
+
 fn view(
-    c: alert_channel::Model,
+    c: ChannelRow,
     last_delivered_at: Option<DateTime<Utc>>,
     last_failure: Option<Failure>,
 ) -> ChannelView {
