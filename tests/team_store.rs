@@ -343,7 +343,10 @@ fn a_viewer_sees_only_their_tagged_accounts_and_no_action_that_writes() {
     vic.click("#menu-settings");
     vic.find("#alerts-settings");
     assert!(vic.is_visible("#alerts-admin-note"));
-    assert!(!vic.is_visible("#alert-form"), "a viewer is offered the channel form");
+    assert!(
+        !vic.is_visible("#alert-form"),
+        "a viewer is offered the channel form"
+    );
 }
 
 /// Every file under `dir`.

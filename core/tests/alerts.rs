@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use common::clocked;
 use common::receiver::Receiver;
 use keydesk_core::accounts::create_account;
-use keydesk_core::alerts::{self, ChannelForm, HttpTransport};
+use keydesk_core::alerts::{self, ChannelForm, Courier};
 use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, GenerateRequest, Lifetime};
 use keydesk_core::vault::Vault;
@@ -71,11 +71,12 @@ fn channel(kind: &str, url: &str, tags: &str) -> ChannelForm {
         name: format!("{kind} channel"),
         url: url.into(),
         tags: tags.into(),
+        ..Default::default()
     }
 }
 
 async fn round(store: &Store, at: DateTime<Utc>) -> alerts::DeliveryRound {
-    alerts::deliver_due(&clocked(store, at), &HttpTransport::new(), WARNING)
+    alerts::deliver_due(&clocked(store, at), &Courier::new(), WARNING)
         .await
         .unwrap()
 }
@@ -456,4 +457,98 @@ async fn on_a_team_store_only_admins_manage_channels_and_the_key_stays_unread() 
         .execute_unprepared("SELECT signing_secret FROM alert_channels")
         .await;
     assert!(key.unwrap_err().to_string().contains("permission denied"));
+}
+
+/// E-mail over SMTP with STARTTLS to a receiver on this machine (its certificate from a
+/// throwaway CA given as the channel's CA file): the message arrives inside TLS, after AUTH
+/// with the password given to the sender (never in the store), to every recipient, with a
+/// subject, a plain-text and an HTML part — the name escaped, no secret. A 550 is not retried.
+#[tokio::test]
+async fn e_mail_goes_over_starttls_with_both_parts_and_a_refusal_is_not_retried() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = common::certificates::self_signed(certs.path());
+    let ca = certs.path().join("ca.pem").display().to_string();
+    let smtp = common::smtp::SmtpReceiver::start(&cert, &key, "250 queued");
+    let refusing = common::smtp::SmtpReceiver::start(&cert, &key, "550 no such user");
+    let email = |port: u16, name: &str| ChannelForm {
+        kind: "email".into(),
+        name: name.into(),
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: u32::from(port),
+        smtp_tls: "starttls".into(),
+        smtp_user: "alerts".into(),
+        mail_from: "keydesk@msp.example".into(),
+        mail_to: "ops@msp.example, eu@msp.example".into(),
+        ca_file: ca.clone(),
+        ..Default::default()
+    };
+    alerts::add_channel(&f.store, &email(smtp.port, "Ops mail"))
+        .await
+        .unwrap();
+    alerts::add_channel(&f.store, &email(refusing.port, "Old list"))
+        .await
+        .unwrap();
+    let courier = Courier::new().with_smtp_passwords(alerts::SmtpPasswords::Given(
+        keydesk_core::secrets::Secret::new("mail-password".into()),
+    ));
+    let at = f.ends - Duration::days(6);
+    let done = alerts::deliver_due(&clocked(&f.store, at), &courier, WARNING)
+        .await
+        .unwrap();
+    assert_eq!((done.delivered, done.failed), (1, 1), "{done:?}");
+    let got = smtp.received();
+    assert_eq!(got.len(), 1);
+    let mail = &got[0];
+    assert!(mail.over_tls, "the message crossed inside TLS");
+    assert_eq!(
+        mail.login,
+        Some(("alerts".to_owned(), "mail-password".to_owned()))
+    );
+    assert_eq!(mail.to, ["<ops@msp.example>", "<eu@msp.example>"]);
+    let data = mail.data.replace("=\r\n", "");
+    assert!(
+        data.contains("Subject: A client secret expires within 7 days"),
+        "{data}"
+    );
+    assert!(
+        data.contains("text/plain") && data.contains("text/html"),
+        "{data}"
+    );
+    let (text, html) = data.split_once("text/html").unwrap();
+    assert!(
+        text.contains("Account: <b>Smith & Sons</b>"),
+        "as typed in the text part"
+    );
+    assert!(
+        html.contains("&lt;b&gt;Smith &amp; Sons&lt;/b&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>Smith"), "the HTML part escapes the name");
+    // The password is in no row of the store.
+    let url = &alerts::list_channels(&f.store).await.unwrap()[0].url;
+    assert!(url.starts_with("smtp://alerts@127.0.0.1:"), "{url}");
+    assert!(!url.contains("mail-password"));
+    // The 550: said on the channel, not retried.
+    alerts::deliver_due(
+        &clocked(&f.store, at + Duration::hours(3)),
+        &courier,
+        WARNING,
+    )
+    .await
+    .unwrap();
+    assert_eq!(refusing.received().len(), 1);
+    let states: Vec<String> = alerts::list_channels(&f.store)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.state())
+        .collect();
+    assert!(
+        states
+            .iter()
+            .any(|s| s.starts_with("Old list: failed — SMTP 550") && s.ends_with("not retried")),
+        "{states:?}"
+    );
 }

@@ -135,7 +135,7 @@ async fn run(options: Options) -> Result<(), String> {
 /// sends, so several servers (and apps) on one store send each alert once. A failing round is
 /// logged and the next one tries again.
 async fn alert_rounds(store: Store, every: std::time::Duration, warning: chrono::Duration) {
-    let transport = keydesk_core::alerts::HttpTransport::new();
+    let transport = keydesk_core::alerts::Courier::new();
     let mut ticks = tokio::time::interval(every);
     loop {
         ticks.tick().await;

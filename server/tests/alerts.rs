@@ -105,6 +105,7 @@ fn a_server_killed_between_claim_and_answer_delivers_once_after_restart() {
                 name: "PSA".into(),
                 url: hook.url.clone(),
                 tags: String::new(),
+                ..Default::default()
             },
         )
         .await

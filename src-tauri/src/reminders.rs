@@ -32,7 +32,7 @@ pub fn start(app: AppHandle) {
         }
     });
     tauri::async_runtime::spawn(async move {
-        let transport = keydesk_core::alerts::HttpTransport::new();
+        let transport = keydesk_core::alerts::Courier::new();
         // The first look is said at info (once a run, not every minute): what a person reading
         // the log, or a test, waits for to know the reminders due at start-up were handled.
         let looked = check(&app, &transport).await;
@@ -61,7 +61,7 @@ fn notification_body(reminder: &keydesk_core::reminders::Reminder) -> String {
 
 /// Shows the reminders that are due, sends the alerts due on this computer's store, and
 /// refreshes the page's badge; says what it did.
-async fn check(app: &AppHandle, transport: &keydesk_core::alerts::HttpTransport) -> String {
+async fn check(app: &AppHandle, transport: &keydesk_core::alerts::Courier) -> String {
     let looked = show_due(app).await;
     send_alerts(app, transport).await;
     app.state::<PageEvents>().send(PageEvent::HealthChanged);
@@ -70,7 +70,7 @@ async fn check(app: &AppHandle, transport: &keydesk_core::alerts::HttpTransport)
 
 /// Alerts to the channels of this computer's store while Keydesk runs (issue 28). A team store's
 /// are sent by keydesk-server, which runs all the time; an app there leaves them to it.
-async fn send_alerts(app: &AppHandle, transport: &keydesk_core::alerts::HttpTransport) {
+async fn send_alerts(app: &AppHandle, transport: &keydesk_core::alerts::Courier) {
     let state = app.state::<AppState>();
     let Ok(store) = state.store().await else {
         return;

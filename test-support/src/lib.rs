@@ -3,7 +3,9 @@
 //! names a PostgreSQL server (as `cargo xtask test` does for its second pass), a fresh database
 //! on it — and tests that say by name why they checked nothing in a pass.
 
+pub mod certificates;
 pub mod receiver;
+pub mod smtp;
 
 use keydesk_core::credentials::GenerateRequest;
 use keydesk_core::Keydesk;

@@ -315,6 +315,12 @@ pub(super) async fn send(
         ChannelKind::Webhook => message.webhook(delivery),
         ChannelKind::Slack => message.slack(),
         ChannelKind::Teams => message.teams(),
+        ChannelKind::Email => {
+            return match super::email::Smtp::parse(&channel.url) {
+                Some(smtp) => transport.mail(&smtp, message, delivery).await,
+                None => Answer::Unreachable(format!("not an e-mail channel: {}", channel.url)),
+            }
+        }
     }
     .to_string()
     .into_bytes();

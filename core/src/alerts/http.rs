@@ -1,8 +1,12 @@
 //! The one way alerts leave: an HTTPS POST (ureq over rustls, the OS's trusted roots plus
-//! `SSL_CERT_FILE` when set), 10 seconds at most. A trait so that a delivery's rules —
-//! retry a timeout or a 5xx, stop at a 4xx — are the same whatever carries them.
+//! `SSL_CERT_FILE` when set) or an e-mail (`email`), 10 seconds at most. A trait so that a
+//! delivery's rules — retry what may pass (a timeout, a 5xx, an SMTP 4xx), stop at a refusal
+//! (an HTTP 4xx, an SMTP 5xx) — are the same whatever carries them.
 
 use std::sync::Arc;
+
+use super::email::{Smtp, SmtpPasswords};
+use super::Message;
 use std::time::Duration;
 
 /// What came back.
@@ -14,18 +18,28 @@ pub enum Answer {
         said: String,
     },
     TimedOut,
+    /// An SMTP server's reply: its code and text.
+    Smtp {
+        code: u16,
+        said: String,
+    },
     /// No connection, TLS refused, …: the cause.
     Unreachable(String),
 }
 
 impl Answer {
     pub fn delivered(&self) -> bool {
-        matches!(self, Answer::Status { code, .. } if (200..300).contains(code))
+        matches!(self, Answer::Status { code, .. } | Answer::Smtp { code, .. } if (200..300).contains(code))
     }
 
-    /// A 4xx: the receiver refused this request; sending it again would not change that.
+    /// An HTTP 4xx or an SMTP 5xx: the receiver refused this message; sending it again would
+    /// not change that.
     pub fn refused(&self) -> bool {
-        matches!(self, Answer::Status { code, .. } if (400..500).contains(code))
+        match self {
+            Answer::Status { code, .. } => (400..500).contains(code),
+            Answer::Smtp { code, .. } => (500..600).contains(code),
+            _ => false,
+        }
     }
 
     /// "200 OK", "403 Forbidden: invalid_token", "no answer within 10 s", …
@@ -33,6 +47,7 @@ impl Answer {
         match self {
             Answer::Status { code, said } if said.is_empty() => format!("{code} {}", reason(*code)),
             Answer::Status { code, said } => format!("{code} {}: {said}", reason(*code)),
+            Answer::Smtp { code, said } => format!("SMTP {code}: {said}"),
             Answer::TimedOut => format!("no answer within {} s", TIMEOUT.as_secs()),
             Answer::Unreachable(cause) => format!("not reached: {cause}"),
         }
@@ -64,15 +79,24 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 #[async_trait::async_trait]
 pub trait Transport: Send + Sync {
     async fn post(&self, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Answer;
+    async fn mail(&self, smtp: &Smtp, message: &Message, delivery: &str) -> Answer;
 }
 
-/// HTTPS (and http to this computer) with ureq.
-pub struct HttpTransport {
+/// HTTPS (and http to this computer) with ureq; e-mail with lettre.
+pub struct Courier {
     agent: ureq::Agent,
+    passwords: SmtpPasswords,
 }
 
-impl HttpTransport {
-    pub fn new() -> HttpTransport {
+impl Courier {
+    /// Where SMTP passwords come from: the OS keyring (the app), one given password
+    /// (keydesk-server), or none.
+    pub fn with_smtp_passwords(mut self, passwords: SmtpPasswords) -> Courier {
+        self.passwords = passwords;
+        self
+    }
+
+    pub fn new() -> Courier {
         // ring, as sqlx's TLS already uses: one provider for the process.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let roots: Vec<ureq::tls::Certificate<'static>> = rustls_native_certs::load_native_certs()
@@ -91,18 +115,21 @@ impl HttpTransport {
             .user_agent(concat!("keydesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        HttpTransport { agent }
+        Courier {
+            agent,
+            passwords: SmtpPasswords::None,
+        }
     }
 }
 
-impl Default for HttpTransport {
+impl Default for Courier {
     fn default() -> Self {
-        HttpTransport::new()
+        Courier::new()
     }
 }
 
 #[async_trait::async_trait]
-impl Transport for HttpTransport {
+impl Transport for Courier {
     async fn post(&self, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Answer {
         let agent = self.agent.clone();
         let url = url.to_owned();
@@ -127,6 +154,16 @@ impl Transport for HttpTransport {
                 Err(ureq::Error::Timeout(_)) => Answer::TimedOut,
                 Err(err) => Answer::Unreachable(err.to_string()),
             }
+        })
+        .await
+        .unwrap_or_else(|e| Answer::Unreachable(e.to_string()))
+    }
+
+    async fn mail(&self, smtp: &Smtp, message: &Message, delivery: &str) -> Answer {
+        let password = self.passwords.for_channel(smtp).await;
+        let (smtp, message, delivery) = (smtp.clone(), message.clone(), delivery.to_owned());
+        tokio::task::spawn_blocking(move || {
+            super::email::send(&smtp, password, &message, &delivery, TIMEOUT)
         })
         .await
         .unwrap_or_else(|e| Answer::Unreachable(e.to_string()))

@@ -157,6 +157,42 @@ impl Message {
     }
 }
 
+impl Message {
+    /// An e-mail's plain-text and HTML parts (every value HTML-escaped in the latter).
+    pub fn email_parts(&self) -> (String, String) {
+        let facts = self.facts();
+        let mut text = format!("{}\n\n", self.title());
+        for (label, value) in &facts {
+            text.push_str(&format!("{label}: {value}\n"));
+        }
+        text.push_str("\nRenew it in Keydesk. This message carries no secret.\n");
+        let rows: String = facts
+            .iter()
+            .map(|(label, value)| {
+                format!(
+                    "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+                    html_escape(label),
+                    html_escape(value)
+                )
+            })
+            .collect();
+        let html = format!(
+            "<!doctype html><html><body><h2>{}</h2><table>{rows}</table>\
+             <p>Renew it in Keydesk. This message carries no secret.</p></body></html>",
+            html_escape(&self.title())
+        );
+        (text, html)
+    }
+}
+
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// Slack's mrkdwn reads `&`, `<` and `>` as control characters (links, mentions).
 pub fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;")

@@ -5,6 +5,7 @@
 //! store: claimed before it is sent (`deliver`). Never a secret or its hint in a message.
 
 mod deliver;
+pub mod email;
 mod http;
 mod messages;
 
@@ -19,7 +20,8 @@ use crate::secrets::{self, Secret};
 use crate::{Error, Result, Store};
 
 pub use deliver::{deliver_due, DeliveryRound};
-pub use http::{Answer, HttpTransport, Transport};
+pub use email::{Smtp, SmtpPasswords};
+pub use http::{Answer, Courier, Transport};
 pub use messages::Message;
 
 /// Where a channel delivers.
@@ -32,6 +34,8 @@ pub enum ChannelKind {
     Slack,
     /// A Microsoft Teams workflow webhook (an Adaptive Card).
     Teams,
+    /// E-mail over SMTP (a plain-text and an HTML part).
+    Email,
 }
 
 impl ChannelKind {
@@ -40,6 +44,7 @@ impl ChannelKind {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Slack => "slack",
             ChannelKind::Teams => "teams",
+            ChannelKind::Email => "email",
         }
     }
 
@@ -48,6 +53,7 @@ impl ChannelKind {
             "webhook" => Some(ChannelKind::Webhook),
             "slack" => Some(ChannelKind::Slack),
             "teams" => Some(ChannelKind::Teams),
+            "email" => Some(ChannelKind::Email),
             _ => None,
         }
     }
@@ -62,6 +68,24 @@ pub struct ChannelForm {
     /// As typed: `#eu tier-1`; empty: every account.
     #[serde(default)]
     pub tags: String,
+    // E-mail channels (`email::Smtp::from_form`); `url` is made from them.
+    #[serde(default)]
+    pub smtp_host: String,
+    /// 0: the usual port of `smtp_tls` (587, 465).
+    #[serde(default)]
+    pub smtp_port: u32,
+    /// "starttls" (default) or "tls".
+    #[serde(default)]
+    pub smtp_tls: String,
+    #[serde(default)]
+    pub smtp_user: String,
+    #[serde(default)]
+    pub mail_from: String,
+    /// Addresses separated by commas.
+    #[serde(default)]
+    pub mail_to: String,
+    #[serde(default)]
+    pub ca_file: String,
 }
 
 /// A channel as the page and the Health page show it: never its signing key.
@@ -144,7 +168,32 @@ impl ChannelForm {
                 "must be at most 100 characters",
             ));
         }
-        let url = self.url.trim().to_owned();
+        let url = match kind {
+            ChannelKind::Email => email::Smtp::from_form(self)?.url(),
+            _ => Self::web_url(&self.url)?,
+        };
+        let mut tags = Vec::new();
+        for typed in self
+            .tags
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|t| !t.is_empty())
+        {
+            let tag = crate::tags::normalize_tag(typed)?;
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok(Checked {
+            kind,
+            name,
+            url,
+            tags,
+        })
+    }
+
+    /// A webhook's URL: https, or http to this computer; no user or password in it.
+    fn web_url(typed: &str) -> Result<String> {
+        let url = typed.trim().to_owned();
         let parsed = url::Url::parse(&url)
             .map_err(|_| Error::invalid("url", "URL", "must be a full URL, such as https://…"))?;
         let loopback = matches!(
@@ -170,23 +219,7 @@ impl ChannelForm {
                 "must not carry a user name or password",
             ));
         }
-        let mut tags = Vec::new();
-        for typed in self
-            .tags
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|t| !t.is_empty())
-        {
-            let tag = crate::tags::normalize_tag(typed)?;
-            if !tags.contains(&tag) {
-                tags.push(tag);
-            }
-        }
-        Ok(Checked {
-            kind,
-            name,
-            url,
-            tags,
-        })
+        Ok(url)
     }
 }
 
