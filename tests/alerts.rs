@@ -54,6 +54,11 @@ fn channels_get_a_test_alert_and_the_expiry_alert_once_while_keydesk_runs() {
         .unwrap()
         .contains("test alert"));
 
+    // E-mail asks for its SMTP server and addresses instead of a URL.
+    app.select("#alert-form-kind", "email");
+    assert!(app.is_visible("#alert-form-smtp_host") && !app.is_visible("#alert-form-url"));
+    app.select("#alert-form-kind", "webhook");
+    assert!(!app.is_visible("#alert-form-smtp_host") && app.is_visible("#alert-form-url"));
     add_channel(&app, "webhook", "PSA", &hook.url);
     let key = app.value("#alert-signing-key");
     assert_eq!(key.len(), 43, "256 random bits: {key:?}");

@@ -11,9 +11,12 @@ import { buildForm } from './forms.js';
 const KINDS = [
   ['slack', 'Slack (incoming webhook)'],
   ['teams', 'Microsoft Teams (workflow webhook)'],
+  ['email', 'E-mail (SMTP)'],
   ['webhook', 'Webhook (signed JSON, for a PSA or anything else)'],
 ];
-const KIND_NAME = { slack: 'Slack', teams: 'Teams', webhook: 'Webhook' };
+const KIND_NAME = { slack: 'Slack', teams: 'Teams', webhook: 'Webhook', email: 'E-mail' };
+/// The fields only an e-mail channel has; the URL is the others'.
+const EMAIL_FIELDS = ['smtp_host', 'smtp_port', 'smtp_tls', 'smtp_user', 'smtp_password', 'mail_from', 'mail_to', 'ca_file'];
 
 export function alertsSection() {
   const list = el('ul', { id: 'alert-channels', class: 'report' });
@@ -37,18 +40,36 @@ export function alertsSection() {
       { key: 'kind', label: 'Channel', type: 'choice', choices: KINDS },
       { key: 'name', label: 'Name', required: true, hint: 'e.g. #ops-alerts, EU team' },
       { key: 'url', label: 'URL', required: true, hint: 'The incoming webhook\u2019s URL (https://…).' },
+      { key: 'smtp_host', label: 'SMTP server', required: true, hint: 'e.g. smtp.example.com' },
+      { key: 'smtp_tls', label: 'Security', type: 'choice', choices: [['starttls', 'STARTTLS (port 587)'], ['tls', 'TLS from the start (port 465)']] },
+      { key: 'smtp_port', label: 'Port', type: 'number', hint: 'Empty: the usual port of the security chosen.' },
+      { key: 'smtp_user', label: 'User', hint: 'Empty when the server takes mail without logging in.' },
+      { key: 'smtp_password', label: 'Password', type: 'password', hint: 'Kept in this computer\u2019s OS keyring, never in the store. keydesk-server takes it from --smtp-password-file.' },
+      { key: 'mail_from', label: 'From', required: true, type: 'email' },
+      { key: 'mail_to', label: 'To', required: true, hint: 'Addresses separated by commas.' },
+      { key: 'ca_file', label: 'CA certificate (optional)', hint: 'The PEM file of the CA that signed the server\u2019s certificate; empty: the OS\u2019s trusted roots.' },
       { key: 'tags', label: 'Only accounts tagged', hint: 'e.g. #eu — empty: every account.' },
     ],
     submitLabel: 'Add channel',
     onSubmit: async (values) => {
-      const added = await api.addAlertChannel(values);
+      const { smtp_password: password, ...fields } = values;
+      const added = await api.addAlertChannel({ ...fields, smtp_port: Number(fields.smtp_port) || 0 }, password || null);
       form.reset();
+      form.elements.kind.dispatchEvent(new Event('change'));
       toast('Channel added: ', named(added.channel.name));
       fill(shown, added.signing_secret ? keyPanel(added) : null);
       await refresh();
     },
   });
   form.classList.add('admin-only');
+  // The URL for the web channels; the SMTP fields for e-mail.
+  const showKind = () => {
+    const email = form.elements.kind.value === 'email';
+    for (const key of EMAIL_FIELDS) form.elements[key].closest('.field').hidden = !email;
+    form.elements.url.closest('.field').hidden = email;
+  };
+  form.elements.kind.addEventListener('change', showKind);
+  showKind();
   add(section, form);
   refresh().catch((e) => fill(list, el('li', { text: e.message })));
   return section;

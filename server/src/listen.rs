@@ -10,6 +10,7 @@ use crate::proxy::Cidr;
 pub const USAGE: &str = "usage: keydesk-server [--listen ADDR:PORT] [--issuer URL] \
 [--token-lifetime SECONDS] [--tls-cert FILE --tls-key FILE]
        [--behind-tls-proxy [--trusted-proxy CIDR]...] [--alerts-every SECONDS] [--warning-days N]
+       [--smtp-password-file FILE]
        keydesk-server migrate   (update a team store's schema: as a PostgreSQL superuser, or a
                                  member of keydesk_owner; then exit)
 
@@ -25,6 +26,8 @@ pub const USAGE: &str = "usage: keydesk-server [--listen ADDR:PORT] [--issuer UR
                       (webhooks, Slack, Teams; set up in the app's Settings), in seconds,
                       10..=3600 (default 60); 0: this server sends none
   --warning-days      when the first alert of a secret goes out, days before its end (default 30)
+  --smtp-password-file  the SMTP password of the store's e-mail channels (or KEYDESK_SMTP_PASSWORD);
+                      never in the store
 
 The store is Keydesk's: KEYDESK_DATABASE_URL if set (postgres://… for a team), otherwise the
 SQLite file in KEYDESK_DATA_DIR or the app's data folder.";
@@ -42,6 +45,7 @@ pub struct Options {
     /// Seconds between alert rounds; 0: none.
     pub alerts_every_secs: u64,
     pub warning_days: i64,
+    pub smtp_password_file: Option<PathBuf>,
 }
 
 /// Parses the arguments (without the program name); the error is the message to print.
@@ -55,6 +59,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
     let mut trusted_proxies = Vec::new();
     let mut alerts_every_secs = 60u64;
     let mut warning_days = 30i64;
+    let mut smtp_password_file = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -110,6 +115,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
                     .filter(|d| (1..=365).contains(d))
                     .ok_or(format!("--warning-days {text}: give days from 1 to 365"))?;
             }
+            "--smtp-password-file" => {
+                smtp_password_file = Some(PathBuf::from(value("--smtp-password-file")?))
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n\n{USAGE}")),
         }
@@ -131,6 +139,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         trusted_proxies,
         alerts_every_secs,
         warning_days,
+        smtp_password_file,
     };
     check_transport(&options)?;
     if !options.trusted_proxies.is_empty() && !options.behind_tls_proxy {

@@ -86,8 +86,10 @@ async fn run(options: Options) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .with_debug_clock();
     if options.alerts_every_secs > 0 {
+        let passwords = smtp_passwords(&options)?;
         tokio::spawn(alert_rounds(
             store.clone(),
+            passwords,
             std::time::Duration::from_secs(options.alerts_every_secs),
             chrono::Duration::days(options.warning_days),
         ));
@@ -134,8 +136,13 @@ async fn run(options: Options) -> Result<(), String> {
 /// Expiry alerts (issue 28): a round now and every `every` after; each round claims before it
 /// sends, so several servers (and apps) on one store send each alert once. A failing round is
 /// logged and the next one tries again.
-async fn alert_rounds(store: Store, every: std::time::Duration, warning: chrono::Duration) {
-    let transport = keydesk_core::alerts::Courier::new();
+async fn alert_rounds(
+    store: Store,
+    passwords: keydesk_core::alerts::SmtpPasswords,
+    every: std::time::Duration,
+    warning: chrono::Duration,
+) {
+    let transport = keydesk_core::alerts::Courier::new().with_smtp_passwords(passwords);
     let mut ticks = tokio::time::interval(every);
     loop {
         ticks.tick().await;
@@ -151,6 +158,25 @@ async fn alert_rounds(store: Store, every: std::time::Duration, warning: chrono:
             Err(err) => tracing::warn!(error = %err, "alerts round failed"),
         }
     }
+}
+
+/// The e-mail channels' SMTP password: `--smtp-password-file` (its first line), else
+/// `KEYDESK_SMTP_PASSWORD`, else none (servers that take mail without logging in).
+fn smtp_passwords(options: &Options) -> Result<keydesk_core::alerts::SmtpPasswords, String> {
+    use keydesk_core::alerts::SmtpPasswords;
+    use keydesk_core::secrets::Secret;
+    if let Some(file) = &options.smtp_password_file {
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(file)
+                .map_err(|e| format!("--smtp-password-file {}: {e}", file.display()))?,
+        );
+        let line = text.lines().next().unwrap_or_default();
+        return Ok(SmtpPasswords::Given(Secret::new(line.to_owned())));
+    }
+    Ok(match std::env::var("KEYDESK_SMTP_PASSWORD") {
+        Ok(password) if !password.is_empty() => SmtpPasswords::Given(Secret::new(password)),
+        _ => SmtpPasswords::None,
+    })
 }
 
 fn announce(bound: SocketAddr, config: &Config, store: &str) {

@@ -32,7 +32,8 @@ pub fn start(app: AppHandle) {
         }
     });
     tauri::async_runtime::spawn(async move {
-        let transport = keydesk_core::alerts::Courier::new();
+        let transport = keydesk_core::alerts::Courier::new()
+            .with_smtp_passwords(keydesk_core::alerts::SmtpPasswords::Keyring);
         // The first look is said at info (once a run, not every minute): what a person reading
         // the log, or a test, waits for to know the reminders due at start-up were handled.
         let looked = check(&app, &transport).await;

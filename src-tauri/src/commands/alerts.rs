@@ -25,11 +25,20 @@ impl Serialize for AddedChannel {
     }
 }
 
+/// Adds the channel; an e-mail channel's SMTP password (when given) goes to this computer's OS
+/// keyring, where this Keydesk finds it to send — never to the store.
 #[tauri::command]
 pub async fn add_alert_channel(
     state: State<'_, AppState>,
     form: ChannelForm,
+    smtp_password: Option<String>,
 ) -> Result<AddedChannel, WireError> {
+    let password = smtp_password.map(keydesk_core::secrets::Secret::new);
+    if let (Some(password), "email") = (&password, form.kind.as_str()) {
+        // Checked (and kept) first: a channel is not added that could never log in here.
+        let smtp = alerts::Smtp::from_form(&form)?;
+        alerts::email::save_password(&smtp, password.expose()).await?;
+    }
     Ok(AddedChannel(
         alerts::add_channel(state.store().await?, &form).await?,
     ))

@@ -110,7 +110,7 @@ commands! {
         = store |s| keydesk_core::alerts::delete_channel(s, channel_id),
     /// One test message on the channel now; says what came back.
     test_alert_channel(channel_id: i32) -> String
-        = store |s| keydesk_core::alerts::send_test(s, channel_id, &keydesk_core::alerts::Courier::new()),
+        = store |s| keydesk_core::alerts::send_test(s, channel_id, &keydesk_core::alerts::Courier::new().with_smtp_passwords(keydesk_core::alerts::SmtpPasswords::Keyring)),
     /// Runs one action on each account; the result says per account what happened.
     run_bulk(account_ids: Vec<i32>, action: BulkAction) -> Vec<BulkResult>
         = keydesk |k| keydesk_core::bulk::run_bulk(k, &account_ids, &action),
