@@ -62,8 +62,8 @@ enum Command {
     /// Secrets that need attention. Exit code 0: nothing due; 1: something expiring within
     /// the window; 2: something expired — usable directly as a monitoring check.
     Health {
-        /// The warning window in days.
-        #[arg(long, default_value_t = 30, value_name = "DAYS")]
+        /// The warning window in days: `30` or `30d`.
+        #[arg(long, default_value = "30", value_name = "DAYS", value_parser = days)]
         within: u32,
     },
     /// The activity as CSV, oldest first (every account, or a range of local days).
@@ -101,6 +101,14 @@ enum Activity {
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
     },
+}
+
+/// Days as scripts write them: `30` or `30d`.
+fn days(text: &str) -> Result<u32, String> {
+    text.trim()
+        .trim_end_matches('d')
+        .parse()
+        .map_err(|_| format!("{text:?}: give a number of days, such as 30 or 30d"))
 }
 
 /// A failure as the command line says it: one line, and its exit code.

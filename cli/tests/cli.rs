@@ -260,7 +260,7 @@ fn health_is_a_monitoring_check_and_the_activity_says_via_command_line() {
     assert_eq!(cli.run(&["health"]).status.code(), Some(0), "nothing due");
     generate(&cli, "Watch Co", "w@watch.example", "30d");
     assert_eq!(cli.run(&["health", "--within", "7"]).status.code(), Some(0));
-    let out = cli.run(&["health", "--within", "60"]);
+    let out = cli.run(&["health", "--within", "60d"]);
     assert_eq!(out.status.code(), Some(1), "expiring within 60 days");
     assert!(
         text(&out.stdout).contains("expiring"),
