@@ -3,6 +3,7 @@
 //! on a server, in CI and over SSH.
 
 mod accounts;
+mod alerts;
 mod credentials;
 mod output;
 mod transfer;
@@ -72,6 +73,9 @@ enum Command {
     /// A consistent copy of this computer's store (SQLite) to FILE (default
     /// keydesk-backup-<day>.sqlite3 here). A team store is backed up by its database.
     Backup { file: Option<PathBuf> },
+    /// Expiry alerts: the channels (Slack, Teams, webhooks, e-mail), a test, a round now.
+    #[command(subcommand)]
+    Alerts(alerts::Alerts),
     /// Restores this computer's store from a backup (the app's checks: secrets ended, credentials
     /// deleted and tokens revoked since stay so). The store as it was is kept beside it. While
     /// Keydesk has the store open, the backup is staged and Keydesk restores it at its next start.
@@ -214,6 +218,7 @@ async fn run(store: Option<String>, command: Command, format: Format) -> Result<
             transfer::export_activity(&store, from, to, file, format).await?
         }
         Command::Backup { file } => transfer::back_up(&store, file, format).await?,
+        Command::Alerts(command) => alerts::run(&store, command, format).await?,
         Command::Restore { file, yes } => {
             return transfer::restore(store, &file, yes, format).await
         }

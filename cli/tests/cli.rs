@@ -484,3 +484,51 @@ fn an_edit_changes_named_fields_and_a_broken_rule_saves_nothing() {
         "nothing saved"
     );
 }
+
+/// `alerts`: a webhook channel added from a script (its signing key printed once), a round sent
+/// on demand to a receiver on this machine — signed, naming the credential — and the channel's
+/// state after; deleting asks first.
+#[test]
+fn alerts_from_a_script_add_a_channel_and_send_a_round() {
+    let cli = Cli::new();
+    let hook = keydesk_test_support::receiver::Receiver::start(&[200]);
+    cli.json(&["accounts", "add", "--company", "Alert Co", "--name", "A"]);
+    let (client_id, _) = generate(&cli, "Alert Co", "a@alert.example", "30d");
+    let added = cli.json(&[
+        "alerts", "add", "--kind", "webhook", "--name", "PSA", "--url", &hook.url,
+    ]);
+    let key = added["signing_secret"].as_str().unwrap().to_owned();
+    let id = added["channel"]["id"].as_i64().unwrap().to_string();
+
+    let round = cli.json(&["alerts", "send", "--within", "60"]);
+    assert_eq!(round["delivered"], 1, "{round}");
+    let got = hook.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["credential"]["client_id"], client_id.as_str());
+    let signature = {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+        mac.update(&got[0].body);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(
+        got[0].header("X-Keydesk-Signature").unwrap(),
+        format!("sha256={signature}")
+    );
+    assert_eq!(
+        cli.json(&["alerts", "send", "--within", "60"])["delivered"],
+        0,
+        "once"
+    );
+    let listed = cli.json(&["alerts", "list"]);
+    assert!(listed[0]["last_delivered_at"].is_string(), "{listed}");
+
+    let asked = cli.run(&["alerts", "delete", &id]);
+    assert_eq!(asked.status.code(), Some(3));
+    cli.json(&["alerts", "delete", &id, "--yes"]);
+    assert_eq!(cli.json(&["alerts", "list"]), serde_json::json!([]));
+}
