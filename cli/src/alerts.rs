@@ -10,6 +10,8 @@ use keydesk_core::Store;
 use crate::output;
 use crate::{Failure, Format};
 
+// Parsed once per process: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Alerts {
     /// The channels and what each last did.
