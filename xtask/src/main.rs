@@ -215,9 +215,10 @@ fn check_build_and_package() -> Result<Built, String> {
         "warnings",
     ]);
     status(clippy)?;
-    // The end-to-end tests drive this binary.
+    // The end-to-end tests drive the app; the packages carry the command line too (a clean
+    // clone has neither yet).
     let mut build = cargo();
-    build.args(["build", "-p", "keydesk"]);
+    build.args(["build", "-p", "keydesk", "-p", "keydesk-cli"]);
     status(build)?;
     // The packages as users install them, made by Tauri's bundler around that binary: the .deb
     // unpacked into a throwaway root (`dpkg -x`), the .rpm unpacked with `rpm2cpio | cpio`;
