@@ -49,11 +49,12 @@ export function alertsSection() {
       { key: 'mail_to', label: 'To', required: true, hint: 'Addresses separated by commas.' },
       { key: 'ca_file', label: 'CA certificate (optional)', hint: 'The PEM file of the CA that signed the server\u2019s certificate; empty: the OS\u2019s trusted roots.' },
       { key: 'tags', label: 'Only accounts tagged', hint: 'e.g. #eu — empty: every account.' },
+      { key: 'weekly_digest', label: 'Weekly digest', type: 'choice', choices: [['false', 'No'], ['true', 'Also each week: what expires in the next 30 days']] },
     ],
     submitLabel: 'Add channel',
     onSubmit: async (values) => {
       const { smtp_password: password, ...fields } = values;
-      const added = await api.addAlertChannel({ ...fields, smtp_port: Number(fields.smtp_port) || 0 }, password || null);
+      const added = await api.addAlertChannel({ ...fields, smtp_port: Number(fields.smtp_port) || 0, weekly_digest: fields.weekly_digest === 'true' }, password || null);
       form.reset();
       form.elements.kind.dispatchEvent(new Event('change'));
       toast('Channel added: ', named(added.channel.name));
@@ -96,7 +97,7 @@ function channelRow(c, refresh) {
     message: `Delete ${c.name}? It gets no more alerts.`,
     onYes: async () => { await api.deleteAlertChannel(c.id); await refresh(); },
   }));
-  const scope = c.tags.length ? ` · ${c.tags.map((t) => `#${t}`).join(' ')}` : '';
+  const scope = (c.tags.length ? ` · ${c.tags.map((t) => `#${t}`).join(' ')}` : '') + (c.weekly_digest ? ' · weekly digest' : '');
   return el('li', { class: 'alert-channel', dataset: { channelId: String(c.id) } },
     el('strong', { text: `${KIND_NAME[c.kind] ?? c.kind}: ` }), c.name, scope,
     el('div', { class: 'muted channel-state', text: stateText(c) }),

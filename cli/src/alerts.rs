@@ -29,6 +29,9 @@ pub enum Alerts {
         /// Only accounts carrying one of these tags (`#eu tier-1`).
         #[arg(long, default_value = "")]
         tags: String,
+        /// Also a message each week: what expires in the next 30 days.
+        #[arg(long)]
+        weekly_digest: bool,
         #[arg(long, default_value = "")]
         smtp_host: String,
         /// 0: 587 for starttls, 465 for tls.
@@ -98,6 +101,7 @@ pub async fn run(store: &Store, command: Alerts, format: Format) -> Result<u8, F
             name,
             url,
             tags,
+            weekly_digest,
             smtp_host,
             smtp_port,
             smtp_tls,
@@ -112,6 +116,7 @@ pub async fn run(store: &Store, command: Alerts, format: Format) -> Result<u8, F
                 name,
                 url,
                 tags,
+                weekly_digest,
                 smtp_host,
                 smtp_port,
                 smtp_tls,

@@ -16,6 +16,7 @@ use keydesk_core::contact::{BillingForm, ContactForm};
 use keydesk_core::credentials::{self, CredentialForm, GenerateRequest, Lifetime};
 use keydesk_core::vault::Vault;
 use keydesk_core::{tags, Keydesk, Store};
+use serde_json::Value;
 
 const WARNING: Duration = Duration::days(30);
 
@@ -551,4 +552,63 @@ async fn e_mail_goes_over_starttls_with_both_parts_and_a_refusal_is_not_retried(
             .any(|s| s.starts_with("Old list: failed — SMTP 550") && s.ends_with("not retried")),
         "{states:?}"
     );
+}
+
+/// The weekly digest: one message per channel and ISO week, listing what ends within 30 days
+/// (for a tagged channel, its accounts only), soonest first; a second round the same week sends
+/// nothing, the next week another.
+#[tokio::test]
+async fn a_weekly_digest_goes_once_a_week_with_what_ends_within_30_days() {
+    let start = Utc::now();
+    let f = fixture(start).await;
+    let everything = Receiver::start(&[200]);
+    let us_only = Receiver::start(&[200]);
+    alerts::add_channel(
+        &f.store,
+        &ChannelForm {
+            weekly_digest: true,
+            ..channel("webhook", &everything.url, "")
+        },
+    )
+    .await
+    .unwrap();
+    alerts::add_channel(
+        &f.store,
+        &ChannelForm {
+            weekly_digest: true,
+            ..channel("slack", &us_only.url, "us")
+        },
+    )
+    .await
+    .unwrap();
+    // 70 days on, the 90-day secret ends in 20: the digest lists it (the warning alert too).
+    let at = start + Duration::days(70);
+    round(&f.store, at).await;
+    let digests: Vec<Value> = everything
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|b| b["event"] == "digest")
+        .collect();
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    assert_eq!(
+        digests[0]["title"],
+        "This week: 1 client secret expires in the next 30 days"
+    );
+    assert_eq!(
+        digests[0]["digest"][0]["company_name"],
+        "<b>Smith & Sons</b>"
+    );
+    let slack = us_only.received();
+    assert_eq!(slack.len(), 1, "a #us channel's digest, and no #eu alert");
+    assert_eq!(
+        slack[0].json()["blocks"][0]["text"]["text"],
+        "This week: no client secret expires in the next 30 days"
+    );
+    // The same week: nothing more; the next ISO week: another digest.
+    let later_that_week = at + Duration::hours(1);
+    round(&f.store, later_that_week).await;
+    assert_eq!(us_only.received().len(), 1);
+    round(&f.store, at + Duration::days(7)).await;
+    assert_eq!(us_only.received().len(), 2);
 }

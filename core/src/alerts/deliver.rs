@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use super::http::{Answer, Transport};
@@ -52,7 +52,8 @@ pub async fn deliver_due(
     if channels.is_empty() {
         return Ok(round);
     }
-    round.claimed = claim_new(store, &channels, warning, now).await?;
+    round.claimed = claim_new(store, &channels, warning, now).await?
+        + claim_digests(store, &channels, now).await?;
     let pending = alert_delivery::Entity::find()
         .filter(pending(now))
         .all(store.connection())
@@ -66,7 +67,7 @@ pub async fn deliver_due(
         if !take_lease(store, delivery.id, now).await? {
             continue;
         }
-        let Some(message) = message_for(store, &delivery, now).await? else {
+        let Some(message) = message_for(store, channel, &delivery, now).await? else {
             finish(store, delivery.id, |row| {
                 row.failed_at = Set(Some(now));
                 row.last_status = Set(Some(SKIPPED.to_owned()));
@@ -139,7 +140,10 @@ fn pending(now: DateTime<Utc>) -> Condition {
 
 /// The same id on every attempt, so a receiver can drop a repeat.
 fn delivery_id(d: &alert_delivery::Model) -> String {
-    format!("kd-{}-{}-{}", d.channel_id, d.secret_id, d.threshold)
+    match d.secret_id {
+        Some(secret) => format!("kd-{}-{secret}-{}", d.channel_id, d.threshold),
+        None => format!("kd-{}-{}", d.channel_id, d.threshold),
+    }
 }
 
 async fn claim_new(
@@ -178,7 +182,7 @@ async fn claim_new(
         .all(db)
         .await?
         .into_iter()
-        .map(|d| (d.channel_id, d.secret_id, d.threshold))
+        .filter_map(|d| Some((d.channel_id, d.secret_id?, d.threshold)))
         .collect();
     let mut rows = Vec::new();
     for (threshold, s, names) in &due {
@@ -199,7 +203,7 @@ async fn claim_new(
                 let skipped = t < threshold;
                 rows.push(alert_delivery::ActiveModel {
                     channel_id: Set(channel.id),
-                    secret_id: Set(s.id),
+                    secret_id: Set(Some(s.id)),
                     threshold: Set(t.code().to_owned()),
                     claimed_at: Set(now),
                     lease_until: Set(None),
@@ -277,10 +281,14 @@ async fn finish(
 /// The message for a claimed row; None when its secret was renewed, revoked or deleted since.
 async fn message_for(
     store: &Store,
+    channel: &alert_channel::Model,
     d: &alert_delivery::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<Message>> {
-    let Some(s) = secret::Entity::find_by_id(d.secret_id)
+    let Some(secret_id) = d.secret_id else {
+        return digest(store, channel, now).await.map(Some);
+    };
+    let Some(s) = secret::Entity::find_by_id(secret_id)
         .filter(secret::current())
         .one(store.connection())
         .await?
@@ -296,11 +304,131 @@ async fn message_for(
     };
     Ok(Some(Message {
         threshold,
+        digest: None,
         names: Some(names),
         ends_at: s.lifetime_ends_at,
         last_used_at: s.last_used_at,
         sent_at: now,
     }))
+}
+
+/// How far ahead a weekly digest looks.
+const DIGEST_AHEAD: Duration = Duration::days(30);
+
+/// The week's digest for `channel`: every current secret of its accounts (its tags) that ends
+/// within 30 days, soonest first.
+async fn digest(
+    store: &Store,
+    channel: &alert_channel::Model,
+    now: DateTime<Utc>,
+) -> Result<Message> {
+    let db = store.connection();
+    let ending = secret::Entity::find()
+        .filter(secret::current())
+        .filter(secret::Column::LifetimeEndsAt.gt(now))
+        .filter(secret::Column::LifetimeEndsAt.lte(now + DIGEST_AHEAD))
+        .all(db)
+        .await?;
+    let named = named(db, ending.into_iter().map(|s| ((), s)).collect()).await?;
+    let wanted: Vec<&str> = channel.tags.split_whitespace().collect();
+    let carrying: HashSet<i32> = if wanted.is_empty() {
+        HashSet::new()
+    } else {
+        account_tag::Entity::find()
+            .filter(account_tag::Column::Tag.is_in(wanted.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.account_id)
+            .collect()
+    };
+    let mut items: Vec<super::DigestItem> = named
+        .into_iter()
+        .filter(|(_, _, n)| wanted.is_empty() || carrying.contains(&n.account_id))
+        .filter_map(|(_, s, n)| {
+            Some(super::DigestItem {
+                company_name: n.company_name,
+                application: n.application,
+                client_id: n.client_id,
+                ends_at: s.lifetime_ends_at?,
+                last_used_at: s.last_used_at,
+            })
+        })
+        .collect();
+    items.sort_by_key(|i| i.ends_at);
+    Ok(Message {
+        threshold: None,
+        digest: Some(items),
+        names: None,
+        ends_at: None,
+        last_used_at: None,
+        sent_at: now,
+    })
+}
+
+/// `digest:2027-W05`: the ISO week a digest belongs to.
+fn digest_week(now: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let week = now.iso_week();
+    format!("digest:{}-W{:02}", week.year(), week.week())
+}
+
+/// Claims this week's digest of each channel that wants one (one per channel and week across
+/// every instance: the partial unique index decides).
+async fn claim_digests(
+    store: &Store,
+    channels: &[alert_channel::Model],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let wanting: Vec<&alert_channel::Model> = channels.iter().filter(|c| c.weekly_digest).collect();
+    if wanting.is_empty() {
+        return Ok(0);
+    }
+    let week = digest_week(now);
+    let known: HashSet<i32> = alert_delivery::Entity::find()
+        .filter(alert_delivery::Column::SecretId.is_null())
+        .filter(alert_delivery::Column::Threshold.eq(week.clone()))
+        .all(store.connection())
+        .await?
+        .into_iter()
+        .map(|d| d.channel_id)
+        .collect();
+    let due: Vec<i32> = wanting
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !known.contains(id))
+        .collect();
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let write = store.write().await?;
+    let mut claimed = 0;
+    for channel_id in due {
+        // No conflict target: the partial index (channel, week) WHERE secret_id IS NULL is the
+        // one a second instance's insert meets.
+        let mut insert = sea_orm::sea_query::Query::insert();
+        insert
+            .into_table(alert_delivery::Entity)
+            .columns([
+                alert_delivery::Column::ChannelId,
+                alert_delivery::Column::Threshold,
+                alert_delivery::Column::ClaimedAt,
+                alert_delivery::Column::Attempts,
+                alert_delivery::Column::NextAttemptAt,
+            ])
+            .values_panic([
+                channel_id.into(),
+                week.clone().into(),
+                now.into(),
+                0.into(),
+                now.into(),
+            ])
+            .on_conflict(OnConflict::new().do_nothing().to_owned());
+        let inserted = write.db().execute(&insert).await?.rows_affected();
+        claimed += usize::from(inserted > 0);
+    }
+    write.commit_bookkeeping().await?;
+    Ok(claimed)
 }
 
 /// Renders `message` for the channel and posts it; a webhook's body is signed.

@@ -9,11 +9,26 @@ use serde_json::{json, Value};
 use crate::credentials::SecretNames;
 use crate::reminders::Threshold;
 
+/// One line of a weekly digest: a secret that ends within 30 days.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DigestItem {
+    pub company_name: String,
+    pub application: String,
+    pub client_id: String,
+    pub ends_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A digest's lines shown in one message at most (Slack takes 50 blocks); the rest are counted.
+const DIGEST_SHOWN: usize = 40;
+
 /// One alert, before it is rendered for a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    /// None: a test alert (*Send a test alert*).
+    /// None: a test alert (*Send a test alert*) or a weekly digest.
     pub threshold: Option<Threshold>,
+    /// Some: the weekly digest, soonest end first.
+    pub digest: Option<Vec<DigestItem>>,
     pub names: Option<SecretNames>,
     pub ends_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
@@ -24,6 +39,7 @@ impl Message {
     pub fn test(now: DateTime<Utc>) -> Message {
         Message {
             threshold: None,
+            digest: None,
             names: None,
             ends_at: None,
             last_used_at: None,
@@ -36,6 +52,13 @@ impl Message {
             at.map(|at| at.format("%-d %b %Y").to_string())
                 .unwrap_or_default()
         };
+        if let Some(items) = &self.digest {
+            return match items.len() {
+                0 => "This week: no client secret expires in the next 30 days".to_owned(),
+                1 => "This week: 1 client secret expires in the next 30 days".to_owned(),
+                n => format!("This week: {n} client secrets expire in the next 30 days"),
+            };
+        }
         match self.threshold {
             None => "Keydesk test alert: this channel works".to_owned(),
             Some(Threshold::Warning) => format!("A client secret expires on {}", day(self.ends_at)),
@@ -46,6 +69,9 @@ impl Message {
     }
 
     fn event(&self) -> &'static str {
+        if self.digest.is_some() {
+            return "digest";
+        }
         match self.threshold {
             None => "test",
             Some(Threshold::Expired) => "secret.expired",
@@ -58,24 +84,52 @@ impl Message {
             .unwrap_or_else(|| "never".to_owned())
     }
 
-    /// (label, value) lines, as plain text.
-    fn facts(&self) -> Vec<(&'static str, String)> {
+    /// (label, value) lines, as plain text (a digest's labels are the accounts' names).
+    fn facts(&self) -> Vec<(String, String)> {
+        if let Some(items) = &self.digest {
+            let mut facts: Vec<(String, String)> = items
+                .iter()
+                .take(DIGEST_SHOWN)
+                .map(|i| {
+                    (
+                        format!("{} — {}", i.company_name, i.application),
+                        format!(
+                            "Client ID {} · ends {} · last used {}",
+                            i.client_id,
+                            Self::when(Some(i.ends_at)),
+                            Self::when(i.last_used_at)
+                        ),
+                    )
+                })
+                .collect();
+            if items.len() > DIGEST_SHOWN {
+                facts.push((
+                    "And more".to_owned(),
+                    format!(
+                        "{} more: Keydesk's Health page lists them all",
+                        items.len() - DIGEST_SHOWN
+                    ),
+                ));
+            }
+            return facts;
+        }
         let Some(n) = &self.names else {
-            return vec![("Sent", Self::when(Some(self.sent_at)))];
+            return vec![("Sent".to_owned(), Self::when(Some(self.sent_at)))];
         };
         vec![
-            ("Account", n.company_name.clone()),
-            ("Application", n.application.clone()),
-            ("Client ID", n.client_id.clone()),
+            ("Account".to_owned(), n.company_name.clone()),
+            ("Application".to_owned(), n.application.clone()),
+            ("Client ID".to_owned(), n.client_id.clone()),
             (
                 if self.threshold == Some(Threshold::Expired) {
                     "Ended"
                 } else {
                     "Ends"
-                },
+                }
+                .to_owned(),
                 Self::when(self.ends_at),
             ),
-            ("Last used", Self::when(self.last_used_at)),
+            ("Last used".to_owned(), Self::when(self.last_used_at)),
         ]
     }
 
@@ -109,25 +163,36 @@ impl Message {
                 "ends_at": self.ends_at,
                 "last_used_at": self.last_used_at,
             })),
+            "digest": self.digest,
         })
     }
 
     /// A Slack incoming webhook's body: Block Kit, with the text as the fallback.
     pub fn slack(&self) -> Value {
-        let fields: Vec<Value> = self
+        let lines: Vec<Value> = self
             .facts()
             .into_iter()
             .map(|(label, value)| {
-                json!({ "type": "mrkdwn", "text": format!("*{label}*\n{}", slack_escape(&value)) })
+                json!({
+                    "type": "mrkdwn",
+                    "text": format!("*{}*\n{}", slack_escape(&label), slack_escape(&value)),
+                })
             })
             .collect();
-        json!({
-            "text": slack_escape(&self.text()),
-            "blocks": [
-                { "type": "header", "text": { "type": "plain_text", "text": self.title() } },
-                { "type": "section", "fields": fields },
-            ],
-        })
+        let mut blocks = vec![
+            json!({ "type": "header", "text": { "type": "plain_text", "text": self.title() } }),
+        ];
+        if self.digest.is_some() {
+            // A section per secret: a section takes at most 10 fields.
+            blocks.extend(
+                lines
+                    .into_iter()
+                    .map(|text| json!({ "type": "section", "text": text })),
+            );
+        } else {
+            blocks.push(json!({ "type": "section", "fields": lines }));
+        }
+        json!({ "text": slack_escape(&self.text()), "blocks": blocks })
     }
 
     /// A Teams workflow webhook's body: a message carrying one Adaptive Card.
@@ -135,7 +200,7 @@ impl Message {
         let facts: Vec<Value> = self
             .facts()
             .into_iter()
-            .map(|(label, value)| json!({ "title": label, "value": card_escape(&value) }))
+            .map(|(label, value)| json!({ "title": card_escape(&label), "value": card_escape(&value) }))
             .collect();
         json!({
             "type": "message",
@@ -220,6 +285,7 @@ mod tests {
     fn message() -> Message {
         Message {
             threshold: Some(Threshold::SevenDays),
+            digest: None,
             names: Some(SecretNames {
                 secret_id: 9,
                 credential_id: 4,

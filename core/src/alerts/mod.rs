@@ -22,7 +22,7 @@ use crate::{Error, Result, Store};
 pub use deliver::{deliver_due, DeliveryRound};
 pub use email::{Smtp, SmtpPasswords};
 pub use http::{Answer, Courier, Transport};
-pub use messages::Message;
+pub use messages::{DigestItem, Message};
 
 /// Where a channel delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +68,9 @@ pub struct ChannelForm {
     /// As typed: `#eu tier-1`; empty: every account.
     #[serde(default)]
     pub tags: String,
+    /// Also a message each week: what expires in the next 30 days.
+    #[serde(default)]
+    pub weekly_digest: bool,
     // E-mail channels (`email::Smtp::from_form`); `url` is made from them.
     #[serde(default)]
     pub smtp_host: String,
@@ -96,6 +99,7 @@ pub struct ChannelView {
     pub name: String,
     pub url: String,
     pub tags: Vec<String>,
+    pub weekly_digest: bool,
     pub enabled: bool,
     pub last_delivered_at: Option<DateTime<Utc>>,
     /// The last delivery that did not go through: its status and when, and whether it is
@@ -151,6 +155,7 @@ struct Checked {
     name: String,
     url: String,
     tags: Vec<String>,
+    weekly_digest: bool,
 }
 
 impl ChannelForm {
@@ -188,6 +193,7 @@ impl ChannelForm {
             name,
             url,
             tags,
+            weekly_digest: self.weekly_digest,
         })
     }
 
@@ -238,6 +244,7 @@ pub async fn add_channel(store: &Store, form: &ChannelForm) -> Result<NewChannel
         url: Set(checked.url),
         tags: Set(checked.tags.join(" ")),
         signing_secret: Set(signing_secret.as_ref().map(|s| s.expose().to_owned())),
+        weekly_digest: Set(checked.weekly_digest),
         enabled: Set(true),
         created_at: Set(write.now()),
         ..Default::default()
@@ -281,6 +288,7 @@ pub async fn list_channels(store: &Store) -> Result<Vec<ChannelView>> {
             alert_channel::Column::Name,
             alert_channel::Column::Url,
             alert_channel::Column::Tags,
+            alert_channel::Column::WeeklyDigest,
             alert_channel::Column::Enabled,
         ])
         .order_by_asc(alert_channel::Column::Name)
@@ -321,6 +329,7 @@ struct ChannelRow {
     name: String,
     url: String,
     tags: String,
+    weekly_digest: bool,
     enabled: bool,
 }
 
@@ -335,6 +344,7 @@ fn view(
         name: c.name,
         url: c.url,
         tags: c.tags.split_whitespace().map(str::to_owned).collect(),
+        weekly_digest: c.weekly_digest,
         enabled: c.enabled,
         last_delivered_at,
         last_failure,

@@ -14,6 +14,8 @@ pub struct Model {
     pub tags: String,
     /// A webhook's HMAC-SHA256 key (the server signs each body with it).
     pub signing_secret: Option<String>,
+    /// Also a message each week: what expires in the next 30 days.
+    pub weekly_digest: bool,
     pub enabled: bool,
     pub created_at: ChronoDateTimeUtc,
 }

@@ -8,8 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub channel_id: i32,
-    pub secret_id: i32,
-    /// `crate::reminders::Threshold::code`.
+    /// None: a weekly digest.
+    pub secret_id: Option<i32>,
+    /// `crate::reminders::Threshold::code`, or `digest:<ISO year>-W<week>`.
     pub threshold: String,
     pub claimed_at: ChronoDateTimeUtc,
     /// Someone is sending it until then.

@@ -1,3 +1,4 @@
+use sea_orm_migration::sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// Expiry alerts to webhooks, Slack and Teams (issue 28): the channels a store delivers to, and
@@ -16,6 +17,7 @@ enum AlertChannels {
     Url,
     Tags,
     SigningSecret,
+    WeeklyDigest,
     Enabled,
     CreatedAt,
 }
@@ -57,6 +59,8 @@ impl MigrationTrait for Migration {
                     .col(text(AlertChannels::Tags).default(""))
                     // A webhook's HMAC key: the server signs with it, so it is kept as it is.
                     .col(text_null(AlertChannels::SigningSecret))
+                    // Also a message each week: what expires in the next 30 days.
+                    .col(boolean(AlertChannels::WeeklyDigest).default(false))
                     .col(boolean(AlertChannels::Enabled).default(true))
                     .col(timestamp_with_time_zone(AlertChannels::CreatedAt))
                     .to_owned(),
@@ -68,7 +72,8 @@ impl MigrationTrait for Migration {
                     .table(AlertDeliveries::Table)
                     .col(pk_auto(AlertDeliveries::Id))
                     .col(integer(AlertDeliveries::ChannelId))
-                    .col(integer(AlertDeliveries::SecretId))
+                    // None: a weekly digest (its threshold names the week).
+                    .col(integer_null(AlertDeliveries::SecretId))
                     .col(text(AlertDeliveries::Threshold))
                     .col(timestamp_with_time_zone(AlertDeliveries::ClaimedAt))
                     .col(timestamp_with_time_zone_null(AlertDeliveries::LeaseUntil))
@@ -115,6 +120,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // One digest per channel and week: NULL secrets are distinct in the index above, so a
+        // partial index of their own (the same SQL on SQLite and PostgreSQL).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX idx_alert_deliveries_digest \
+                 ON alert_deliveries (channel_id, threshold) WHERE secret_id IS NULL",
+            )
+            .await?;
         super::on_postgres_only(manager, TEAM_RIGHTS).await
     }
 
@@ -134,7 +148,7 @@ impl MigrationTrait for Migration {
 /// them.
 const TEAM_RIGHTS: &str = r#"
 REVOKE ALL ON alert_channels, alert_deliveries FROM PUBLIC;
-GRANT SELECT (id, kind, name, url, tags, enabled, created_at) ON alert_channels
+GRANT SELECT (id, kind, name, url, tags, weekly_digest, enabled, created_at) ON alert_channels
   TO keydesk_technician, keydesk_viewer;
 GRANT SELECT, INSERT, UPDATE, DELETE ON alert_channels TO keydesk_admin;
 GRANT SELECT ON alert_channels TO keydesk_endpoint;
