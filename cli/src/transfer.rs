@@ -193,6 +193,10 @@ pub async fn restore(
         })),
         Format::Table | Format::Csv => match &kept {
             Some(before) => println!("Restored; the store as it was is {}", before.display()),
+            None if holders.iter().all(|pid| *pid == 0) => println!(
+                "Staged: another program (Keydesk?) has the store open; Keydesk restores the \
+                 backup when it next starts"
+            ),
             None => println!(
                 "Staged: Keydesk (process {}) has the store open and restores the backup when \
                  it next starts",
@@ -233,9 +237,27 @@ fn others_holding(file: &std::path::Path) -> Vec<u32> {
     pids
 }
 
+/// Windows tells whether any other handle has the file open: an open that shares nothing
+/// fails with a sharing violation while one exists (found under Wine: the command line had
+/// never restored at once there). It does not say whose: process id 0 stands for "a program".
+#[cfg(windows)]
+fn others_holding(file: &std::path::Path) -> Vec<u32> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const ERROR_SHARING_VIOLATION: i32 = 32;
+    let exclusive = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .share_mode(0)
+        .open(file);
+    match exclusive {
+        Err(err) if err.raw_os_error() == Some(ERROR_SHARING_VIOLATION) => vec![0],
+        _ => Vec::new(),
+    }
+}
+
 /// Elsewhere no process list is read: the backup is staged and the app restores it at its next
 /// start (a process id 0 stands for "maybe the app").
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 fn others_holding(_: &std::path::Path) -> Vec<u32> {
     vec![0]
 }

@@ -245,7 +245,12 @@ mod tests {
                 "keyring.stored",
                 "keyring.removed",
                 "tags.changed",
-                "credential.resource_server"
+                "credential.resource_server",
+                "team.technician_added",
+                "team.technician_changed",
+                "team.technician_disabled",
+                "team.technician_enabled",
+                "team.lifetime_policy"
             ]
         );
         for action in Action::ALL {

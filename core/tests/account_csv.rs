@@ -463,6 +463,13 @@ async fn tags_are_added_removed_suggested_and_found_with_words() {
     );
 }
 
+/// Windows has no /dev/zero or FIFOs to try (the size bound itself is the same code).
+#[cfg(not(unix))]
+#[test]
+fn an_import_never_reads_more_than_its_limit_from_a_device_a_fifo_or_a_large_file() {
+    common::not_on_windows("made with /dev/zero and a FIFO, which Windows does not have");
+}
+
 /// Issue 24 §6: the file an import reads is read with a bound, whatever it says its size is: a
 /// link to /dev/zero (size 0, endless) and a FIFO are refused at once, a file over the limit is
 /// refused without being read whole, and a real file still reads.

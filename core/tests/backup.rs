@@ -211,6 +211,12 @@ async fn the_daily_backup_is_named_for_the_local_day_taken_once_a_day_and_keeps_
     if sqlite_only(BACKUPS_ARE_SQLITE) {
         return;
     }
+    if common::not_on_windows(
+        "each zone is set for a child process by TZ; Windows takes the zone from its own \
+         settings, not from TZ",
+    ) {
+        return;
+    }
     if let Ok(zone) = std::env::var(ZONE_CHILD) {
         let (_, hours) = ZONES.iter().find(|(z, _)| *z == zone).unwrap();
         daily_backups_in(&zone, *hours).await;
@@ -684,6 +690,12 @@ async fn restore_staged(file: &std::path::Path) {
         .expect("a staged restore");
 }
 
+#[cfg(not(target_os = "linux"))]
+#[tokio::test]
+async fn a_restore_stages_exactly_the_file_it_checked_even_if_it_is_swapped_meanwhile() {
+    common::not_on_windows("the swap is timed by watching Linux's /proc/self/fd");
+}
+
 /// Issue 24 §6: the backup chosen is swapped for another file while Keydesk has it open (the
 /// moment between a check and a copy): what is staged is what was checked, the chosen file's
 /// bytes as Keydesk first opened them.
@@ -745,6 +757,15 @@ async fn a_restore_stages_exactly_the_file_it_checked_even_if_it_is_swapped_mean
     assert!(
         !csv.contains("Planted"),
         "the swapped-in file was staged: {csv}"
+    );
+}
+
+#[cfg(not(unix))]
+#[tokio::test]
+async fn a_backup_over_the_store_itself_is_refused_however_the_path_is_spelled() {
+    common::not_on_windows(
+        "the other spellings are made with symbolic links, which Windows gives only to \
+         administrators or in developer mode",
     );
 }
 

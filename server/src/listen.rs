@@ -187,6 +187,25 @@ impl Options {
     }
 }
 
+/// Binds `addr` as `std::net::TcpListener::bind` does, except that an IPv6 wildcard (`[::]`)
+/// takes IPv4 clients too on every platform: Linux does so by default, Windows does not
+/// (IPV6_V6ONLY is on there; found running the server under Wine). Non-blocking, for tokio.
+pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() && addr.ip().is_unspecified() {
+        socket.set_only_v6(false)?;
+    }
+    // As std does on Unix: a restarted server may listen again while old connections linger
+    // in TIME_WAIT. (On Windows the same option would let another program take the port.)
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

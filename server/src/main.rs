@@ -97,8 +97,8 @@ async fn run(options: Options) -> Result<(), String> {
     let lifetime = chrono::Duration::seconds(options.token_lifetime_secs);
     match &options.tls {
         None => {
-            let listener = tokio::net::TcpListener::bind(options.listen)
-                .await
+            let listener = listen::bind(options.listen)
+                .and_then(tokio::net::TcpListener::from_std)
                 .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
             let mut config = Config::new(&options.issuer(bound));
@@ -120,7 +120,7 @@ async fn run(options: Options) -> Result<(), String> {
                         key.display()
                     )
                 })?;
-            let listener = std::net::TcpListener::bind(options.listen)
+            let listener = listen::bind(options.listen)
                 .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
             let mut config = Config::new(&options.issuer(bound));

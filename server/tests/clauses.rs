@@ -529,6 +529,12 @@ fn rfc_8414_metadata() {
 /// (Debian's python3-authlib, installed by `cargo xtask test`), over HTTPS as clients get it.
 #[test]
 fn rfc_8414_metadata_passes_authlibs_validator() {
+    if keydesk_test_support::not_on_windows(
+        "Authlib's validator runs in this machine's python3, which a Windows build under Wine \
+         cannot start; the metadata is the same on every platform",
+    ) {
+        return;
+    }
     let s = common::start_tls();
     let reply = s.get("/.well-known/oauth-authorization-server");
     assert_eq!(reply.status, 200);
@@ -605,6 +611,11 @@ fn a_10_mb_authorization_header_gets_431_and_the_server_goes_on() {
     let mut stream = std::net::TcpStream::connect(s.addr).unwrap();
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    // A write the server no longer reads ends after 10 s wherever the close is not seen as a
+    // reset (Wine's sockets blocked here for good).
+    stream
+        .set_write_timeout(Some(std::time::Duration::from_secs(10)))
         .unwrap();
     let head = format!("POST /oauth2/token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Basic ", s.addr);
     let mut request = head.as_bytes().to_vec();

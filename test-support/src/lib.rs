@@ -210,3 +210,13 @@ pub fn sqlite_only(why: &str) -> bool {
     }
     on_postgres()
 }
+
+/// For a test of something Windows does not have (a session bus to take away, a file that can
+/// be moved while open): on Windows (the Windows pass runs under Wine), reports it skipped by
+/// name, with `why`, and says so (the caller returns).
+pub fn not_on_windows(why: &str) -> bool {
+    if cfg!(windows) {
+        skipped(&format!("not on Windows: {why}"));
+    }
+    cfg!(windows)
+}

@@ -439,7 +439,7 @@ fn package(
     Ok(packages)
 }
 
-fn windows_toolchain() -> Result<(), String> {
+pub fn windows_toolchain() -> Result<(), String> {
     ensure_packages(&["gcc-mingw-w64-x86-64"])?;
     let mut target = Command::new("rustup");
     target.args(["target", "add", WINDOWS_TARGET]);

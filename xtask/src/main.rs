@@ -11,6 +11,7 @@ mod stats;
 mod system;
 mod tally;
 mod token_bench;
+mod wine;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -44,7 +45,9 @@ const USAGE: &str = "\
 Usage: cargo xtask <task> [args]
 
   run [app args]     install what is missing, build and open Keydesk (e.g. cargo xtask run --demo)
-  test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end)
+  test [test args]   install what is missing, check fmt and clippy, run every test (Rust and end to end;
+                     the core, server and command line also built for Windows and run under Wine)
+  test --windows     only the Windows pass under Wine
   bench [--runs N] [--launch-only | --tokens-only | --cli-only]
                      Keydesk beside its floors (start-up, memory, IPC, store); writes BENCHMARKS.md
   bundle [--appimage | --debug | --windows]
@@ -63,6 +66,16 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(&rest),
         Some("soak") => soak::soak(&rest),
         Some("bundle") => bundle::bundle(&rest),
+        // Cargo's runner for the Windows target (issue 29): not for people.
+        Some("wine-run") => {
+            return match wine::run(&rest) {
+                Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+                Err(err) => {
+                    eprintln!("xtask wine-run: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(())
@@ -144,7 +157,21 @@ pub fn ensure_all_packages() -> Result<PathBuf, String> {
     ensure_tauri_driver()
 }
 
+const WINDOWS_PASS: &str = "the core, server and command-line suites built for Windows, under Wine";
+
 fn test(test_args: &[String]) -> Result<(), String> {
+    if test_args == ["--windows"] {
+        // Only the Windows pass (issue 29), for work on Windows code.
+        let skips = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let skips_file = skips.path().join("windows");
+        let mut on_windows = tally::Tally::default();
+        let result = wine::windows_pass(&skips_file, &mut on_windows);
+        eprintln!(
+            "{}",
+            tally::summary(WINDOWS_PASS, &on_windows, &tally::skips(&skips_file))
+        );
+        return result;
+    }
     let tauri_driver = ensure_all_packages()?;
     let built = check_build_and_package()?;
     let skips = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -163,8 +190,11 @@ fn test(test_args: &[String]) -> Result<(), String> {
         &sqlite_skips,
         &mut on_sqlite,
     )?;
+    let windows_skips = skips.path().join("windows");
+    let mut on_windows = tally::Tally::default();
     if test_args.is_empty() {
         postgres_pass(&cluster, &postgres_skips, &mut on_postgres_tally)?;
+        wine::windows_pass(&windows_skips, &mut on_windows)?;
     }
     eprintln!(
         "{}",
@@ -183,9 +213,13 @@ fn test(test_args: &[String]) -> Result<(), String> {
                 &tally::skips(&postgres_skips)
             )
         );
+        eprintln!(
+            "{}",
+            tally::summary(WINDOWS_PASS, &on_windows, &tally::skips(&windows_skips))
+        );
     } else {
         eprintln!(
-            "xtask: NOTE: arguments were given ({}), so the PostgreSQL pass did not run",
+            "xtask: NOTE: arguments were given ({}), so the PostgreSQL and Windows passes did not run",
             test_args.join(" ")
         );
     }

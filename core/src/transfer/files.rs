@@ -9,6 +9,14 @@ use serde::Serialize;
 
 use crate::{Error, Result};
 
+/// A full path as a person on this computer writes one (found under Wine: a Windows user was
+/// shown a Linux path).
+const FULL_PATH_EXAMPLE: &str = if cfg!(windows) {
+    r"C:\Users\you\accounts.csv"
+} else {
+    "/home/you/accounts.csv"
+};
+
 /// A path typed or chosen: absolute, with one of the extensions the kind of file needs.
 pub fn checked_path(text: &str, extensions: &[&str]) -> Result<PathBuf> {
     let path = PathBuf::from(text.trim());
@@ -19,7 +27,7 @@ pub fn checked_path(text: &str, extensions: &[&str]) -> Result<PathBuf> {
         return Err(Error::invalid(
             "path",
             "File",
-            "must be a full path, such as /home/you/accounts.csv",
+            format!("must be a full path, such as {FULL_PATH_EXAMPLE}"),
         ));
     }
     let ext = path
@@ -122,15 +130,25 @@ mod tests {
     fn a_path_must_be_full_and_end_as_its_kind_of_file_does() {
         let wire = |text: &str| checked_path(text, &["csv", "txt"]).map_err(|e| e.to_string());
         assert_eq!(wire("  "), Err("File: choose a file first".into()));
+        let example = if cfg!(windows) {
+            r"C:\Users\you\accounts.csv"
+        } else {
+            "/home/you/accounts.csv"
+        };
         assert_eq!(
             wire("accounts.csv"),
-            Err("File: must be a full path, such as /home/you/accounts.csv".into())
+            Err(format!("File: must be a full path, such as {example}"))
         );
+        // A full path on this platform: a drive on Windows, the root elsewhere.
+        let full = if cfg!(windows) { r"C:\tmp\" } else { "/tmp/" };
         assert_eq!(
-            wire("/tmp/accounts.xlsx"),
+            wire(&format!("{full}accounts.xlsx")),
             Err("File: must end in .csv or .txt".into())
         );
-        assert_eq!(wire(" /tmp/A.CSV "), Ok(PathBuf::from("/tmp/A.CSV")));
+        assert_eq!(
+            wire(&format!(" {full}A.CSV ")),
+            Ok(PathBuf::from(format!("{full}A.CSV")))
+        );
         assert_eq!(
             checked_path("x", &["csv"]).unwrap_err().field(),
             Some("path")

@@ -81,7 +81,8 @@ fn start_on(configure: impl FnOnce(&mut Config), tls: bool, bind: &str) -> Runni
             .unwrap()
             .id;
         let scheme = if tls { "https" } else { "http" };
-        let listener = std::net::TcpListener::bind(bind).unwrap();
+        // Bound as the server binary binds (`[::]` takes IPv4 clients on every platform).
+        let listener = keydesk_server::listen::bind(bind.parse().unwrap()).unwrap();
         let addr = SocketAddr::from(([127, 0, 0, 1], listener.local_addr().unwrap().port()));
         let mut config = Config::new(&format!("{scheme}://{addr}/"));
         configure(&mut config);
@@ -97,7 +98,6 @@ fn start_on(configure: impl FnOnce(&mut Config), tls: bool, bind: &str) -> Runni
                 config,
             ));
         } else {
-            listener.set_nonblocking(true).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             tokio::spawn(keydesk_server::serve(listener, store.clone(), config));
         }

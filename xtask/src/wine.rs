@@ -1,0 +1,161 @@
+//! Issue 29: the Windows build run, not only compiled. The test binaries of everything without
+//! a webview (keydesk-core, keydesk-server, keydesk-cli) are cross-built for
+//! `x86_64-pc-windows-gnu` with mingw and run by cargo through Wine (Debian's `wine64`), this
+//! program being cargo's runner for that target (`xtask wine-run <test.exe> <args>`): SQLite
+//! stores on Windows paths, the keyring through Wine's Credential Manager, files with CRLF and
+//! Windows names, the token server on loopback. The app's window needs WebView2, which Wine
+//! does not provide: it is compiled (`check_windows`), not run.
+//!
+//! Wine 8 (bookworm) lacks `bcryptprimitives.dll`, which current Rust's std imports: a Rust
+//! .exe fails to load without it. `xtask/wine/bcryptprimitives.c` is built into a stand-in DLL
+//! (RtlGenRandom underneath) that the runner places beside each test .exe; it is never shipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::bundle::WINDOWS_TARGET;
+use crate::system::{ensure_packages, which};
+use crate::{cargo, root, status, tally, target_dir};
+
+/// Set by the pass for its runner: the Wine loader, the stand-in DLL.
+const WINE_VARIABLE: &str = "KEYDESK_XTASK_WINE";
+const SHIM_VARIABLE: &str = "KEYDESK_XTASK_WINE_SHIM";
+
+/// The packages Windows' tests need beyond the cross toolchain.
+const PACKAGES: &[&str] = &["wine64"];
+
+/// The Windows pass of `cargo xtask test`: every test of the core, the server and the command
+/// line, built for Windows and run under Wine; tests that cannot run there skip themselves by
+/// name (into `skips_file`).
+pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), String> {
+    crate::bundle::windows_toolchain()?;
+    ensure_packages(PACKAGES)?;
+    let wine = wine_loader()?;
+    let shim = build_shim()?;
+    // A throwaway Wine prefix (its C: drive, registry and Credential Manager), made before the
+    // tests so its one-time set-up is not timed against the first test binary.
+    let prefix = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut boot = Command::new(&wine);
+    boot.args(["wineboot", "--init"]);
+    wine_environment(&mut boot, prefix.path());
+    status(boot)?;
+    // The TLS tests' certificates, made natively: the Windows builds cannot start `openssl`.
+    let certificates = tempfile::tempdir().map_err(|e| e.to_string())?;
+    keydesk_test_support::certificates::self_signed(certificates.path());
+    let runner = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut test = cargo();
+    test.args([
+        "test",
+        "--target",
+        WINDOWS_TARGET,
+        "-p",
+        "keydesk-core",
+        "-p",
+        "keydesk-server",
+        "-p",
+        "keydesk-cli",
+        "--tests",
+    ])
+    .env(
+        format!(
+            "CARGO_TARGET_{}_RUNNER",
+            WINDOWS_TARGET.to_uppercase().replace('-', "_")
+        ),
+        format!("{} wine-run", runner.display()),
+    )
+    .env(WINE_VARIABLE, &wine)
+    .env(SHIM_VARIABLE, &shim)
+    .env(tally::SKIPS_VARIABLE, skips_file)
+    .env(
+        keydesk_test_support::certificates::MADE_VARIABLE,
+        certificates.path(),
+    )
+    .current_dir(root());
+    wine_environment(&mut test, prefix.path());
+    let result = tally::counted(test, tally);
+    // The prefix's wineserver lingers a few seconds after its last program; stop it so the
+    // prefix can be removed.
+    let mut stop = Command::new(&wine);
+    stop.args(["wineboot", "--shutdown"]);
+    wine_environment(&mut stop, prefix.path());
+    let _ = stop.status();
+    result
+}
+
+fn wine_environment(command: &mut Command, prefix: &Path) {
+    command
+        .env("WINEPREFIX", prefix)
+        // Wine's own diagnostics (display drivers, fixme lines) say nothing about the tests.
+        .env("WINEDEBUG", "-all")
+        // No display: Wine must not try to open windows for its set-up dialogs.
+        .env_remove("DISPLAY")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+}
+
+/// Debian installs the 64-bit loader outside PATH (`/usr/lib/wine/wine64`); the `wine`
+/// wrapper comes with the recommended packages only.
+fn wine_loader() -> Result<PathBuf, String> {
+    let packaged = PathBuf::from("/usr/lib/wine/wine64");
+    if packaged.exists() {
+        return Ok(packaged);
+    }
+    which("wine64")
+        .or_else(|| which("wine"))
+        .ok_or_else(|| "Wine is not installed (apt-get install wine64)".into())
+}
+
+/// The stand-in `bcryptprimitives.dll`, built with mingw when its source changed.
+fn build_shim() -> Result<PathBuf, String> {
+    let source = root().join("xtask/wine/bcryptprimitives.c");
+    let folder = target_dir().join("wine");
+    std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+    let dll = folder.join("bcryptprimitives.dll");
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    if modified(&dll).is_some() && modified(&dll) >= modified(&source) {
+        return Ok(dll);
+    }
+    let mut compile = Command::new("x86_64-w64-mingw32-gcc");
+    compile
+        .args(["-O2", "-shared", "-o"])
+        .arg(&dll)
+        .arg(&source)
+        .arg("-ladvapi32");
+    status(compile)?;
+    Ok(dll)
+}
+
+/// `xtask wine-run <program.exe> [args]`: cargo's runner for the Windows target. Puts the
+/// stand-in DLL beside the program and runs it under Wine; returns its exit code.
+pub fn run(args: &[String]) -> Result<i32, String> {
+    let (program, rest) = args
+        .split_first()
+        .ok_or("wine-run takes the program to run")?;
+    let wine = std::env::var_os(WINE_VARIABLE)
+        .map(PathBuf::from)
+        .map_or_else(wine_loader, Ok)?;
+    let shim = std::env::var_os(SHIM_VARIABLE)
+        .map(PathBuf::from)
+        .map_or_else(build_shim, Ok)?;
+    let program = PathBuf::from(program);
+    let folder = program.parent().ok_or("the program has no folder")?;
+    // Beside the test .exe (in `deps`) and beside the programs tests start (`keydesk-cli.exe`,
+    // `keydesk-server.exe`, one folder up).
+    let mut folders = vec![folder];
+    if folder.file_name().is_some_and(|name| name == "deps") {
+        folders.extend(folder.parent());
+    }
+    for folder in folders {
+        let beside = folder.join("bcryptprimitives.dll");
+        if !beside.exists() {
+            std::fs::copy(&shim, &beside).map_err(|e| format!("{}: {e}", beside.display()))?;
+        }
+    }
+    let code = Command::new(&wine)
+        .arg(&program)
+        .args(rest)
+        .status()
+        .map_err(|e| format!("{}: {e}", wine.display()))?
+        .code()
+        .unwrap_or(101);
+    Ok(code)
+}
