@@ -55,6 +55,8 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
         "-p",
         "keydesk-cli",
         "--tests",
+        // Every failure in one run (each binary is a Wine start-up).
+        "--no-fail-fast",
     ])
     .env(
         format!(
