@@ -52,7 +52,7 @@ impl Drop for Child {
 
 #[test]
 fn serves_https_with_the_given_certificate() {
-    if common::not_on_windows(
+    if keydesk_test_support::not_on_windows(
         "its client is curl, which Windows 10 ships and Wine does not; HTTPS itself is run on \
          Windows by clauses::only_http_1_1_is_served_so_the_slow_client_deadline_covers_every_connection",
     ) {

@@ -19,7 +19,6 @@ use keydesk_server::Config;
 // Each test binary uses some of these.
 #[allow(unused_imports)]
 pub use keydesk_test_support::certificates::self_signed;
-pub use keydesk_test_support::not_on_windows;
 #[allow(unused_imports)]
 pub use keydesk_test_support::{clocked, fresh_location, receiver, touches_no_store};
 
