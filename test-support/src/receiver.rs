@@ -36,8 +36,32 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start(script: &[u16]) -> Receiver {
+        Receiver::listen(script, None)
+    }
+
+    /// The same over HTTPS, with the certificate and key (PEM files, as
+    /// `certificates::self_signed` makes them): `https://127.0.0.1:PORT/hook`. A client that
+    /// does not trust the certificate's CA gets no further than the handshake, and nothing is
+    /// recorded.
+    pub fn start_tls(script: &[u16], cert: &std::path::Path, key: &std::path::Path) -> Receiver {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, PrivateKeyDer::from_pem_file(key).unwrap())
+            .unwrap();
+        Receiver::listen(script, Some(Arc::new(config)))
+    }
+
+    fn listen(script: &[u16], tls: Option<Arc<rustls::ServerConfig>>) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}/hook", listener.local_addr().unwrap());
         let got = Arc::new(Mutex::new(Vec::new()));
         let (seen, script) = (got.clone(), script.to_vec());
         let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -46,7 +70,15 @@ impl Receiver {
                 let Ok(stream) = stream else { continue };
                 // Each connection on its own thread: one left hanging holds up no other.
                 let (seen, script, count) = (seen.clone(), script.clone(), count.clone());
-                std::thread::spawn(move || answer(stream, &seen, &script, &count));
+                let tls = tls.clone();
+                std::thread::spawn(move || match tls {
+                    None => answer(stream, &seen, &script, &count),
+                    Some(config) => {
+                        let connection = rustls::ServerConnection::new(config).unwrap();
+                        let stream = rustls::StreamOwned::new(connection, stream);
+                        answer(stream, &seen, &script, &count)
+                    }
+                });
             }
         });
         Receiver { url, got }
@@ -58,14 +90,17 @@ impl Receiver {
 }
 
 fn answer(
-    mut stream: std::net::TcpStream,
+    stream: impl Read + Write,
     seen: &Mutex<Vec<Received>>,
     script: &[u16],
     count: &std::sync::atomic::AtomicUsize,
 ) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut reader = BufReader::new(stream);
     let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
+    // A client that gave up (a refused handshake) sent no request: nothing to record.
+    if reader.read_line(&mut line).is_err() || line.is_empty() {
+        return;
+    }
     let mut headers = Vec::new();
     loop {
         line.clear();
@@ -93,8 +128,10 @@ fn answer(
         std::thread::sleep(std::time::Duration::from_secs(30));
         return;
     }
+    let stream = reader.get_mut();
     let _ = write!(
         stream,
         "HTTP/1.1 {status} Scripted\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
     );
+    let _ = stream.flush();
 }
