@@ -243,15 +243,17 @@ fn others_holding(file: &std::path::Path) -> Vec<u32> {
 #[cfg(windows)]
 fn others_holding(file: &std::path::Path) -> Vec<u32> {
     use std::os::windows::fs::OpenOptionsExt;
-    const ERROR_SHARING_VIOLATION: i32 = 32;
     let exclusive = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .share_mode(0)
         .open(file);
+    // Only a file that could be opened alone (or is not there) is free: a sharing or lock
+    // violation, or any other refusal (a scanner's handle, access denied), leaves it staged.
     match exclusive {
-        Err(err) if err.raw_os_error() == Some(ERROR_SHARING_VIOLATION) => vec![0],
-        _ => Vec::new(),
+        Ok(_) => Vec::new(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(_) => vec![0],
     }
 }
 

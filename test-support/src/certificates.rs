@@ -15,6 +15,8 @@ pub fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::Pat
             panic!("{MADE_VARIABLE} is not set: `cargo xtask test` sets it for the Windows pass")
         });
         for name in ["cert.pem", "key.pem", "ca.pem"] {
+            // A Unix path: Wine resolves it on the current drive, which is Z: (the host's /)
+            // since cargo starts the tests in the package's folder.
             let from = std::path::Path::new(&made).join(name);
             std::fs::copy(&from, dir.join(name))
                 .unwrap_or_else(|e| panic!("{}: {e}", from.display()));

@@ -22,7 +22,8 @@ const WINE_VARIABLE: &str = "KEYDESK_XTASK_WINE";
 const SHIM_VARIABLE: &str = "KEYDESK_XTASK_WINE_SHIM";
 
 /// The packages Windows' tests need beyond the cross toolchain.
-const PACKAGES: &[&str] = &["wine64"];
+/// (`openssl` makes the TLS tests' certificates, natively, when this pass runs alone.)
+const PACKAGES: &[&str] = &["wine64", "openssl"];
 
 /// The Windows pass of `cargo xtask test`: every test of the core, the server and the command
 /// line, built for Windows and run under Wine; tests that cannot run there skip themselves by
@@ -75,12 +76,14 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
     .current_dir(root());
     wine_environment(&mut test, prefix.path());
     let result = tally::counted(test, tally);
-    // The prefix's wineserver lingers a few seconds after its last program; stop it so the
-    // prefix can be removed.
-    let mut stop = Command::new(&wine);
-    stop.args(["wineboot", "--shutdown"]);
-    wine_environment(&mut stop, prefix.path());
-    let _ = stop.status();
+    // End the prefix's wineserver and wait until it has saved and gone, before the prefix is
+    // removed.
+    for flag in ["-k", "-w"] {
+        let mut stop = Command::new(wineserver(&wine));
+        stop.arg(flag);
+        wine_environment(&mut stop, prefix.path());
+        let _ = stop.status();
+    }
     result
 }
 
@@ -91,7 +94,9 @@ fn wine_environment(command: &mut Command, prefix: &Path) {
         .env("WINEDEBUG", "-all")
         // No display: Wine must not try to open windows for its set-up dialogs.
         .env_remove("DISPLAY")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=");
+        // No Mono or Gecko install prompts, and no menu entries or file types written into
+        // this user's desktop for the throwaway prefix.
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=;winemenubuilder.exe=d");
 }
 
 /// Debian installs the 64-bit loader outside PATH (`/usr/lib/wine/wine64`); the `wine`
@@ -146,18 +151,52 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     if folder.file_name().is_some_and(|name| name == "deps") {
         folders.extend(folder.parent());
     }
+    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).ok();
     for folder in folders {
         let beside = folder.join("bcryptprimitives.dll");
-        if !beside.exists() {
-            std::fs::copy(&shim, &beside).map_err(|e| format!("{}: {e}", beside.display()))?;
+        if size(&beside) != size(&shim) {
+            // Copied under another name and renamed: a copy cut short is never left in place.
+            let partial = folder.join("bcryptprimitives.dll.part");
+            std::fs::copy(&shim, &partial)
+                .and_then(|_| std::fs::rename(&partial, &beside))
+                .map_err(|e| format!("{}: {e}", beside.display()))?;
         }
     }
-    let code = Command::new(&wine)
+    let mut child = Command::new(&wine)
         .arg(&program)
         .args(rest)
-        .status()
-        .map_err(|e| format!("{}: {e}", wine.display()))?
-        .code()
-        .unwrap_or(101);
-    Ok(code)
+        .spawn()
+        .map_err(|e| format!("{}: {e}", wine.display()))?;
+    // A test binary that hangs under Wine (its sockets once blocked a test for good) must not
+    // hold the whole `cargo xtask test` until CI's limit: it fails after this long instead.
+    let deadline = std::time::Instant::now() + BINARY_DEADLINE;
+    loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return Ok(status.code().unwrap_or(101));
+        }
+        if std::time::Instant::now() > deadline {
+            eprintln!(
+                "xtask wine-run: {} still running after {} s under Wine: stopped, failed",
+                program.display(),
+                BINARY_DEADLINE.as_secs()
+            );
+            let _ = child.kill();
+            let _ = child.wait();
+            // The Windows side of it lives in the prefix's wineserver: end that too.
+            let _ = Command::new(wineserver(&wine)).arg("-k").status();
+            return Ok(101);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// The longest one test binary may run under Wine (the slowest here takes 30 s).
+const BINARY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The wineserver beside the loader (Debian: `/usr/lib/wine/wineserver`), else the PATH's.
+fn wineserver(wine: &Path) -> PathBuf {
+    wine.parent()
+        .map(|folder| folder.join("wineserver"))
+        .filter(|path| path.exists())
+        .unwrap_or_else(|| PathBuf::from("wineserver"))
 }
