@@ -78,6 +78,39 @@ async fn a_valid_file_is_previewed_then_imported_through_the_forms_rules() {
     assert_eq!(company_names(store, "blake").await, ["Blue Dental"]);
 }
 
+/// Many new accounts are written a thousand to a statement (issue 30): each still gets its own
+/// row's information, is numbered in the file's order, and is listed by company name.
+#[tokio::test]
+async fn new_accounts_keep_their_own_rows_and_list_by_company_name() {
+    let t = test_store().await;
+    let store = &t.store;
+    let mut file = format!("{HEADER}\n");
+    // 1,001 rows: two statements' worth, the file's order not the names' order.
+    for i in (0..1_001).rev() {
+        file.push_str(&format!(
+            "Company {i:04},Person {i},p{i}@example.com,,US,80202,,\n"
+        ));
+    }
+    file.push_str("acme corp,Alex,alex@acme.example,,US,80202,,\n");
+    let preview = preview_import(store, "accounts.csv", file.as_bytes())
+        .await
+        .unwrap();
+    commit_import(store, &preview).await.unwrap();
+    let hits = search_accounts(store, "", 0, 3).await.unwrap().hits;
+    let names: Vec<&str> = hits.iter().map(|h| h.company_name.as_str()).collect();
+    assert_eq!(names, ["acme corp", "Company 0000", "Company 0001"]);
+    // The file's first row (Company 1000) was numbered first, its last (acme corp) last.
+    let first = search_accounts(store, "1000", 0, 1).await.unwrap().hits[0].id;
+    assert!(first < hits[1].id && hits[1].id < hits[0].id);
+    for (hit, email) in hits
+        .iter()
+        .zip(["alex@acme.example", "p0@example.com", "p1@example.com"])
+    {
+        let view = get_account(store, hit.id).await.unwrap();
+        assert_eq!(view.contact.form.email, email, "{}", hit.company_name);
+    }
+}
+
 #[tokio::test]
 async fn every_rule_a_row_breaks_is_reported_with_its_row_and_nothing_of_it_is_imported() {
     let t = test_store().await;

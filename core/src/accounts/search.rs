@@ -22,7 +22,7 @@ const AFTER_EVERY_CHAR: char = char::MAX;
 /// The key the account list sorts by (after pinned): the company name, ignoring case. Kept in
 /// `accounts.sort_name` so the list reads in index order; `reindex` keeps it, so no writer of a
 /// company name has to.
-fn sort_name(company_name: &str) -> String {
+pub(crate) fn sort_name(company_name: &str) -> String {
     company_name.to_lowercase()
 }
 

@@ -148,8 +148,9 @@ pub async fn health(
     // (by one row at least, so the page knows there is more), which is all the paging below
     // needs to know.
     let cap = COUNTED_UP_TO.max(offset.saturating_add(limit).saturating_add(1));
-    for (attention, select) in groups(now, warning) {
-        let count = count_up_to(db, select.clone(), cap + 1).await?;
+    let groups = groups(now, warning);
+    let found = count_each_up_to(db, &groups, cap + 1).await?;
+    for ((attention, select), count) in groups.into_iter().zip(found) {
         let count = if count > cap {
             if !capped.contains(&attention) {
                 capped.push(attention);
@@ -197,30 +198,38 @@ pub async fn health(
     })
 }
 
-/// How many rows `select` has, counting no further than `cap`: an index range read that stops.
-async fn count_up_to<C: ConnectionTrait>(
+/// How many rows each group has, counting no further than `cap`: index range reads that stop,
+/// all in one statement: a page makes one round trip for its counts, not one per group
+/// (issue 30).
+async fn count_each_up_to<C: ConnectionTrait>(
     db: &C,
-    select: Select<secret::Entity>,
+    groups: &[(Attention, Select<secret::Entity>)],
     cap: u64,
-) -> Result<u64> {
-    // `1`, not a column: the rows are only counted, so the index alone answers (PostgreSQL's
-    // index-only scan has no `id` to fetch).
-    let rows = select
-        .select_only()
-        .expr(Expr::val(1))
-        .into_query()
-        .clear_order_by()
-        .limit(cap)
-        .to_owned();
-    let query = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .from_subquery(rows, "capped")
-        .to_owned();
-    let found = db.query_one(&query).await?;
-    Ok(found
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0) as u64)
+) -> Result<Vec<u64>> {
+    let mut query = Query::select();
+    for (i, (_, select)) in groups.iter().enumerate() {
+        // `1`, not a column: the rows are only counted, so the index alone answers
+        // (PostgreSQL's index-only scan has no `id` to fetch).
+        let rows = select
+            .clone()
+            .select_only()
+            .expr(Expr::val(1))
+            .into_query()
+            .clear_order_by()
+            .limit(cap)
+            .to_owned();
+        let count = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(rows, "capped")
+            .to_owned();
+        query.expr_as(count, format!("n{i}"));
+    }
+    let Some(row) = db.query_one(&query).await? else {
+        return Ok(vec![0; groups.len()]);
+    };
+    (0..groups.len())
+        .map(|i| Ok(row.try_get::<i64>("", &format!("n{i}"))? as u64))
+        .collect()
 }
 
 /// The badge's number alone: expired and expiring secrets.
