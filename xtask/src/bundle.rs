@@ -451,16 +451,9 @@ pub fn windows_toolchain() -> Result<(), String> {
 pub fn check_windows() -> Result<(), String> {
     windows_toolchain()?;
     let mut check = cargo();
-    // The app and the command line (a console program there).
-    check.args([
-        "check",
-        "-p",
-        "keydesk",
-        "-p",
-        "keydesk-cli",
-        "--target",
-        WINDOWS_TARGET,
-    ]);
+    // The app. The command line (a console program there) is left to the Windows test pass,
+    // which builds and runs it under Wine; checking it here too cost CI time for nothing.
+    check.args(["check", "-p", "keydesk", "--target", WINDOWS_TARGET]);
     status(check)
 }
 

@@ -758,7 +758,8 @@ pub async fn commit_import(store: &Store, preview: &ImportPreview) -> Result<Imp
     }
     insert_tags(&write, new_tags.iter().map(|(id, t)| (*id, t))).await?;
     write.commit_all(&events).await?;
-    // As after the demo seeder: PostgreSQL's planner needs statistics after a bulk load.
+    // PostgreSQL's planner needs statistics after a bulk load. Not VACUUM as the demo seeder
+    // does: the person is waiting here, and autovacuum sets the visibility map soon after.
     if preview.create >= 1000 && store.connection().get_database_backend() == DbBackend::Postgres {
         store.connection().execute_unprepared("ANALYZE").await?;
     }
