@@ -129,23 +129,32 @@ pub(crate) async fn reindex<C: ConnectionTrait>(db: &C, account_ids: &BTreeSet<i
 
 /// Adds one term to an account's search terms (a generated credential's Client ID), with the
 /// page-order columns the account's other terms carry. Inside the write path's transaction.
+/// One statement: the row is made from the account's own (none if the account is gone).
 pub(crate) async fn add_term<C: ConnectionTrait>(
     db: &C,
     account_id: i32,
     term: &str,
 ) -> Result<()> {
-    let Some(account) = account::Entity::find_by_id(account_id).one(db).await? else {
-        return Ok(());
-    };
-    account_search::Entity::insert(account_search::ActiveModel {
-        account_id: Set(account_id),
-        term: Set(term.to_lowercase()),
-        pinned: Set(account.pinned),
-        sort_name: Set(account.sort_name),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
+    let from_account = Query::select()
+        .column(account::Column::Id)
+        .expr(Expr::val(term.to_lowercase()))
+        .column(account::Column::Pinned)
+        .column(account::Column::SortName)
+        .from(account::Entity)
+        .and_where(Expr::col(account::Column::Id).eq(account_id))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(account_search::Entity)
+        .columns([
+            account_search::Column::AccountId,
+            account_search::Column::Term,
+            account_search::Column::Pinned,
+            account_search::Column::SortName,
+        ])
+        .select_from(from_account)
+        .map_err(|e| Error::Store(sea_orm::DbErr::Custom(e.to_string())))?
+        .to_owned();
+    db.execute(&insert).await?;
     Ok(())
 }
 

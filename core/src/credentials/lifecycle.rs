@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::keyring::{put_in_keyring, remove_deleted};
-use super::views::{find, view, view_of};
+use super::views::{assemble, find, view, view_of};
 use super::{CredentialView, GenerateRequest, Issued, KeyringOutcome, RenewLifetime, RenewRequest};
 use crate::audit::{Action, Event, Subject};
 use crate::entities::{contact, credential, credential_secret};
@@ -33,14 +33,9 @@ pub async fn generate(keydesk: &Keydesk, request: &GenerateRequest) -> Result<Is
         .one(db)
         .await?
         .ok_or(Error::NotFound("The account"))?;
-    if let Some(existing) = credential::Entity::find()
-        .filter(credential::Column::EmailKey.eq(&email_key))
-        .one(db)
-        .await?
-    {
-        return Err(email_taken(&existing.client_id));
-    }
-
+    // An address that already holds credentials is found by the unique index on `email_key`
+    // when the row goes in (below), not by a read before it: one round trip fewer (issue 30),
+    // and the answer is the same.
     let client_id = secrets::new_client_id()?;
     let secret = secrets::new_secret()?;
     let write = store.write().await?;
@@ -63,7 +58,8 @@ pub async fn generate(keydesk: &Keydesk, request: &GenerateRequest) -> Result<Is
     .await;
     let created = match inserted {
         Ok(created) => created,
-        // Another window generated for this address between our check and our insert.
+        // The address already holds credentials (perhaps generated a moment ago in another
+        // window): say which, from outside the failed transaction.
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             drop(write);
             let existing = credential::Entity::find()
@@ -76,7 +72,7 @@ pub async fn generate(keydesk: &Keydesk, request: &GenerateRequest) -> Result<Is
         }
         Err(err) => return Err(err.into()),
     };
-    insert_secret(
+    let first = insert_secret(
         write.db(),
         created.id,
         secret.expose(),
@@ -91,7 +87,9 @@ pub async fn generate(keydesk: &Keydesk, request: &GenerateRequest) -> Result<Is
         form.email,
         lifetime.describe()
     );
-    let mut credential = view(write.db(), created, now, &store.machine_id()).await?;
+    // What the page is shown, from the rows just written rather than read back: its one
+    // secret, and no keyring entry on this computer (its Client ID did not exist until now).
+    let mut credential = assemble(created, vec![first], None);
     write
         .commit(
             Event::new(subject, Action::CredentialGenerated, detail).with_search_term(&client_id),

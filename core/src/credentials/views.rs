@@ -42,7 +42,7 @@ pub(super) async fn view_of<C: ConnectionTrait>(
 
 /// The view from what was read: the credential, its live secrets (any order) and this
 /// computer's keyring entry for it.
-fn assemble(
+pub(super) fn assemble(
     c: credential::Model,
     mut secrets: Vec<credential_secret::Model>,
     entry: Option<&keyring_entry::Model>,
