@@ -1,13 +1,16 @@
 //! `cargo xtask bundle [--windows]`: the .deb and the .rpm made by Tauri's own bundler (the
 //! `tauri-bundler` crate, the library behind `tauri build`) from the release binary and the
-//! settings in the root tauri.conf.json; with `--windows`, keydesk.exe cross-compiled for
-//! x86_64-pc-windows-gnu with mingw.
+//! settings in the root tauri.conf.json; with `--windows`, keydesk.exe and keydesk-cli.exe
+//! cross-compiled for x86_64-pc-windows-gnu with mingw and the NSIS installer around them
+//! (`installer.rs`).
 //!
 //! The `tauri` CLI expects the app crate beside tauri.conf.json; this workspace keeps the config
 //! at the root, so the xtask builds the binaries itself (with `custom-protocol`, as the CLI
 //! does) and hands them to the bundler as a library: pure Rust, offline. AppImage needs tools
 //! the bundler downloads (linuxdeploy, appimagetool) and stays configured for a machine that
-//! has them cached (see the README); .msi/NSIS and .dmg need their own systems.
+//! has them cached (see the README); the Windows installer is made with Debian's `makensis`
+//! from our own script, because the bundler's NSIS target downloads a plugin from GitHub;
+//! .msi and .dmg need their own systems.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,10 +56,17 @@ pub fn bundle(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         [flag] if flag == "--windows" => {
-            let exe = build_windows()?;
-            let bare = exe.with_file_name("keydesk-bare.exe");
-            println!("{} ({})", exe.display(), size(&exe));
-            println!("{} ({}, the bare Tauri app)", bare.display(), size(&bare));
+            let setup = build_windows()?;
+            let built = target_dir().join(WINDOWS_TARGET).join("release");
+            println!("{} ({})", setup.display(), size(&setup));
+            for (exe, what) in [
+                ("keydesk.exe", "the app"),
+                ("keydesk-cli.exe", "the command line"),
+                ("keydesk-bare.exe", "the bare Tauri app"),
+            ] {
+                let exe = built.join(exe);
+                println!("{} ({}, {what})", exe.display(), size(&exe));
+            }
             Ok(())
         }
         _ => Err(format!(
@@ -259,7 +269,7 @@ pub fn bare_packages() -> Result<Packages, String> {
 }
 
 /// The settings of the root tauri.conf.json; its version must be the workspace's.
-fn config() -> Result<Config, String> {
+pub fn config() -> Result<Config, String> {
     let path = root().join("tauri.conf.json");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let config: Config =
@@ -446,18 +456,8 @@ pub fn windows_toolchain() -> Result<(), String> {
     status(target)
 }
 
-/// `cargo check` for Windows, in every `cargo xtask test`: Windows-only code (keyring's
-/// Credential Manager store, paths, the plugins' Windows sides) must keep compiling.
-pub fn check_windows() -> Result<(), String> {
-    windows_toolchain()?;
-    let mut check = cargo();
-    // The app. The command line (a console program there) is left to the Windows test pass,
-    // which builds and runs it under Wine; checking it here too cost CI time for nothing.
-    check.args(["check", "-p", "keydesk", "--target", WINDOWS_TARGET]);
-    status(check)
-}
-
-/// Cross-compiles keydesk.exe in release with mingw, and the bare app's for comparison.
+/// Cross-compiles keydesk.exe and keydesk-cli.exe in release with mingw (and the bare app's
+/// keydesk-bare.exe for comparison), and makes the installer around them; the installer's path.
 pub fn build_windows() -> Result<PathBuf, String> {
     windows_toolchain()?;
     let mut build = cargo();
@@ -470,12 +470,11 @@ pub fn build_windows() -> Result<PathBuf, String> {
         "keydesk",
         "-p",
         "keydesk-bare",
+        "-p",
+        "keydesk-cli",
         "--features",
         "keydesk/custom-protocol,keydesk-bare/custom-protocol",
     ]);
     status(build)?;
-    Ok(target_dir()
-        .join(WINDOWS_TARGET)
-        .join("release")
-        .join("keydesk.exe"))
+    crate::installer::make("release")
 }

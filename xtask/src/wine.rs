@@ -4,7 +4,8 @@
 //! program being cargo's runner for that target (`xtask wine-run <test.exe> <args>`): SQLite
 //! stores on Windows paths, the keyring through Wine's Credential Manager, files with CRLF and
 //! Windows names, the token server on loopback. The app's window needs WebView2, which Wine
-//! does not provide: it is compiled (`check_windows`), not run.
+//! does not provide: it is built and installed by the Windows installer under Wine
+//! (tests/installed_windows.rs), not started.
 //!
 //! Wine 8 (bookworm) lacks `bcryptprimitives.dll`, which current Rust's std imports: a Rust
 //! .exe fails to load without it. `xtask/wine/bcryptprimitives.c` is built into a stand-in DLL
@@ -75,7 +76,8 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
     )
     .current_dir(root());
     wine_environment(&mut test, prefix.path());
-    let result = tally::counted(test, tally);
+    let tests = tally::counted(test, tally);
+    let installer = installer_pass(&wine, &shim, prefix.path(), skips_file, tally);
     // End the prefix's wineserver and wait until it has saved and gone, before the prefix is
     // removed.
     for flag in ["-k", "-w"] {
@@ -84,7 +86,32 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
         wine_environment(&mut stop, prefix.path());
         let _ = stop.status();
     }
-    result
+    tests.and(installer)
+}
+
+/// The Windows installer made around this pass's builds (keydesk-cli.exe from the tests'
+/// build, keydesk.exe built here: this is also what keeps the app compiling for Windows) and
+/// installed, used and uninstalled in the pass's prefix by tests/installed_windows.rs.
+fn installer_pass(
+    wine: &Path,
+    shim: &Path,
+    prefix: &Path,
+    skips_file: &Path,
+    tally: &mut tally::Tally,
+) -> Result<(), String> {
+    let mut build = cargo();
+    build.args(["build", "--target", WINDOWS_TARGET, "-p", "keydesk"]);
+    status(build)?;
+    let setup = crate::installer::make("debug")?;
+    let test =
+        crate::package_test_binaries("keydesk-e2e", "/tests#", &["installed_windows"], false)?;
+    let mut run = Command::new(&test[0]);
+    run.env("KEYDESK_WINDOWS_SETUP", &setup)
+        .env(WINE_VARIABLE, wine)
+        .env(SHIM_VARIABLE, shim)
+        .env(tally::SKIPS_VARIABLE, skips_file);
+    wine_environment(&mut run, prefix);
+    tally::counted(run, tally)
 }
 
 fn wine_environment(command: &mut Command, prefix: &Path) {
