@@ -407,6 +407,7 @@ fn package(
                 recommends: linux.rpm.recommends.clone(),
                 release: linux.rpm.release.clone(),
                 epoch: linux.rpm.epoch,
+                compression: linux.rpm.compression,
                 files: extras.rpm,
                 ..Default::default()
             },
@@ -437,8 +438,10 @@ fn package(
         std::fs::rename(&from, &to).map_err(|e| format!("{}: {e}", to.display()))?;
         Ok(to)
     };
+    let deb = place(find(PackageType::Deb)?, "deb")?;
+    recompress_deb(&deb)?;
     let packages = Packages {
-        deb: place(find(PackageType::Deb)?, "deb")?,
+        deb,
         rpm: place(find(PackageType::Rpm)?, "rpm")?,
         appimage: match appimage_tools {
             Some(_) => Some(place(find(PackageType::AppImage)?, "appimage")?),
@@ -477,4 +480,29 @@ pub fn build_windows() -> Result<PathBuf, String> {
     ]);
     status(build)?;
     crate::installer::make("release")
+}
+
+/// Tauri's bundler writes a .deb's files as gzip (level 6). Debian's own packages, KeePassXC's
+/// among them, are xz, which `dpkg` has read since Debian 6: the same package, files and control
+/// data unchanged, recompressed by `dpkg-deb` (issue 30: the package's size).
+fn recompress_deb(deb: &Path) -> Result<(), String> {
+    let unpacked = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let tree = unpacked.path().join("package");
+    let mut extract = Command::new("dpkg-deb");
+    extract.arg("--raw-extract").arg(deb).arg(&tree);
+    status(extract)?;
+    let partial = deb.with_extension("deb.part");
+    let mut build = Command::new("dpkg-deb");
+    build
+        .args(["--root-owner-group", "-Zxz", "-z9", "--build"])
+        .arg(&tree)
+        .arg(&partial);
+    status(build)?;
+    eprintln!(
+        "xtask: {} recompressed with xz: {} (gzip) -> {}",
+        deb.display(),
+        size(deb),
+        size(&partial)
+    );
+    std::fs::rename(&partial, deb).map_err(|e| format!("{}: {e}", deb.display()))
 }
