@@ -33,17 +33,18 @@ impl Cli {
     }
 
     fn run_with_input(&self, args: &[&str], input: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keydesk-cli"))
-            .arg("--store")
-            .arg(self.store())
-            .args(args)
-            .env("KEYDESK_DATA_DIR", self.dir.path())
-            .env_remove("KEYDESK_DATABASE_URL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = keydesk_test_support::process::spawn(
+            Command::new(env!("CARGO_BIN_EXE_keydesk-cli"))
+                .arg("--store")
+                .arg(self.store())
+                .args(args)
+                .env("KEYDESK_DATA_DIR", self.dir.path())
+                .env_remove("KEYDESK_DATABASE_URL")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )
+        .unwrap();
         child
             .stdin
             .take()

@@ -223,12 +223,13 @@ async fn the_daily_backup_is_named_for_the_local_day_taken_once_a_day_and_keeps_
         return;
     }
     for (zone, _) in ZONES {
-        let output = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", DAILY_TEST, "--nocapture"])
-            .env("TZ", zone)
-            .env(ZONE_CHILD, zone)
-            .output()
-            .unwrap();
+        let output = keydesk_test_support::process::output(
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", DAILY_TEST, "--nocapture"])
+                .env("TZ", zone)
+                .env(ZONE_CHILD, zone),
+        )
+        .unwrap();
         let (stdout, stderr) = (
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),

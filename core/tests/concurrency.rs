@@ -64,19 +64,20 @@ async fn a_hundred_renewals_from_two_processes_leave_one_current_secret() {
     let spec = format!("{location}|{}", issued.credential.id);
     let mut children: Vec<_> = (0..2)
         .map(|_| {
-            Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--exact",
-                    "a_hundred_renewals_from_two_processes_leave_one_current_secret",
-                    "--nocapture",
-                    "--quiet",
-                ])
-                .env(HELPER, &spec)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap()
+            keydesk_test_support::process::spawn(
+                Command::new(std::env::current_exe().unwrap())
+                    .args([
+                        "--exact",
+                        "a_hundred_renewals_from_two_processes_leave_one_current_secret",
+                        "--nocapture",
+                        "--quiet",
+                    ])
+                    .env(HELPER, &spec)
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::inherit()),
+            )
+            .unwrap()
         })
         .collect();
     // Both processes have their store open before either renews: the 100 overlap.

@@ -112,18 +112,19 @@ async fn renewals_survive_sigkill_at_random_moments() {
 
     let spec = format!("{}|{credential_id}", location_text(&t.location));
     for (kill, delay) in delays(0x006b_6579_6465_736b).take(kills).enumerate() {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "renewals_survive_sigkill_at_random_moments",
-                "--nocapture",
-                "--quiet",
-            ])
-            .env(HELPER, &spec)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = keydesk_test_support::process::spawn(
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "renewals_survive_sigkill_at_random_moments",
+                    "--nocapture",
+                    "--quiet",
+                ])
+                .env(HELPER, &spec)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )
+        .unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
         let reader = {
             let lines = lines.clone();

@@ -260,19 +260,20 @@ async fn a_failed_removal_is_reported_and_retried_at_the_next_start() {
         deleted.credential.id.to_string(),
     ]
     .join("\n");
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_failed_removal_is_reported_and_retried_at_the_next_start",
-            "--nocapture",
-        ])
-        .env(INNER, setup)
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/keydesk-no-bus",
-        )
-        .output()
-        .unwrap();
+    let output = keydesk_test_support::process::output(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_failed_removal_is_reported_and_retried_at_the_next_start",
+                "--nocapture",
+            ])
+            .env(INNER, setup)
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/keydesk-no-bus",
+            ),
+    )
+    .unwrap();
     let report = String::from_utf8_lossy(&output.stdout).to_string()
         + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{report}");

@@ -184,19 +184,20 @@ async fn keyring_unavailable_keeps_the_credential_and_says_why() {
         );
         return;
     }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "keyring_unavailable_keeps_the_credential_and_says_why",
-            "--nocapture",
-        ])
-        .env(INNER, "1")
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            "unix:path=/nonexistent/keydesk-no-bus",
-        )
-        .output()
-        .unwrap();
+    let output = keydesk_test_support::process::output(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "keyring_unavailable_keeps_the_credential_and_says_why",
+                "--nocapture",
+            ])
+            .env(INNER, "1")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/keydesk-no-bus",
+            ),
+    )
+    .unwrap();
     let report = String::from_utf8_lossy(&output.stdout).to_string()
         + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{report}");

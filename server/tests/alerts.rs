@@ -50,16 +50,17 @@ fn start_trusting(
     if let Some(ca) = trusted_ca {
         command.env("SSL_CERT_FILE", ca);
     }
-    let mut child = command
-        .args(["--listen", "127.0.0.1:0", "--alerts-every", "10"])
-        .env("KEYDESK_DATA_DIR", data)
-        .env("KEYDESK_DATABASE_URL", url)
-        // The debug build's clock: weeks after the secret was made.
-        .env("KEYDESK_NOW", now.to_rfc3339())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = keydesk_test_support::process::spawn(
+        command
+            .args(["--listen", "127.0.0.1:0", "--alerts-every", "10"])
+            .env("KEYDESK_DATA_DIR", data)
+            .env("KEYDESK_DATABASE_URL", url)
+            // The debug build's clock: weeks after the secret was made.
+            .env("KEYDESK_NOW", now.to_rfc3339())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    )
+    .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)

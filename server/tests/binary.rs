@@ -21,10 +21,9 @@ fn a_non_loopback_address_without_tls_is_refused_at_start_with_a_message() {
     if common::touches_no_store() {
         return;
     }
-    let out = Command::new(BIN)
-        .args(["--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
+    let out =
+        keydesk_test_support::process::output(Command::new(BIN).args(["--listen", "0.0.0.0:0"]))
+            .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(message.contains("without TLS"), "{message}");
@@ -93,17 +92,18 @@ fn serves_https_with_the_given_certificate() {
     });
 
     let mut child = Child(
-        Command::new(BIN)
-            .args(["--listen", "127.0.0.1:0", "--tls-cert"])
-            .arg(&cert)
-            .arg("--tls-key")
-            .arg(&key)
-            .env("KEYDESK_DATA_DIR", &data)
-            .env("KEYDESK_DATABASE_URL", database_url(&location))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+        keydesk_test_support::process::spawn(
+            Command::new(BIN)
+                .args(["--listen", "127.0.0.1:0", "--tls-cert"])
+                .arg(&cert)
+                .arg("--tls-key")
+                .arg(&key)
+                .env("KEYDESK_DATA_DIR", &data)
+                .env("KEYDESK_DATABASE_URL", database_url(&location))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        )
+        .unwrap(),
     );
     let mut line = String::new();
     BufReader::new(child.0.stdout.take().unwrap())

@@ -4,6 +4,7 @@
 //! on it — and tests that say by name why they checked nothing in a pass.
 
 pub mod certificates;
+pub mod process;
 pub mod receiver;
 pub mod smtp;
 

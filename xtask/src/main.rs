@@ -158,7 +158,8 @@ pub fn ensure_all_packages() -> Result<PathBuf, String> {
     ensure_tauri_driver()
 }
 
-const WINDOWS_PASS: &str = "the core, server and command-line suites built for Windows, under Wine";
+const WINDOWS_PASS: &str =
+    "the core, server and command-line suites built for Windows, and the installer, under Wine";
 
 fn test(test_args: &[String]) -> Result<(), String> {
     if test_args == ["--windows"] {

@@ -56,6 +56,9 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
         "keydesk-server",
         "-p",
         "keydesk-cli",
+        // Its own tests: how a start that died under Wine is tried again.
+        "-p",
+        "keydesk-test-support",
         "--tests",
         // Every failure in one run (each binary is a Wine start-up).
         "--no-fail-fast",
