@@ -14,11 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use keydesk_test_support::skipped;
-
-/// Set by xtask's Windows pass (xtask/src/wine.rs).
-const SETUP_VARIABLE: &str = "KEYDESK_WINDOWS_SETUP";
-const WINE_VARIABLE: &str = "KEYDESK_XTASK_WINE";
-const SHIM_VARIABLE: &str = "KEYDESK_XTASK_WINE_SHIM";
+use keydesk_test_support::wine::{LOADER_VARIABLE, SETUP_VARIABLE};
 
 /// Where the WebView2 Runtime's installers record its version (what the setup reads).
 const WEBVIEW2_KEY: &str = r"HKLM\SOFTWARE\WOW6432Node\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}";
@@ -38,7 +34,7 @@ impl Wine {
     /// The pass's Wine, or `None` (skipped by name) outside it.
     fn from_pass() -> Option<Wine> {
         let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
-        match (var(SETUP_VARIABLE), var(WINE_VARIABLE), var("WINEPREFIX")) {
+        match (var(SETUP_VARIABLE), var(LOADER_VARIABLE), var("WINEPREFIX")) {
             (Some(setup), Some(loader), Some(prefix)) => Some(Wine {
                 loader,
                 prefix,
@@ -46,7 +42,7 @@ impl Wine {
             }),
             _ => {
                 skipped(&format!(
-                    "not set: {SETUP_VARIABLE}, {WINE_VARIABLE}, WINEPREFIX (`cargo xtask test` \
+                    "not set: {SETUP_VARIABLE}, {LOADER_VARIABLE}, WINEPREFIX (`cargo xtask test` \
                      sets them in its Windows pass, which runs this under Wine)"
                 ));
                 None
@@ -162,23 +158,12 @@ fn wait_for(what: &str, done: impl Fn() -> bool) {
     }
 }
 
-/// Current Rust programs import `bcryptprimitives.dll`, which Windows 10 and later have and Wine
-/// 8 lacks: the pass's stand-in goes where Windows keeps its own, so installed programs start.
-fn give_wine_bcryptprimitives(wine: &Wine) {
-    let shim = std::env::var_os(SHIM_VARIABLE).expect("the Windows pass names its stand-in DLL");
-    let system = wine.c_drive("windows/system32/bcryptprimitives.dll");
-    if !system.exists() {
-        std::fs::copy(&shim, &system).unwrap_or_else(|e| panic!("{}: {e}", system.display()));
-    }
-}
-
 #[test]
 fn setup_installs_into_program_files_and_uninstalling_keeps_each_persons_store() {
     let Some(wine) = Wine::from_pass() else {
         return;
     };
     let _one_at_a_time = PREFIX.lock().unwrap_or_else(|e| e.into_inner());
-    give_wine_bcryptprimitives(&wine);
     // As the WebView2 Runtime's installer records itself (Windows 11 has it).
     assert_ran(
         &wine.reg(&[

@@ -135,7 +135,9 @@ fn tags_are_added_on_the_account_page_filter_home_and_a_bulk_action_reports_per_
 
     // Home filtered by the tag, then every tagged account tagged again in bulk.
     app.click("#crumb-home");
-    app.find("#home-tag");
+    app.wait_for("Home's filter offering the tag", |a| {
+        a.exists("#home-tag option[value='tier-1']")
+    });
     app.exec(
         "const s = document.getElementById('home-tag'); s.value = 'tier-1'; s.dispatchEvent(new Event('change'));",
         json!([]),

@@ -7,6 +7,7 @@ pub mod certificates;
 pub mod process;
 pub mod receiver;
 pub mod smtp;
+pub mod wine;
 
 use keydesk_core::credentials::GenerateRequest;
 use keydesk_core::Keydesk;

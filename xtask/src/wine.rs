@@ -9,7 +9,9 @@
 //!
 //! Wine 8 (bookworm) lacks `bcryptprimitives.dll`, which current Rust's std imports: a Rust
 //! .exe fails to load without it. `xtask/wine/bcryptprimitives.c` is built into a stand-in DLL
-//! (RtlGenRandom underneath) that the runner places beside each test .exe; it is never shipped.
+//! (RtlGenRandom underneath) that the pass puts where Windows keeps its own, the prefix's
+//! `system32`, so every program started in the prefix loads it (the test binaries, the programs
+//! they start, the installed app); it is never shipped.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,10 +19,7 @@ use std::process::Command;
 use crate::bundle::WINDOWS_TARGET;
 use crate::system::{ensure_packages, which};
 use crate::{cargo, root, status, tally, target_dir};
-
-/// Set by the pass for its runner: the Wine loader, the stand-in DLL.
-const WINE_VARIABLE: &str = "KEYDESK_XTASK_WINE";
-const SHIM_VARIABLE: &str = "KEYDESK_XTASK_WINE_SHIM";
+use keydesk_test_support::wine::{LOADER_VARIABLE, SETUP_VARIABLE};
 
 /// The packages Windows' tests need beyond the cross toolchain.
 /// (`openssl` makes the TLS tests' certificates, natively, when this pass runs alone.)
@@ -41,6 +40,10 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
     boot.args(["wineboot", "--init"]);
     wine_environment(&mut boot, prefix.path());
     status(boot)?;
+    let system = prefix
+        .path()
+        .join("drive_c/windows/system32/bcryptprimitives.dll");
+    std::fs::copy(&shim, &system).map_err(|e| format!("{}: {e}", system.display()))?;
     // The TLS tests' certificates, made natively: the Windows builds cannot start `openssl`.
     let certificates = tempfile::tempdir().map_err(|e| e.to_string())?;
     keydesk_test_support::certificates::self_signed(certificates.path());
@@ -70,8 +73,7 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
         ),
         format!("{} wine-run", runner.display()),
     )
-    .env(WINE_VARIABLE, &wine)
-    .env(SHIM_VARIABLE, &shim)
+    .env(LOADER_VARIABLE, &wine)
     .env(tally::SKIPS_VARIABLE, skips_file)
     .env(
         keydesk_test_support::certificates::MADE_VARIABLE,
@@ -80,7 +82,7 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
     .current_dir(root());
     wine_environment(&mut test, prefix.path());
     let tests = tally::counted(test, tally);
-    let installer = installer_pass(&wine, &shim, prefix.path(), skips_file, tally);
+    let installer = installer_pass(&wine, prefix.path(), skips_file, tally);
     // End the prefix's wineserver and wait until it has saved and gone, before the prefix is
     // removed.
     for flag in ["-k", "-w"] {
@@ -97,7 +99,6 @@ pub fn windows_pass(skips_file: &Path, tally: &mut tally::Tally) -> Result<(), S
 /// installed, used and uninstalled in the pass's prefix by tests/installed_windows.rs.
 fn installer_pass(
     wine: &Path,
-    shim: &Path,
     prefix: &Path,
     skips_file: &Path,
     tally: &mut tally::Tally,
@@ -109,9 +110,8 @@ fn installer_pass(
     let test =
         crate::package_test_binaries("keydesk-e2e", "/tests#", &["installed_windows"], false)?;
     let mut run = Command::new(&test[0]);
-    run.env("KEYDESK_WINDOWS_SETUP", &setup)
-        .env(WINE_VARIABLE, wine)
-        .env(SHIM_VARIABLE, shim)
+    run.env(SETUP_VARIABLE, &setup)
+        .env(LOADER_VARIABLE, wine)
         .env(tally::SKIPS_VARIABLE, skips_file);
     wine_environment(&mut run, prefix);
     tally::counted(run, tally)
@@ -161,37 +161,16 @@ fn build_shim() -> Result<PathBuf, String> {
     Ok(dll)
 }
 
-/// `xtask wine-run <program.exe> [args]`: cargo's runner for the Windows target. Puts the
-/// stand-in DLL beside the program and runs it under Wine; returns its exit code.
+/// `xtask wine-run <program.exe> [args]`: cargo's runner for the Windows target, in the pass's
+/// prefix (which holds the stand-in DLL). Runs the program under Wine; returns its exit code.
 pub fn run(args: &[String]) -> Result<i32, String> {
     let (program, rest) = args
         .split_first()
         .ok_or("wine-run takes the program to run")?;
-    let wine = std::env::var_os(WINE_VARIABLE)
+    let wine = std::env::var_os(LOADER_VARIABLE)
         .map(PathBuf::from)
         .map_or_else(wine_loader, Ok)?;
-    let shim = std::env::var_os(SHIM_VARIABLE)
-        .map(PathBuf::from)
-        .map_or_else(build_shim, Ok)?;
     let program = PathBuf::from(program);
-    let folder = program.parent().ok_or("the program has no folder")?;
-    // Beside the test .exe (in `deps`) and beside the programs tests start (`keydesk-cli.exe`,
-    // `keydesk-server.exe`, one folder up).
-    let mut folders = vec![folder];
-    if folder.file_name().is_some_and(|name| name == "deps") {
-        folders.extend(folder.parent());
-    }
-    let size = |path: &Path| std::fs::metadata(path).map(|m| m.len()).ok();
-    for folder in folders {
-        let beside = folder.join("bcryptprimitives.dll");
-        if size(&beside) != size(&shim) {
-            // Copied under another name and renamed: a copy cut short is never left in place.
-            let partial = folder.join("bcryptprimitives.dll.part");
-            std::fs::copy(&shim, &partial)
-                .and_then(|_| std::fs::rename(&partial, &beside))
-                .map_err(|e| format!("{}: {e}", beside.display()))?;
-        }
-    }
     let mut child = Command::new(&wine)
         .arg(&program)
         .args(rest)
